@@ -1,0 +1,155 @@
+"""Reading and writing history files, with the format chosen by content.
+
+``read_history(path)`` sniffs the file (or takes ``fmt``) and returns a ``History``; every error is
+a ``HistoryError`` that names the file and line. ``write_history`` writes the native JSON Lines
+format or Jepsen EDN. Formats register here, with the module that reads them imported only when
+it is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.errors import FormatError, UsageError
+from checker.history import History
+
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Format:
+    """A history file format: its name, what it is, and the functions that read and write it."""
+
+    name: str
+    description: str
+    reader: str
+    writer: str | None = None
+    folder: bool = False
+
+    def read(self, path: Path) -> History:
+        return _resolve(self.reader)(path)  # type: ignore[no-any-return]
+
+    def write(self, history: History, path: Path) -> None:
+        if self.writer is None:
+            raise UsageError(f"histcheck cannot write the {self.name} format")
+        _resolve(self.writer)(history, path)
+
+
+def _resolve(target: str) -> Callable[..., object]:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("jsonl", "native JSON Lines: one Jepsen-style event object per line",
+               "checker.formats.jsonl:read_jsonl", "checker.formats.jsonl:write_jsonl"),
+        Format("json", "elle-cli's JSON: one array of event objects",
+               "checker.formats.jsonl:read_json_array"),
+        Format("edn", "Jepsen/Knossos/Elle/Porcupine EDN: a stream or vector of maps",
+               "checker.formats.jepsen_edn:read_edn", "checker.formats.jepsen_edn:write_edn"),
+        Format("jepsen-log", "Jepsen log lines (INFO jepsen.util - 3 :ok :cas [1 4])",
+               "checker.formats.jepsen_log:read_jepsen_log"),
+    )
+}
+
+
+def register(fmt: Format) -> None:
+    """Add a format (used by format modules that live elsewhere, and by users)."""
+    FORMATS[fmt.name] = fmt
+
+
+def detect(path: Path) -> Format:
+    """Choose a format from the file's first bytes (or a folder's files)."""
+    if path.is_dir():
+        for fmt in FORMATS.values():
+            if fmt.folder and _sniff_folder(fmt, path):
+                return fmt
+        raise FormatError("a folder that is not a history (pass the files inside it)",
+                          path=str(path))
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head.strip():
+        raise FormatError("empty history: the file has no events", path=str(path))
+    for name, sniff in SNIFFERS:
+        if name in FORMATS and sniff(head):
+            return FORMATS[name]
+    raise FormatError("cannot tell the history format from the content (use --format; "
+                      f"known: {', '.join(sorted(FORMATS))})", path=str(path), line=1)
+
+
+def _sniff_folder(fmt: Format, path: Path) -> bool:
+    sniffer = FOLDER_SNIFFERS.get(fmt.name)
+    return sniffer is not None and sniffer(path)
+
+
+def _first_significant(head: bytes) -> bytes:
+    for line in head.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(b";"):
+            return stripped
+    return b""
+
+
+def _is_jsonl(head: bytes) -> bool:
+    return _first_significant(head).startswith(b"{\"")
+
+
+def _is_json_array(head: bytes) -> bool:
+    first = _first_significant(head)
+    rest = first[1:].lstrip() or b"{\"" if first == b"[" else first[1:].lstrip()
+    return first.startswith(b"[") and (rest.startswith(b"{\"") or rest.startswith(b"]"))
+
+
+def _is_edn(head: bytes) -> bool:
+    first = _first_significant(head)
+    return first[:1] in (b"[", b"(", b"{", b"#")
+
+
+def _is_jepsen_log(head: bytes) -> bool:
+    from checker.formats.jepsen_log import looks_like_jepsen_log
+
+    return looks_like_jepsen_log(head.decode("utf-8", "replace"))
+
+
+SNIFFERS: list[tuple[str, Callable[[bytes], bool]]] = [
+    ("jsonl", _is_jsonl),
+    ("json", _is_json_array),
+    ("edn", _is_edn),
+    ("jepsen-log", _is_jepsen_log),
+]
+FOLDER_SNIFFERS: dict[str, Callable[[Path], bool]] = {}
+
+
+def get_format(name: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r}; known formats: "
+                         f"{', '.join(sorted(FORMATS))}") from None
+
+
+def read_history(path: str | Path, fmt: str | None = None) -> History:
+    """Read one history file (or a folder that is one history, such as Cobra logs)."""
+    path = Path(path)
+    if not path.exists():
+        raise FormatError("no such file", path=str(path))
+    chosen = get_format(fmt) if fmt else detect(path)
+    try:
+        return chosen.read(path)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not text in the {chosen.name} format ({exc.reason})",
+                          path=str(path)) from None
+    except RecursionError:
+        raise FormatError("values nested too deeply", path=str(path)) from None
+
+
+def write_history(history: History, path: str | Path, fmt: str | None = None) -> None:
+    """Write a history; the format comes from ``fmt`` or the file name (.edn, else JSON Lines)."""
+    path = Path(path)
+    name = fmt or ("edn" if path.suffix == ".edn" else "jsonl")
+    get_format(name).write(history, path)

@@ -1,0 +1,259 @@
+"""A small EDN reader: enough of the format for Jepsen, Knossos and Elle histories.
+
+EDN (extensible data notation) is Clojure's data syntax. This reader turns it into history values:
+``nil`` -> None, keywords ``:ok`` -> ``"ok"``, symbols -> strings, vectors and lists -> tuples,
+sets -> sorted tuples, maps -> dicts (the caller freezes what it keeps). Tagged elements
+(``#jepsen.history.Op{...}``, ``#inst "..."``) read as the element they tag. Comments (``;``), the
+discard form ``#_`` and commas (whitespace in EDN) are skipped. Every error names the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from checker.errors import FormatError
+from checker.values import FrozenDict, sort_key
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[\s,]+)
+  | (?P<comment>;[^\n]*)
+  | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<open>\#\{|[\[({])
+  | (?P<close>[\])}])
+  | (?P<discard>\#_)
+  | (?P<tag>\#[A-Za-z][^\s,\[\](){}"]*)
+  | (?P<char>\\(?:newline|space|tab|return|u[0-9a-fA-F]{4}|\S))
+  | (?P<atom>[^\s,\[\](){}";]+)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_INT = re.compile(r"[+-]?\d+N?")
+_FLOAT = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?")
+_RATIO = re.compile(r"[+-]?\d+/\d+")
+_STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "b": "\b", "f": "\f",
+                   "/": "/"}
+_CHARS = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r"}
+_CLOSERS = {"[": "]", "(": ")", "{": "}", "#{": "}"}
+
+
+class _Lexer:
+    def __init__(self, text: str, path: str | None) -> None:
+        self.text = text
+        self.path = path
+        self.pos = 0
+        self.line = 1
+
+    def error(self, problem: str, line: int | None = None) -> FormatError:
+        return FormatError(problem, path=self.path, line=line or self.line)
+
+    def next(self) -> tuple[str, str, int] | None:
+        """The next significant token as (kind, text, line), or None at the end."""
+        text = self.text
+        while self.pos < len(text):
+            match = _TOKEN.match(text, self.pos)
+            if match is None:
+                raise self.error(f"unexpected character {text[self.pos]!r}")
+            kind = match.lastgroup or ""
+            token = match.group()
+            line = self.line
+            self.line += token.count("\n")
+            self.pos = match.end()
+            if kind in ("ws", "comment"):
+                continue
+            return kind, token, line
+        return None
+
+
+class _Parser:
+    def __init__(self, text: str, path: str | None) -> None:
+        self.lex = _Lexer(text, path)
+        self.pending: tuple[str, str, int] | None = None
+
+    def peek(self) -> tuple[str, str, int] | None:
+        if self.pending is None:
+            self.pending = self.lex.next()
+        return self.pending
+
+    def take(self) -> tuple[str, str, int] | None:
+        token = self.peek()
+        self.pending = None
+        return token
+
+    def form(self, token: tuple[str, str, int] | None = None) -> Any:
+        if token is None:
+            token = self.take()
+        if token is None:
+            raise self.lex.error("unexpected end of input")
+        kind, text, line = token
+        if kind == "open":
+            return self.collection(text, line)
+        if kind == "close":
+            raise self.lex.error(f"unexpected {text!r}", line)
+        if kind == "string":
+            return _unescape(text[1:-1], self.lex, line)
+        if kind == "discard":
+            self.form()
+            return self.form()
+        if kind == "tag":
+            return self.form()
+        if kind == "char":
+            body = text[1:]
+            if body.startswith("u") and len(body) == 5:
+                return chr(int(body[1:], 16))
+            return _CHARS.get(body, body)
+        return _atom(text, self.lex, line)
+
+    def collection(self, opener: str, line: int) -> Any:
+        closer = _CLOSERS[opener]
+        items: list[Any] = []
+        while True:
+            token = self.take()
+            if token is None:
+                raise self.lex.error(f"{opener!r} opened on line {line} is never closed")
+            kind, text, _ = token
+            if kind == "close":
+                if text != closer:
+                    raise self.lex.error(f"{opener!r} opened on line {line} closed by {text!r}",
+                                         token[2])
+                break
+            if kind == "discard":
+                self.form()
+                continue
+            items.append(self.form(token))
+        if opener == "{":
+            if len(items) % 2:
+                raise self.lex.error(f"map opened on line {line} has an odd number of forms")
+            result: dict[Any, Any] = {}
+            for k, v in zip(items[::2], items[1::2], strict=True):
+                result[_hashable(k)] = v
+            return result
+        if opener == "#{":
+            return tuple(sorted((_hashable(i) for i in items), key=sort_key))
+        return items
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return FrozenDict({str(k): _hashable(v) for k, v in value.items()})
+    return value
+
+
+def _atom(text: str, lex: _Lexer, line: int) -> Any:
+    if text == "nil":
+        return None
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    if text.startswith(":"):
+        if len(text) == 1:
+            raise lex.error("empty keyword ':'", line)
+        return text[1:]
+    first = text[0]
+    if first.isdigit() or (first in "+-" and len(text) > 1 and text[1].isdigit()):
+        if _INT.fullmatch(text):
+            return int(text.rstrip("N"))
+        if _FLOAT.fullmatch(text):
+            return float(text.rstrip("M"))
+        if _RATIO.fullmatch(text):
+            num, den = text.split("/")
+            return int(num) / int(den)
+        raise lex.error(f"malformed number {text!r}", line)
+    return text
+
+
+def _unescape(body: str, lex: _Lexer, line: int) -> str:
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if nxt == "u":
+            out.append(chr(int(body[i + 2:i + 6], 16)))
+            i += 6
+        elif nxt in _STRING_ESCAPES:
+            out.append(_STRING_ESCAPES[nxt])
+            i += 2
+        else:
+            raise lex.error(f"unknown string escape \\{nxt}", line)
+    return "".join(out)
+
+
+def iter_forms(text: str, path: str | None = None) -> Iterator[tuple[Any, int]]:
+    """Each top-level form with the line it starts on."""
+    parser = _Parser(text, path)
+    while True:
+        token = parser.take()
+        if token is None:
+            return
+        if token[0] == "discard":
+            parser.form()
+            continue
+        yield parser.form(token), token[2]
+
+
+def iter_maps(text: str, path: str | None = None) -> Iterator[tuple[dict[Any, Any], int]]:
+    """The maps of a history file: a stream of maps, or one vector or list holding them.
+
+    Each comes with the line it starts on. Anything else at the top level is an error.
+    """
+    parser = _Parser(text, path)
+    first = parser.peek()
+    if first is not None and first[0] == "open" and first[1] in ("[", "("):
+        opener, line = first[1], first[2]
+        parser.take()
+        closer = _CLOSERS[opener]
+        while True:
+            token = parser.take()
+            if token is None:
+                raise parser.lex.error(f"{opener!r} opened on line {line} is never closed")
+            if token[0] == "close" and token[1] == closer:
+                break
+            if token[0] == "discard":
+                parser.form()
+                continue
+            yield _expect_map(parser.form(token), token[2], parser.lex)
+        trailing = parser.take()
+        if trailing is not None:
+            raise parser.lex.error("unexpected data after the history's closing bracket",
+                                   trailing[2])
+        return
+    for form, line in _forms(parser):
+        yield _expect_map(form, line, parser.lex)
+
+
+def _forms(parser: _Parser) -> Iterator[tuple[Any, int]]:
+    while True:
+        token = parser.take()
+        if token is None:
+            return
+        if token[0] == "discard":
+            parser.form()
+            continue
+        yield parser.form(token), token[2]
+
+
+def _expect_map(form: Any, line: int, lex: _Lexer) -> tuple[dict[Any, Any], int]:
+    if not isinstance(form, dict):
+        raise lex.error(f"expected an operation map, found {type(form).__name__} {form!r}"[:200],
+                        line)
+    return form, line
+
+
+def loads(text: str) -> Any:
+    """Parse a single EDN form (for tests and values in other formats)."""
+    forms = list(iter_forms(text))
+    if len(forms) != 1:
+        raise FormatError(f"expected one EDN form, found {len(forms)}")
+    return forms[0][0]

@@ -1,0 +1,93 @@
+"""Jepsen, Knossos, Elle and Porcupine EDN histories: a stream of maps, or one vector of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.errors import FormatError, HistoryError
+from checker.formats.edn import iter_maps
+from checker.formats.mapping import event_from_mapping
+from checker.history import Event, EventType, History, HistoryBuilder
+from checker.values import FrozenDict, Value, show
+
+
+def read_edn(path: Path) -> History:
+    source = str(path)
+    text = _read_text(path)
+    builder = HistoryBuilder(source)
+    for raw, line in iter_maps(text, source):
+        try:
+            event = event_from_mapping(raw)
+        except HistoryError as exc:
+            raise FormatError(exc.problem, path=source, line=line) from None
+        builder.add(event, line)
+    return builder.build()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+
+
+def _edn(value: Value) -> str:
+    if value is None:
+        return "nil"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(value, tuple):
+        return "[" + " ".join(_edn(v) for v in value) + "]"
+    if isinstance(value, FrozenDict):
+        return "{" + ", ".join(f"{_keyword(k)} {_edn(v)}" for k, v in value.items()) + "}"
+    return show(value)
+
+
+def _keyword(name: str) -> str:
+    return ":" + name if name and all(c.isalnum() or c in "-_?!*+.<>=/" for c in name) else \
+        _edn(name)
+
+
+def _event_edn(position: int, event: Event) -> str:
+    process = _keyword(event.process) if isinstance(event.process, str) else str(event.process)
+    fields = [f":index {position}"]
+    if event.time is not None:
+        fields.append(f":time {event.time}")
+    fields += [f":process {process}", f":type {_keyword(event.type.value)}",
+               f":f {_keyword(event.f)}"]
+    if event.key is not None:
+        fields.append(f":key {_edn(event.key)}")
+    fields.append(f":value {_txn_edn(event.value) if event.f == 'txn' else _edn(event.value)}")
+    fields += [f"{_keyword(name)} {_edn(value)}" for name, value in event.extra]
+    return "{" + ", ".join(fields) + "}"
+
+
+def _txn_edn(value: Value) -> str:
+    if not isinstance(value, tuple):
+        return _edn(value)
+    mops = []
+    for mop in value:
+        if isinstance(mop, tuple) and len(mop) == 3 and isinstance(mop[0], str):
+            mops.append(f"[{_keyword(mop[0])} {_edn(mop[1])} {_edn(mop[2])}]")
+        else:
+            mops.append(_edn(mop))
+    return "[" + " ".join(mops) + "]"
+
+
+def write_edn(history: History, path: Path) -> None:
+    """Write Jepsen EDN: one map per line inside a vector; names are written as keywords.
+
+    Strings that were EDN keywords and strings that were EDN strings are the same after reading,
+    so ``f``, ``type`` and string processes are written as keywords, and other strings as strings.
+    """
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("[")
+        first = True
+        for position, event in history.events():
+            fh.write("" if first else "\n ")
+            fh.write(_event_edn(position, event))
+            first = False
+        fh.write("]\n")
+
+
+__all__ = ["EventType", "read_edn", "write_edn"]

@@ -1,0 +1,318 @@
+"""The history model: events as recorded, paired into operations.
+
+A history is what clients saw: each operation is an ``invoke`` event and, later, a completion by
+the same process: ``ok`` (it happened, with this result), ``fail`` (it certainly did not happen)
+or ``info`` (indeterminate: it may have taken effect at any moment after its invocation, or never).
+An invoke with no completion by the end of the history is indeterminate too.
+
+A process runs at most one operation at a time. Processes that are not clients (Jepsen's
+``nemesis``) are kept as plain events for analysis and ignored by consistency checks.
+
+Real time: operation A precedes B when A completed before B was invoked. When every client event
+carries a ``time``, times decide (equal times are concurrent: intervals are closed); otherwise the
+order of events in the history is the time.
+
+``HistoryBuilder`` is the one place where events are validated and paired; every reader feeds it.
+"""
+
+from __future__ import annotations
+
+import enum
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from checker.errors import HistoryError
+from checker.values import FrozenDict, Value
+
+Process: TypeAlias = int | str
+Extra: TypeAlias = tuple[tuple[str, Value], ...]
+"""Fields of an event beyond the standard ones, in file order (kept so nothing read is lost)."""
+
+NON_CLIENT_PROCESSES: frozenset[str] = frozenset({"nemesis"})
+TXN_MICRO_OPS: frozenset[str] = frozenset({"r", "w", "append"})
+
+
+class EventType(enum.Enum):
+    """The four kinds of history event."""
+
+    INVOKE = "invoke"
+    OK = "ok"
+    FAIL = "fail"
+    INFO = "info"
+
+    @classmethod
+    def parse(cls, text: object) -> EventType:
+        try:
+            return _EVENT_TYPES[text]  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise HistoryError(
+                f"unknown event type {text!r} (expected invoke, ok, fail or info)"
+            ) from None
+
+
+_EVENT_TYPES = {t.value: t for t in EventType}
+
+OK = EventType.OK
+FAIL = EventType.FAIL
+INFO = EventType.INFO
+INVOKE = EventType.INVOKE
+
+
+def is_client(process: Process) -> bool:
+    """Jepsen's convention: every process is a client except the nemesis."""
+    return not (isinstance(process, str) and process in NON_CLIENT_PROCESSES)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event as recorded: a line of a history file."""
+
+    process: Process
+    type: EventType
+    f: str
+    value: Value = None
+    key: Value = None
+    time: int | None = None
+    extra: Extra = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A client operation: an invocation paired with its completion.
+
+    ``value`` is what the operation did: the completion's value when it returned ``ok`` (a read
+    knows what it read), otherwise the invocation's (a failed or indeterminate write still says
+    what it tried to write). ``call`` and ``ret`` are the positions of the two events in the
+    history; ``ret`` is ``None`` for an invocation that never completed.
+    """
+
+    id: int
+    process: Process
+    f: str
+    value: Value
+    type: EventType
+    call: int
+    ret: int | None
+    key: Value = None
+    invoke_value: Value = None
+    call_time: int | None = None
+    ret_time: int | None = None
+    invoke_extra: Extra = ()
+    extra: Extra = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.type is OK
+
+    @property
+    def failed(self) -> bool:
+        return self.type is FAIL
+
+    @property
+    def indeterminate(self) -> bool:
+        return self.type is INFO
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedEvent:
+    """An event of a non-client process, with its position in the history."""
+
+    position: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class History:
+    """A whole history: client operations in invocation order, and the other processes' events.
+
+    ``lines`` maps each event position to the line of the source it came from, so that problems
+    found after reading can still name a line.
+    """
+
+    operations: tuple[Operation, ...]
+    others: tuple[PlacedEvent, ...] = ()
+    source: str | None = None
+    size: int = 0
+    timed: bool = False
+    lines: Sequence[int] = field(default_factory=lambda: array("l"))
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def line_of(self, position: int) -> int | None:
+        """The source line of the event at ``position`` (None when not known)."""
+        if 0 <= position < len(self.lines):
+            return int(self.lines[position])
+        return None
+
+    def error(self, problem: str, op: Operation | None = None) -> HistoryError:
+        """A ``HistoryError`` naming this history's file and the line of ``op``'s invocation."""
+        line = self.line_of(op.call) if op is not None else None
+        return HistoryError(problem, path=self.source, line=line)
+
+    def events(self) -> Iterator[tuple[int, Event]]:
+        """Every event in history order, with its position (invocations and completions rebuilt)."""
+        placed: list[tuple[int, Event]] = [(p.position, p.event) for p in self.others]
+        for op in self.operations:
+            placed.append(
+                (
+                    op.call,
+                    Event(op.process, INVOKE, op.f, op.invoke_value, op.key, op.call_time,
+                          op.invoke_extra),
+                )
+            )
+            if op.ret is not None:
+                placed.append(
+                    (op.ret, Event(op.process, op.type, op.f, op.value, op.key, op.ret_time,
+                                   op.extra))
+                )
+        placed.sort(key=lambda pair: pair[0])
+        return iter(placed)
+
+    def processes(self) -> list[Process]:
+        """Client processes, in order of first appearance."""
+        return list(dict.fromkeys(op.process for op in self.operations))
+
+    def interval(self, op: Operation) -> tuple[float, float]:
+        """The operation's real-time interval [start, end]; an open operation ends at infinity.
+
+        Times when the history is timed, positions otherwise. A precedes B iff
+        ``interval(A)[1] < interval(B)[0]``.
+        """
+        if self.timed:
+            start = float(op.call_time)  # type: ignore[arg-type]
+            end = float("inf") if op.ret_time is None or op.type is INFO else float(op.ret_time)
+        else:
+            start = float(op.call)
+            end = float("inf") if op.ret is None or op.type is INFO else float(op.ret)
+        return start, end
+
+    def with_operations(self, operations: Iterable[Operation]) -> History:
+        """A history with the same provenance and a different set of operations."""
+        return History(
+            operations=tuple(operations), others=self.others, source=self.source,
+            size=self.size, timed=self.timed, lines=self.lines,
+        )
+
+
+def looks_like_txn(value: Value) -> bool:
+    """True when ``value`` is a list of micro-operations ``[f key value]`` (Elle's txn value)."""
+    return (
+        isinstance(value, tuple)
+        and len(value) > 0
+        and all(
+            isinstance(mop, tuple) and len(mop) == 3 and mop[0] in TXN_MICRO_OPS for mop in value
+        )
+    )
+
+
+class HistoryBuilder:
+    """Pairs events into operations, validating as it goes: the one gate every reader uses.
+
+    Feed events in history order with ``add`` (naming the source line), then call ``build``.
+    Errors name the source and line: a completion without an invoke, a second invoke on a busy
+    process, a completion whose ``f`` differs from its invocation, a value of the wrong shape.
+    """
+
+    def __init__(self, source: str | None = None,
+                 client: Callable[[Process], bool] = is_client) -> None:
+        self._source = source
+        self._client = client
+        self._open: dict[Process, tuple[int, Event, int]] = {}
+        self._done: list[Operation] = []
+        self._others: list[PlacedEvent] = []
+        self._lines = array("l")
+        self._timed = True
+        self._saw_client = False
+
+    def _fail(self, problem: str, line: int) -> HistoryError:
+        return HistoryError(problem, path=self._source, line=line)
+
+    def add(self, event: Event, line: int) -> None:
+        position = len(self._lines)
+        self._lines.append(line)
+        process = event.process
+        if not isinstance(process, int | str) or isinstance(process, bool):
+            raise self._fail(f"process must be an integer or a name, not {process!r}", line)
+        if not self._client(process):
+            self._others.append(PlacedEvent(position, event))
+            return
+        self._saw_client = True
+        if event.time is None:
+            self._timed = False
+        if event.f == "txn" and not _txn_shape_ok(event.value, event.type):
+            raise self._fail(f"txn value must be a list of [f key value] micro-operations with f "
+                             f"in r, w, append; got {event.value!r}", line)
+        if event.type is INVOKE:
+            if process in self._open:
+                _, _, open_line = self._open[process]
+                raise self._fail(f"second invoke on busy process {process!r} (its operation "
+                                 f"invoked on line {open_line} has not completed)", line)
+            self._open[process] = (position, event, line)
+            return
+        opened = self._open.pop(process, None)
+        if opened is None:
+            raise self._fail(f"{event.type.value} completion without an invoke on process "
+                             f"{process!r}", line)
+        call, invoke, _ = opened
+        if invoke.f != event.f:
+            raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
+                             f"{invoke.f!r} on process {process!r}", line)
+        self._done.append(_pair(invoke, call, event, position))
+
+    def build(self) -> History:
+        """The history, with every still-open invocation turned into an indeterminate operation."""
+        if not self._lines:
+            raise HistoryError("empty history: no events", path=self._source)
+        ops = self._done
+        for call, invoke, _ in self._open.values():
+            ops.append(_pair(invoke, call, None, None))
+        ops.sort(key=_by_call)
+        numbered = [
+            Operation(i, op.process, op.f, op.value, op.type, op.call, op.ret, op.key,
+                      op.invoke_value, op.call_time, op.ret_time, op.invoke_extra, op.extra)
+            for i, op in enumerate(ops)
+        ]
+        return History(
+            operations=tuple(numbered), others=tuple(self._others), source=self._source,
+            size=len(self._lines), timed=self._timed and self._saw_client, lines=self._lines,
+        )
+
+
+def _by_call(op: Operation) -> int:
+    return op.call
+
+
+def _pair(invoke: Event, call: int, done: Event | None, ret: int | None) -> Operation:
+    if done is None:
+        return Operation(0, invoke.process, invoke.f, invoke.value, INFO, call, None, invoke.key,
+                         invoke.value, invoke.time, None, invoke.extra, ())
+    value = done.value if done.type is OK else invoke.value
+    if done.type is INFO and done.value is not None and invoke.value is None:
+        value = done.value
+    return Operation(0, invoke.process, invoke.f, value, done.type, call, ret,
+                     invoke.key if invoke.key is not None else done.key, invoke.value,
+                     invoke.time, done.time, invoke.extra, done.extra)
+
+
+def _txn_shape_ok(value: Value, kind: EventType) -> bool:
+    if value is None:
+        return kind is not OK
+    return isinstance(value, tuple) and (len(value) == 0 or looks_like_txn(value))
+
+
+def from_events(events: Iterable[Event], source: str | None = None) -> History:
+    """Build a history from events in order (each event's line is its 1-based position)."""
+    builder = HistoryBuilder(source)
+    for line, event in enumerate(events, start=1):
+        builder.add(event, line)
+    return builder.build()
+
+
+def extra_dict(extra: Extra) -> FrozenDict:
+    return FrozenDict(dict(extra))

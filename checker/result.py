@@ -1,0 +1,63 @@
+"""The one result shape every checker returns.
+
+Verdicts are three-valued: ``True`` (the history satisfies the consistency model), ``False`` (it
+does not, and ``anomalies`` say why), and ``"unknown"`` (a budget ran out first: checking is
+NP-complete in general, and a guess would be worse than no answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+Validity: TypeAlias = 'bool | Literal["unknown"]'
+UNKNOWN: Literal["unknown"] = "unknown"
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One reason a history is invalid: a named anomaly, the operations involved, and prose."""
+
+    name: str
+    explanation: str
+    operations: tuple[int, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "explanation": self.explanation,
+                "operations": list(self.operations), **dict(self.data)}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A verdict on one history for one model and consistency level."""
+
+    valid: Validity
+    model: str
+    consistency: str
+    anomalies: tuple[Anomaly, ...] = ()
+    explanation: str = ""
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 invalid, 3 unknown (the CLI's contract)."""
+        if self.valid is True:
+            return 0
+        if self.valid is False:
+            return 1
+        return 3
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "model": self.model,
+            "consistency": self.consistency,
+            "anomalies": [a.to_json() for a in self.anomalies],
+            "anomaly_types": sorted({a.name for a in self.anomalies}),
+            "explanation": self.explanation,
+            **{k: v for k, v in self.figures.items()},
+            **({"details": dict(self.details)} if self.details else {}),
+        }
