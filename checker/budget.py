@@ -31,7 +31,7 @@ def peak_rss_bytes() -> int:
 class Deadline:
     """A running budget. Searches call ``check()`` now and then; it raises ``BudgetExhausted``."""
 
-    __slots__ = ("budget", "started", "_until", "_counter")
+    __slots__ = ("_counter", "_until", "budget", "started")
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeAlias
 
-Value: TypeAlias = "None | bool | int | float | str | tuple[Value, ...] | FrozenDict"
+Value: TypeAlias = "bool | int | float | str | tuple[Value, ...] | FrozenDict | None"
 
 
 class FrozenDict(Mapping[str, "Value"]):
     """An immutable, hashable mapping (the shape of maps inside values)."""
 
-    __slots__ = ("_items", "_hash")
+    __slots__ = ("_hash", "_items")
 
     def __init__(self, items: Mapping[str, Value] | None = None) -> None:
         self._items: dict[str, Value] = dict(items or {})

@@ -30,7 +30,9 @@ class Format:
     folder: bool = False
 
     def read(self, path: Path) -> History:
-        return _resolve(self.reader)(path)  # type: ignore[no-any-return]
+        history = _resolve(self.reader)(path)
+        assert isinstance(history, History)
+        return history
 
     def write(self, history: History, path: Path) -> None:
         if self.writer is None:

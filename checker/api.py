@@ -1,0 +1,38 @@
+"""The library's entry point: ``check(history, model=..., consistency=...) -> CheckResult``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import UNLIMITED, Budget, peak_rss_bytes
+from checker.errors import BudgetExhausted
+from checker.history import History
+from checker.registry import get_model, resolve_consistency
+from checker.result import UNKNOWN, CheckResult
+
+
+def check(history: History, *, model: str, consistency: str | None = None,
+          budget: Budget = UNLIMITED, options: Mapping[str, Any] | None = None) -> CheckResult:
+    """Check ``history`` against ``model`` at ``consistency`` (the model's default when None).
+
+    A budget that runs out gives ``valid == "unknown"``, never a guess.
+    """
+    spec = get_model(model)
+    level = resolve_consistency(spec, consistency)
+    deadline = budget.start()
+    started = time.perf_counter()
+    try:
+        result = spec.check_function()(history, model=spec.name, consistency=level,
+                                       deadline=deadline, options=dict(options or {}))
+    except BudgetExhausted as exc:
+        result = CheckResult(valid=UNKNOWN, model=spec.name, consistency=level,
+                             explanation=f"no verdict: {exc.reason}",
+                             figures={"explored": exc.explored})
+    figures = {"operations": len(history), **dict(result.figures),
+               "seconds": round(time.perf_counter() - started, 6),
+               "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)}
+    return CheckResult(valid=result.valid, model=result.model, consistency=result.consistency,
+                       anomalies=result.anomalies, explanation=result.explanation,
+                       figures=figures, details=result.details)

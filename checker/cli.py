@@ -1,0 +1,262 @@
+"""The ``histcheck`` command line: a thin layer over the library.
+
+Exit codes mean the same everywhere: 0 every history valid, 1 some history invalid, 2 bad usage
+or unreadable input (one line on stderr naming file, line and problem), 3 no verdict because a
+budget ran out. When several histories are checked, the worst wins in the order 2, 1, 3, 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from checker.errors import HistcheckError, HistoryError, UsageError
+
+if TYPE_CHECKING:
+    from checker.history import History
+    from checker.result import CheckResult
+
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+_SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
+SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
+
+
+def worst(codes: list[int]) -> int:
+    """The exit code for several results: 2 over 1 over 3 over 0."""
+    return max(codes, key=_SEVERITY.__getitem__, default=EXIT_VALID)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"histcheck: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
+    """Each path, with a folder standing for every history file inside it (recursively).
+
+    A folder that is itself one history (Cobra's per-session logs) is yielded whole.
+    """
+    from checker.formats import FOLDER_SNIFFERS
+
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            yield path
+            continue
+        yield from _walk(path, FOLDER_SNIFFERS)
+
+
+def _walk(folder: Path, folder_sniffers: dict[str, Any]) -> Iterator[Path]:
+    if any(sniff(folder) for sniff in folder_sniffers.values()):
+        yield folder
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, folder_sniffers)
+        elif entry.suffix not in SKIPPED_SUFFIXES and entry.name not in ("LICENSE", "NOTICE"):
+            yield entry
+
+
+def load(path: Path, fmt: str | None) -> History:
+    from checker.formats import read_history
+
+    return read_history(path, fmt)
+
+
+PLUGIN_COMMANDS: dict[str, str] = {}
+"""Commands that live beside their family (name -> "module:attribute"), imported when used."""
+
+
+class LazyGroup(click.Group):
+    """A group that imports plugin commands only when they are run or listed in help."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *PLUGIN_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in PLUGIN_COMMANDS:
+            import importlib
+
+            module, _, attr = PLUGIN_COMMANDS[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="histcheck")
+def main() -> None:
+    """histcheck: did your distributed system or database keep its consistency promises?
+
+    Record what your system did as a history (or a trace of messages), then ask histcheck
+    whether it is linearizable, sequentially consistent, serializable, causal, and so on.
+    When the answer is no, it shows why.
+    """
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail(f"--opt takes NAME=VALUE, not {pair!r}")
+        options[name] = value
+    return options
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", "-m", "model_name", required=True,
+              help="The model (see `histcheck models`).")
+@click.option("--consistency", "-c", default=None, help="The consistency level (model default).")
+@click.option("--format", "fmt", default=None, help="The input format (detected when omitted).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds per history before the verdict is unknown.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=1), default=None,
+              help="Memory ceiling in MiB before the verdict is unknown.")
+@click.option("--engine", default=None, help="The search engine, where a model has several.")
+@click.option("--opt", "opts", multiple=True, metavar="NAME=VALUE",
+              help="A model option (repeatable), e.g. --opt negative-balances=true.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Write an HTML/SVG/text report per history into this folder.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per history per line.")
+def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt: str | None,
+          timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
+          report_dir: str | None, as_json: bool) -> None:
+    """Check histories (files, or folders of them) against a model and consistency level."""
+    from checker.api import check as run_check
+    from checker.budget import Budget
+    from checker.registry import get_model, resolve_consistency
+
+    options: dict[str, Any] = _parse_options(opts)
+    if engine is not None:
+        options["engine"] = engine
+    try:
+        spec = get_model(model_name)
+        level = resolve_consistency(spec, consistency)
+    except UsageError as exc:
+        fail(str(exc))
+    budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
+    codes: list[int] = []
+    for path in history_paths(paths):
+        try:
+            history = load(path, fmt)
+            result = run_check(history, model=spec.name, consistency=level, budget=budget,
+                               options=options)
+        except HistcheckError as exc:
+            message = str(exc.located(str(path))) if isinstance(exc, HistoryError) else str(exc)
+            click.echo(f"histcheck: {message}", err=True)
+            if as_json:
+                _emit_json({"path": str(path), "valid": None, "model": spec.name,
+                            "consistency": level, "error": message})
+            codes.append(EXIT_USAGE)
+            if isinstance(exc, UsageError):
+                break
+            continue
+        if report_dir is not None:
+            _write_report(spec, history, result, Path(report_dir), path)
+        if as_json:
+            _emit_json({"path": str(path), **result.to_json()})
+        else:
+            click.echo(render_result(path, result))
+        codes.append(result.exit_code)
+    sys.exit(worst(codes))
+
+
+def _write_report(spec: Any, history: History, result: CheckResult, root: Path,
+                  path: Path) -> None:
+    reporter = spec.report_function()
+    if reporter is None:
+        click.echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
+        return
+    target = root / path.name.replace(".", "_") if len(root.parts) else root
+    target.mkdir(parents=True, exist_ok=True)
+    for written in reporter(history, result, target):
+        click.echo(f"report: {written}", err=True)
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    import orjson
+
+    click.echo(orjson.dumps(obj, default=str).decode())
+
+
+def render_result(path: Path, result: CheckResult) -> str:
+    verdict = "UNKNOWN" if result.valid == "unknown" else ("VALID" if result.valid else "INVALID")
+    figures = result.figures
+    head = (f"{path}: {verdict} for {result.model} / {result.consistency} "
+            f"({figures.get('operations', '?')} operations, {figures.get('seconds', 0):.3f} s)")
+    if not result.explanation:
+        return head
+    body = "\n".join("  " + line for line in result.explanation.rstrip().splitlines())
+    return f"{head}\n{body}"
+
+
+@main.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--from", "src_fmt", default=None, help="Input format (detected when omitted).")
+@click.option("--to", "dst_fmt", default=None,
+              help="Output format: jsonl or edn (from TARGET's suffix when omitted).")
+def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) -> None:
+    """Convert a history to native JSON Lines or Jepsen EDN."""
+    from checker.formats import write_history
+
+    try:
+        history = load(Path(source), src_fmt)
+        write_history(history, target, dst_fmt)
+    except HistcheckError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {len(history)} operations to {target}", err=True)
+
+
+@main.command()
+@click.argument("path")
+@click.option("--format", "fmt", default=None, help="The input format (detected when omitted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def stats(path: str, fmt: str | None, as_json: bool) -> None:
+    """A quick look at a history: operations, outcomes, concurrency, latencies."""
+    from checker.stats import history_stats, render_stats
+
+    try:
+        figures = history_stats(load(Path(path), fmt))
+    except HistcheckError as exc:
+        fail(str(exc))
+    if as_json:
+        _emit_json({"path": path, **figures})
+    else:
+        click.echo(render_stats(path, figures))
+
+
+@main.command(name="models")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per model.")
+def list_models(as_json: bool) -> None:
+    """List the models and the consistency levels each can be checked for."""
+    from checker.registry import models
+
+    for spec in models().values():
+        if as_json:
+            _emit_json({"model": spec.name, "consistencies": list(spec.consistencies),
+                        "summary": spec.summary})
+        else:
+            click.echo(f"{spec.name:18} {', '.join(spec.consistencies)}\n{'':18} {spec.summary}")
+
+
+@main.command(name="formats")
+def list_formats() -> None:
+    """List the history formats histcheck reads and writes."""
+    from checker.formats import FORMATS
+
+    for fmt in FORMATS.values():
+        mode = "read/write" if fmt.writer else "read"
+        click.echo(f"{fmt.name:12} {mode:10} {fmt.description}")
+
+
+if __name__ == "__main__":
+    main()
