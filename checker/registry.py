@@ -59,7 +59,8 @@ class ModelSpec:
 
 def _resolve(target: str) -> Callable[..., Any]:
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+    target_function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return target_function
 
 
 def models() -> dict[str, ModelSpec]:
