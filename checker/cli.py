@@ -188,7 +188,7 @@ def _emit_json(obj: dict[str, Any]) -> None:
 
 
 def render_result(path: Path, result: CheckResult) -> str:
-    verdict = "UNKNOWN" if result.valid == "unknown" else ("VALID" if result.valid else "INVALID")
+    verdict = _verdict_word(result)
     figures = result.figures
     head = (f"{path}: {verdict} for {result.model} / {result.consistency} "
             f"({figures.get('operations', '?')} operations, {figures.get('seconds', 0):.3f} s)")
@@ -232,6 +232,65 @@ def stats(path: str, fmt: str | None, as_json: bool) -> None:
         _emit_json({"path": path, **figures})
     else:
         click.echo(render_stats(path, figures))
+
+
+@main.command()
+@click.argument("folder", default="histories")
+@click.option("--labels", "labels_name", default="LABELS.tsv", show_default=True,
+              help="The labels file inside FOLDER.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds per history before the verdict is unknown.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per labelled row.")
+def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) -> None:
+    """Check every labelled history in FOLDER and compare with its expected verdict.
+
+    Exit 0 when every verdict agrees with its label, 1 when one disagrees (or is unknown),
+    2 when a history or the labels file cannot be read.
+    """
+    import time
+
+    from checker.api import check as run_check
+    from checker.budget import Budget
+    from checker.labels import read_labels
+
+    try:
+        labels = read_labels(Path(folder) / labels_name)
+    except (OSError, HistcheckError) as exc:
+        fail(str(exc))
+    codes: list[int] = []
+    agreed = 0
+    started = time.perf_counter()
+    for label in labels:
+        try:
+            history = load(label.path, None)
+            result = run_check(history, model=label.model, consistency=label.consistency,
+                               budget=Budget(seconds=timeout), options=dict(label.options))
+        except HistcheckError as exc:
+            message = str(exc.located(str(label.path))) if isinstance(exc, HistoryError) \
+                else str(exc)
+            click.echo(f"histcheck: {message}", err=True)
+            codes.append(EXIT_USAGE)
+            continue
+        agrees = result.valid is label.expected
+        agreed += agrees
+        codes.append(EXIT_VALID if agrees else EXIT_INVALID)
+        if as_json:
+            _emit_json({"path": str(label.path), "expected": label.expected,
+                        "agrees": agrees, **result.to_json()})
+        else:
+            verdict = _verdict_word(result)
+            mark = "ok  " if agrees else "FAIL"
+            click.echo(f"{mark} {label.path}  {label.model}/{label.consistency}: {verdict} "
+                       f"(expected {'VALID' if label.expected else 'INVALID'}, "
+                       f"{result.figures.get('seconds', 0):.3f} s)")
+    if not as_json:
+        click.echo(f"{agreed} of {len(labels)} labelled verdicts agree "
+                   f"({time.perf_counter() - started:.2f} s)")
+    sys.exit(worst(codes))
+
+
+def _verdict_word(result: CheckResult) -> str:
+    return "UNKNOWN" if result.valid == "unknown" else ("VALID" if result.valid else "INVALID")
 
 
 @main.command(name="models")

@@ -1,0 +1,140 @@
+"""The CLI contract: exit codes, one-line errors, JSON output, folders, verify."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+
+pytestmark = pytest.mark.usefixtures("contract_models")
+
+GOOD = ('{"process": 0, "type": "invoke", "f": "write", "value": 1}\n'
+        '{"process": 0, "type": "ok", "f": "write", "value": 1}\n')
+BAD = GOOD + ('{"process": 1, "type": "invoke", "f": "write", "value": 2}\n'
+              '{"process": 1, "type": "fail", "f": "write", "value": 2}\n')
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_valid_invalid_and_unknown_exit_codes(tmp_path: Path) -> None:
+    good, bad = write(tmp_path, "good.jsonl", GOOD), write(tmp_path, "bad.jsonl", BAD)
+    assert run("check", good, "--model", "no-fail")[0] == 0
+    code, out, _ = run("check", bad, "--model", "no-fail")
+    assert code == 1 and "INVALID" in out
+    code, out, _ = run("check", good, "--model", "slow", "--timeout", "0.05")
+    assert code == 3 and "UNKNOWN" in out
+
+
+def test_json_output_one_object_per_path(tmp_path: Path) -> None:
+    good, bad = write(tmp_path, "good.jsonl", GOOD), write(tmp_path, "bad.jsonl", BAD)
+    code, out, _ = run("check", good, bad, "--model", "no-fail", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [(r["path"], r["valid"], r["model"], r["consistency"]) for r in rows] == [
+        (good, True, "no-fail", "no-fail"), (bad, False, "no-fail", "no-fail")]
+    assert rows[1]["anomalies"][0]["name"] == "failed-op"
+
+
+def test_folder_means_every_history_inside(tmp_path: Path) -> None:
+    write(tmp_path, "a.jsonl", GOOD)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "b.jsonl", BAD)
+    write(tmp_path, "README.md", "not a history")
+    code, out, _ = run("check", str(tmp_path), "--model", "no-fail", "--json")
+    assert code == 1
+    assert [Path(json.loads(line)["path"]).name for line in out.splitlines()] == [
+        "a.jsonl", "b.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty history"),
+        ('{"process": 0, "type": "ok", "f": "read", "value": 1}\n', "without an invoke"),
+        (GOOD.splitlines()[0] + "\n" + GOOD.splitlines()[0] + "\n", "second invoke"),
+        ('{"process": 0, "type": "begin", "f": "read"}\n', "unknown event type"),
+        ('{"process": 0, "type": "invoke", "f": "txn", "value": 3}\n', "txn value"),
+        (GOOD + '{"process": 0, "type": "invoke", \n', "invalid JSON"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, text: str, problem: str) -> None:
+    path = write(tmp_path, "h.jsonl", text)
+    code, out, err = run("check", path, "--model", "no-fail")
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"histcheck: {path}") and problem in lines[0]
+    assert "Traceback" not in err
+
+
+def test_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.jsonl", GOOD + GOOD.splitlines()[1] + "\n")
+    _, _, err = run("check", path, "--model", "no-fail")
+    assert f"{path}:3:" in err
+
+
+def test_unknown_model_and_consistency_list_the_known_ones(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.jsonl", GOOD)
+    code, _, err = run("check", good, "--model", "nope")
+    assert code == 2 and "known models:" in err and "no-fail" in err
+    code, _, err = run("check", good, "--model", "no-fail", "--consistency", "nope")
+    assert code == 2 and "known: no-fail" in err
+
+
+def test_missing_file_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = run("check", str(tmp_path / "absent.jsonl"), "--model", "no-fail")
+    assert code == 2 and "no such file" in err
+
+
+def test_verify_compares_with_labels(tmp_path: Path) -> None:
+    write(tmp_path, "good.jsonl", GOOD)
+    write(tmp_path, "bad.jsonl", BAD)
+    header = "path\tmodel\tconsistency\texpected\toptions\torigin\n"
+    write(tmp_path, "LABELS.tsv", header + "good.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
+          "bad.jsonl\tno-fail\tno-fail\tinvalid\t\tt\n")
+    code, out, _ = run("verify", str(tmp_path))
+    assert code == 0 and "2 of 2 labelled verdicts agree" in out
+    write(tmp_path, "LABELS.tsv", header + "bad.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
+    code, out, _ = run("verify", str(tmp_path))
+    assert code == 1 and out.startswith("FAIL")
+
+
+def test_convert_to_edn_and_back(tmp_path: Path) -> None:
+    src = write(tmp_path, "h.jsonl", BAD)
+    edn = str(tmp_path / "h.edn")
+    back = str(tmp_path / "back.jsonl")
+    assert run("convert", src, edn)[0] == 0
+    assert run("convert", edn, back)[0] == 0
+    assert [json.loads(x)["type"] for x in Path(back).read_text().splitlines()] == [
+        "invoke", "ok", "invoke", "fail"]
+
+
+def test_help_is_fast() -> None:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "checker.cli", "--help"], capture_output=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    elapsed = time.perf_counter() - started
+    assert b"check" in done.stdout
+    assert elapsed < 1.0, f"--help took {elapsed:.2f} s"
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, checker.cli; "
+         "print(sorted(m for m in ('polars', 'z3', 'networkx') if m in sys.modules))"],
+        capture_output=True, check=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert imported.stdout.strip() == "[]"
