@@ -126,12 +126,15 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Write an HTML/SVG/text report per history into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per history per line.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write a JUnit XML file: one test case per history.")
 def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt: str | None,
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
-          report_dir: str | None, as_json: bool) -> None:
+          report_dir: str | None, as_json: bool, junit_file: str | None) -> None:
     """Check histories (files, or folders of them) against a model and consistency level."""
     from checker.api import check as run_check
     from checker.budget import Budget
+    from checker.junit import Case, write_junit
     from checker.registry import get_model, resolve_consistency
 
     options: dict[str, Any] = _parse_options(opts)
@@ -144,6 +147,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
         fail(str(exc))
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
     codes: list[int] = []
+    cases: list[Case] = []
     for path in history_paths(paths):
         try:
             history = load(path, fmt)
@@ -155,6 +159,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             if as_json:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
                             "consistency": level, "error": message})
+            cases.append(Case(str(path), error=message))
             codes.append(EXIT_USAGE)
             if isinstance(exc, UsageError):
                 break
@@ -165,7 +170,10 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             _emit_json({"path": str(path), **result.to_json()})
         else:
             click.echo(render_result(path, result))
+        cases.append(Case(str(path), result))
         codes.append(result.exit_code)
+    if junit_file is not None:
+        write_junit(cases, Path(junit_file))
     sys.exit(worst(codes))
 
 

@@ -138,3 +138,17 @@ def test_help_is_fast() -> None:
          "print(sorted(m for m in ('polars', 'z3', 'networkx') if m in sys.modules))"],
         capture_output=True, check=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     assert imported.stdout.strip() == "[]"
+
+
+def test_junit_has_one_case_per_history(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    good, bad = write(tmp_path, "good.jsonl", GOOD), write(tmp_path, "bad.jsonl", BAD)
+    broken = write(tmp_path, "broken.jsonl", '{"process": 0, "type": "ok", "f": "r"}\n')
+    junit = tmp_path / "out.xml"
+    code, _, _ = run("check", good, bad, broken, "--model", "no-fail", "--junit", str(junit))
+    assert code == 2
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    outcomes = {case.get("name"): [child.tag for child in case] for case in suite}
+    assert outcomes == {good: [], bad: ["failure"], broken: ["error"]}

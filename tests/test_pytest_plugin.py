@@ -1,0 +1,39 @@
+"""The pytest plugin turns labelled histories into test items that fail with an explanation."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+GOOD = ('{"process": 0, "type": "invoke", "f": "write", "value": 1}\n'
+        '{"process": 0, "type": "ok", "f": "write", "value": 1}\n')
+BAD = ('{"process": 1, "type": "invoke", "f": "write", "value": 2}\n'
+       '{"process": 1, "type": "fail", "f": "write", "value": 2}\n')
+HEADER = "path\tmodel\tconsistency\texpected\toptions\torigin\n"
+
+
+@pytest.fixture
+def tester(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(
+        "import checker.registry\n"
+        "checker.registry.FAMILIES = (*checker.registry.FAMILIES, 'tests.contract_models')\n")
+    pytester.syspathinsert(str(pytest.importorskip("tests").__path__[0] + "/.."))
+    return pytester
+
+
+def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
+    tester.makefile(".jsonl", good=GOOD, bad=BAD)
+    tester.makefile(".tsv", LABELS=HEADER + "good.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
+                    "bad.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
+    result = tester.runpytest("-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*expected valid for no-fail/no-fail, got False*",
+                                 "*operation 0 failed*"])
+
+
+def test_file_names_give_the_verdict(tester: pytest.Pytester) -> None:
+    tester.makefile(".jsonl", **{"run-ok": GOOD, "run-bad": BAD, "other-ok": BAD})
+    tester.makeini("[pytest]\nhistcheck_model = no-fail\n")
+    result = tester.runpytest("-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
