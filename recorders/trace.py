@@ -2,7 +2,8 @@
 
 A vector clock maps each node to a counter. Every event ticks its node's own entry; a ``send``
 remembers the clock it carried, and the matching ``recv`` first merges that clock (entry-wise
-maximum). Then ``a -> b`` (happens-before) iff ``vc(a) <= vc(b)`` entry-wise and they differ, so a
+maximum); likewise a ``broadcast`` and each ``deliver`` of it. Then ``a -> b`` (happens-before)
+iff ``vc(a) <= vc(b)`` entry-wise and they differ, so a
 checker can answer causality questions without rebuilding the message graph.
 
 The recorder is thread-safe (real-socket runs record from several threads) and writes native
@@ -51,7 +52,7 @@ class TraceRecorder:
             stamped: TraceEvent = {"time": self._clock(), **event}
             if self._vector_clocks:
                 stamped["vc"] = {name: vc[name] for name in sorted(vc)}
-            if event["type"] == "send":
+            if event["type"] in ("send", "broadcast"):
                 self._carried[event["msg"]] = dict(vc)
             self._events.append(stamped)
 
@@ -65,7 +66,7 @@ class TraceRecorder:
         self.record(ev.broadcast(node, msg))
 
     def deliver(self, node: str, msg: str, origin: str) -> None:
-        self.record(ev.deliver(node, msg, origin))
+        self.record(ev.deliver(node, msg, origin), merge_from=msg)
 
     def crash(self, node: str) -> None:
         self.record(ev.crash(node))
