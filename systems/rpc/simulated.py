@@ -244,7 +244,7 @@ def run_rpc(variant: str, *, seed: int, clients: int = 3, calls: int = 10,
             workers: int = 2) -> RpcRun:
     policy = VARIANTS[variant]
     sim = Simulator(seed, model or DEFAULT_MODEL, faults)
-    operations = OperationRecorder(lambda: sim.now)
+    operations = sim.operations
     sim.add_node("server", partial(StoreServer, policy=policy, workers=workers))
     names = []
     for number in range(1, clients + 1):

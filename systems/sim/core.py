@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from checker.errors import UsageError
+from recorders.operations import OperationRecorder
 from recorders.trace import TraceRecorder
 from systems.sim.faults import Crash, Fault, Partition, Recover
 from systems.sim.models import SystemModel
@@ -61,6 +62,8 @@ class Simulator:
         self.now = 0
         self.stats = Stats()
         self.trace = TraceRecorder(lambda: self.now)
+        self.operations = OperationRecorder(lambda: self.now)
+        """Client operations, for systems whose clients record a history."""
         self.network = Network(self)
         self._heap: list[tuple[int, int, Timer]] = []
         self._seq = 0

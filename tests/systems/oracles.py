@@ -82,3 +82,35 @@ def total(events: Events) -> list[str]:
 def executions(events: Events) -> Counter[str]:
     """How many times the server executed each RPC request id."""
     return Counter(e["id"] for e in events if e["type"] == "execute")
+
+
+def channel_reliable(events: Events) -> list[str]:
+    sent = Counter(e["msg"] for e in events if e["type"] == "send")
+    got = Counter(e["msg"] for e in events if e["type"] == "recv")
+    return [f"{m} sent {sent[m]} times, received {got[m]} times"
+            for m in sorted(set(sent) | set(got)) if sent[m] != got[m]]
+
+
+def channel_fifo(events: Events) -> list[str]:
+    rank = {e["msg"]: i for i, e in enumerate(e for e in events if e["type"] == "send")}
+    last: dict[tuple[str, str], int] = {}
+    problems = []
+    for e in events:
+        if e["type"] == "recv":
+            link = (e["from"], e["node"])
+            if rank[e["msg"]] < last.get(link, -1):
+                problems.append(f"{e['msg']} overtaken on {link}")
+            last[link] = rank[e["msg"]]
+    return problems
+
+
+def rpc(events: Events, semantics: str) -> list[str]:
+    executed = executions(events)
+    requests = [e["id"] for e in events if e["type"] == "request"]
+    replies = {e["id"] for e in events if e["type"] == "reply"}
+    problems = []
+    if semantics in ("at-most-once", "exactly-once"):
+        problems += [f"{r} executed {executed[r]} times" for r in requests if executed[r] > 1]
+    if semantics in ("at-least-once", "exactly-once"):
+        problems += [f"{r} answered but never executed" for r in replies if executed[r] == 0]
+    return problems
