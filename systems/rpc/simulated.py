@@ -92,17 +92,18 @@ class StoreServer(Datagrams):
     def __init__(self, name: str, policy: Policy, workers: int = 2, service: int = 2 * MS) -> None:
         super().__init__(name)
         self.policy, self.workers, self.service = policy, workers, service
-        total, length, replies = self.storage.get("state", (0, 0, {}))
-        self.impl = StoreImpl(total, length)
-        self.dedup = DedupTable(replies)
+        self.impl = StoreImpl()
+        self.dedup = DedupTable()
         self.skeleton = STUBS.StoreSkeleton(self.impl)
         self.queue: deque[tuple[str, wire.Request]] = deque()
         self.busy = 0
 
     def start(self) -> None:
         self.storage.put("incarnations", self.storage.get("incarnations", 0) + 1)
-        total, length, replies = self.storage.get("state", (0, 0, {}))
-        self.impl.total, self.impl.length, self.dedup = total, length, DedupTable(replies)
+        self.impl.total, self.impl.length = self.storage.get("state", (0, 0))
+        replies = {tuple(map(int, k.split("/")[1:])): v
+                   for k, v in self.storage.prefixed("reply/").items()}
+        self.dedup = DedupTable(replies)  # type: ignore[arg-type]
 
     def on_message(self, src: str, msg: wire.Request | wire.Reply) -> None:
         if isinstance(msg, wire.Request):
@@ -129,7 +130,10 @@ class StoreServer(Datagrams):
         reply = wire.Reply(request.client, request.seq, wire.OK, result).encode()
         if self.policy.dedup:
             self.dedup.finish(request.key, reply)
-        self.storage.put("state", (self.impl.total, self.impl.length, self.dedup.snapshot()))
+        # One atomic step in virtual time: the effect and its remembered reply persist together.
+        self.storage.put("state", (self.impl.total, self.impl.length))
+        if self.policy.dedup:
+            self.storage.put(f"reply/{request.client}/{request.seq}", reply)
         self.send_message(src, reply)
         self._pump()
 

@@ -35,6 +35,10 @@ class StableStorage:
     def get(self, key: str, default: Any = None) -> Any:
         return copy.deepcopy(self._data.get(key, default))
 
+    def prefixed(self, prefix: str) -> dict[str, Any]:
+        """Every entry whose key starts with ``prefix`` (in the order written first)."""
+        return {k: copy.deepcopy(v) for k, v in self._data.items() if k.startswith(prefix)}
+
     def __contains__(self, key: str) -> bool:
         return key in self._data
 
