@@ -69,7 +69,10 @@ def load(path: Path, fmt: str | None) -> History:
     return read_history(path, fmt)
 
 
-PLUGIN_COMMANDS: dict[str, str] = {}
+PLUGIN_COMMANDS: dict[str, str] = {
+    "simulate": "systems.cli:simulate_command",
+    "systems": "systems.cli:systems_command",
+}
 """Commands that live beside their family (name -> "module:attribute"), imported when used."""
 
 

@@ -1,0 +1,56 @@
+"""The trace events histcheck's message checks read, built in one place.
+
+Every event is a plain dict written as one JSON line. Keys come in a fixed order so the same run
+writes the same bytes. Changing the trace format means changing only this module.
+
+Point-to-point: ``send`` (``to``, ``msg``) and ``recv`` (``from``, ``msg``). Broadcast:
+``broadcast`` (``msg``) and ``deliver`` (``msg``, ``from`` = the original broadcaster). RPC:
+``request`` (``id``, ``to``) and ``reply`` (``id``) at the client, ``execute`` (``id``) at the
+server. Failures: ``crash``; a restart is a ``local`` event with ``"what": "recover"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TraceEvent = dict[str, Any]
+
+
+def send(node: str, to: str, msg: str) -> TraceEvent:
+    return {"node": node, "type": "send", "to": to, "msg": msg}
+
+
+def recv(node: str, sender: str, msg: str) -> TraceEvent:
+    return {"node": node, "type": "recv", "from": sender, "msg": msg}
+
+
+def broadcast(node: str, msg: str) -> TraceEvent:
+    return {"node": node, "type": "broadcast", "msg": msg}
+
+
+def deliver(node: str, msg: str, origin: str) -> TraceEvent:
+    return {"node": node, "type": "deliver", "msg": msg, "from": origin}
+
+
+def local(node: str, what: str, **fields: Any) -> TraceEvent:
+    return {"node": node, "type": "local", "what": what, **fields}
+
+
+def crash(node: str) -> TraceEvent:
+    return {"node": node, "type": "crash"}
+
+
+def recover(node: str) -> TraceEvent:
+    return local(node, "recover")
+
+
+def request(node: str, request_id: str, to: str, method: str) -> TraceEvent:
+    return {"node": node, "type": "request", "id": request_id, "to": to, "method": method}
+
+
+def execute(node: str, request_id: str) -> TraceEvent:
+    return {"node": node, "type": "execute", "id": request_id}
+
+
+def reply(node: str, request_id: str) -> TraceEvent:
+    return {"node": node, "type": "reply", "id": request_id}

@@ -1,0 +1,34 @@
+"""The broadcast hierarchy: reliable, FIFO, causal, total order, FIFO-total order.
+
+``PROTOCOLS`` names each node class (the buggy ones included); ``run_broadcast`` runs one of
+them in the simulator with a random workload and returns the simulator, whose trace holds the
+``broadcast`` and ``deliver`` events.
+"""
+
+from systems.broadcast.base import BroadcastNode, FifoLink, Message
+from systems.broadcast.reliable import (
+    Causal,
+    CausalIgnoringDependencies,
+    EagerReliable,
+    Fifo,
+    FifoWithoutHoldBack,
+)
+from systems.broadcast.scenario import PROTOCOLS, run_broadcast
+from systems.broadcast.total import FifoSequencer, LamportTotal, Sequencer, TwoSequencers
+
+__all__ = [
+    "PROTOCOLS",
+    "BroadcastNode",
+    "Causal",
+    "CausalIgnoringDependencies",
+    "EagerReliable",
+    "Fifo",
+    "FifoLink",
+    "FifoSequencer",
+    "FifoWithoutHoldBack",
+    "LamportTotal",
+    "Message",
+    "Sequencer",
+    "TwoSequencers",
+    "run_broadcast",
+]

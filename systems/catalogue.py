@@ -1,0 +1,115 @@
+"""The catalogue: every reference system and variant, what it promises, and how to run it.
+
+Each entry names the check that judges it (``model`` and ``consistency`` as given to
+``histcheck check``) and what that check must say: ``valid`` for a guarantee the variant keeps on
+every seed, ``invalid`` for a bug the check must catch on some of the first few seeds with the
+default options. ``simulate`` runs an entry and returns the trace as bytes (JSON Lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.errors import UsageError
+from systems.sim.core import Simulator
+from systems.sim.faults import Fault
+from systems.sim.models import SystemModel
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What ``histcheck simulate`` can vary; None means the system's default."""
+
+    clients: int | None = None
+    operations: int | None = None
+    model: SystemModel | None = None
+    faults: tuple[Fault, ...] = ()
+    links: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    system: str
+    variant: str
+    model: str
+    consistency: str
+    expect: str
+    summary: str
+    protocol: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"system": self.system, "variant": self.variant, "model": self.model,
+                "consistency": self.consistency, "expect": self.expect, "summary": self.summary}
+
+    def run(self, seed: int, options: Options = Options()) -> Simulator:
+        """Simulate this entry; the returned simulator holds the trace."""
+        if self.model == "rpc":
+            from systems.rpc.simulated import run_rpc
+            return run_rpc(self.protocol, seed=seed, clients=options.clients or 3,
+                           calls=options.operations or 10, model=options.model,
+                           faults=options.faults).sim
+        if self.model == "channel":
+            from systems.transport.simulated import run_channel
+            return run_channel(self.protocol, seed=seed, nodes=options.clients or 3,
+                               messages=options.operations or 20, model=options.model,
+                               faults=options.faults)
+        from systems.broadcast.scenario import run_broadcast
+        return run_broadcast(self.protocol, seed=seed, nodes=options.clients or 4,
+                             messages=options.operations or 5, model=options.model,
+                             faults=options.faults, links=options.links)
+
+
+def _e(system: str, variant: str, model: str, consistency: str, expect: str, protocol: str,
+       summary: str) -> Entry:
+    return Entry(system, variant, model, consistency, expect, summary, protocol)
+
+
+CATALOGUE: tuple[Entry, ...] = (
+    _e("rpc", "at-most-once", "rpc", "at-most-once", "valid", "at-most-once",
+       "send once, never retry: a call may be lost, never repeated"),
+    _e("rpc", "at-least-once", "rpc", "at-least-once", "valid", "at-least-once",
+       "retry until a reply: every call happens, perhaps twice"),
+    _e("rpc", "exactly-once", "rpc", "exactly-once", "valid", "exactly-once",
+       "retry, and the server de-duplicates by request id"),
+    _e("rpc", "retry-twice", "rpc", "exactly-once", "invalid", "retry-twice",
+       "bug: claims exactly-once but executes retried requests again"),
+    _e("channel", "reliable", "channel", "fifo", "valid", "reliable",
+       "reliable transport: acks, adaptive timeouts, in-order delivery, flow control"),
+    _e("channel", "unordered", "channel", "fifo", "invalid", "unordered",
+       "bug: hands early segments up without the reorder buffer"),
+    _e("channel", "no-retransmit", "channel", "reliable", "invalid", "no-retransmit",
+       "bug: never retransmits, so lost segments stay lost"),
+    _e("broadcast-reliable", "eager", "broadcast", "reliable", "valid", "reliable",
+       "eager relay: every node relays a message the first time it sees it"),
+    _e("broadcast-fifo", "hold-back", "broadcast", "fifo", "valid", "fifo",
+       "per-sender sequence numbers and a hold-back buffer"),
+    _e("broadcast-fifo", "no-hold-back", "broadcast", "fifo", "invalid", "fifo-no-holdback",
+       "bug: delivers in arrival order"),
+    _e("broadcast-causal", "vector-clock", "broadcast", "causal", "valid", "causal",
+       "delivers once every dependency in the message's vector clock is delivered"),
+    _e("broadcast-causal", "ignore-deps", "broadcast", "causal", "invalid", "causal-no-deps",
+       "bug: ignores the dependencies"),
+    _e("broadcast-total", "sequencer", "broadcast", "total-order", "valid", "sequencer",
+       "one sequencer numbers every message"),
+    _e("broadcast-total", "lamport", "broadcast", "total-order", "valid", "lamport",
+       "Lamport timestamps with acks over FIFO links"),
+    _e("broadcast-total", "two-sequencers", "broadcast", "total-order", "invalid",
+       "two-sequencers", "bug: the sequencer fails over to two sequencers (split brain)"),
+    _e("broadcast-fifo-total", "fifo-sequencer", "broadcast", "fifo-total-order", "valid",
+       "fifo-sequencer", "a sequencer fed through FIFO links"),
+)
+
+
+def find(system: str, variant: str | None = None) -> Entry:
+    """The entry for ``system`` and ``variant`` (the first, correct, variant when None)."""
+    matches = [e for e in CATALOGUE if e.system == system]
+    if not matches:
+        known = ", ".join(dict.fromkeys(e.system for e in CATALOGUE))
+        raise UsageError(f"unknown system {system!r}; known: {known}")
+    if variant is None:
+        return matches[0]
+    for entry in matches:
+        if entry.variant == variant:
+            return entry
+    raise UsageError(f"system {system!r} has no variant {variant!r}; known: "
+                     f"{', '.join(e.variant for e in matches)}")

@@ -1,0 +1,85 @@
+"""``histcheck systems`` (the catalogue) and ``histcheck simulate`` (run one entry)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from checker.errors import HistcheckError
+
+
+@click.command("systems")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
+def systems_command(as_json: bool) -> None:
+    """List the reference systems and variants, and what each should check as."""
+    from systems.catalogue import CATALOGUE
+
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in CATALOGUE], indent=2))
+        return
+    for e in CATALOGUE:
+        click.echo(f"{e.system:22} {e.variant:16} --model {e.model:9} --consistency "
+                   f"{e.consistency:17} {e.expect:8} {e.summary}")
+
+
+@click.command("simulate")
+@click.argument("system")
+@click.option("--variant", "-v", default=None, help="The variant (the first one when omitted).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="Where to write the trace (JSON Lines).")
+@click.option("--history", type=click.Path(dir_okay=False), default=None,
+              help="rpc only: also write the clients' operation history here.")
+@click.option("--clients", type=click.IntRange(min=1), default=None,
+              help="Clients (rpc) or nodes (broadcast, channel).")
+@click.option("--ops", type=click.IntRange(min=0), default=None,
+              help="Calls per client, or messages per node.")
+@click.option("--network", type=click.Choice(["reliable", "fair-loss", "arbitrary"]), default=None)
+@click.option("--loss", type=click.FloatRange(0, 0.99), default=None)
+@click.option("--duplicate", type=click.FloatRange(0, 1), default=None)
+@click.option("--fifo-links", is_flag=True, help="Links never reorder.")
+@click.option("--timing", type=click.Choice(["synchronous", "partially-synchronous",
+                                             "asynchronous"]), default="synchronous")
+@click.option("--nodes", "node_model", type=click.Choice(["crash-stop", "crash-recovery"]),
+              default="crash-stop")
+@click.option("--fault", "faults", multiple=True,
+              help="crash:NODE@MS, recover:NODE@MS or partition:A,B|C@START-END (repeatable).")
+@click.option("--links", is_flag=True, help="broadcast: also record every network send/recv.")
+def simulate_command(system: str, variant: str | None, seed: int, out: str, history: str | None,
+                     clients: int | None, ops: int | None, network: str | None,
+                     loss: float | None, duplicate: float | None, fifo_links: bool, timing: str,
+                     node_model: str, faults: tuple[str, ...], links: bool) -> None:
+    """Simulate SYSTEM deterministically from --seed and write its trace to --out."""
+    from systems.catalogue import Options, find
+    from systems.sim.faults import parse_fault
+    from systems.sim.models import NetworkModel, SystemModel, TimingModel
+
+    try:
+        entry = find(system, variant)
+        model = None
+        if network or loss is not None or duplicate is not None or fifo_links or \
+                timing != "synchronous" or node_model != "crash-stop":
+            net = NetworkModel.named(network or "reliable", loss, duplicate)
+            if fifo_links:
+                net = NetworkModel(net.kind, net.loss, net.duplicate, reorder=False)
+            model = SystemModel(net, node_model, TimingModel(timing))
+        options = Options(clients, ops, model, tuple(parse_fault(f) for f in faults), links)
+        sim = entry.run(seed, options)
+    except HistcheckError as exc:
+        click.echo(f"histcheck: {exc}", err=True)
+        sys.exit(2)
+    sim.trace.write(out)
+    if history:
+        if entry.model != "rpc":
+            click.echo("histcheck: --history is only recorded for rpc", err=True)
+            sys.exit(2)
+        sim.operations.write(Path(history))
+    stats = sim.stats
+    click.echo(f"{entry.system}/{entry.variant} seed {seed}: {len(sim.trace.events)} trace "
+               f"events, {stats.events} simulator events, {stats.sent} messages "
+               f"({stats.lost} lost, {stats.duplicated} duplicated), virtual time "
+               f"{sim.now / 1000:.1f} ms -> {out}; check with: histcheck check {out} "
+               f"--model {entry.model} --consistency {entry.consistency}")

@@ -1,0 +1,22 @@
+"""Remote procedure calls: stub generator, marshaling, fragmentation, retry semantics, sockets."""
+
+from systems.rpc.fragment import Reassembler, fragment
+from systems.rpc.idl import Interface, Method, compile_interface, generate, parse
+from systems.rpc.marshal import Codec, MarshalError, Type
+from systems.rpc.retry import SEMANTICS, DedupTable, Policy
+
+__all__ = [
+    "SEMANTICS",
+    "Codec",
+    "DedupTable",
+    "Interface",
+    "MarshalError",
+    "Method",
+    "Policy",
+    "Reassembler",
+    "Type",
+    "compile_interface",
+    "fragment",
+    "generate",
+    "parse",
+]

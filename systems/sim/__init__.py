@@ -1,0 +1,24 @@
+"""The deterministic simulator: virtual time, system models, nodes, faults."""
+
+from systems.sim.core import Simulator, Stats, Timer
+from systems.sim.faults import Crash, Fault, Partition, Recover, parse_fault, random_faults
+from systems.sim.models import MS, NetworkModel, SystemModel, TimingModel
+from systems.sim.node import Node, StableStorage
+
+__all__ = [
+    "MS",
+    "Crash",
+    "Fault",
+    "NetworkModel",
+    "Node",
+    "Partition",
+    "Recover",
+    "Simulator",
+    "StableStorage",
+    "Stats",
+    "SystemModel",
+    "Timer",
+    "TimingModel",
+    "parse_fault",
+    "random_faults",
+]
