@@ -146,7 +146,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     codes: list[int] = []
     for path in history_paths(paths):
         try:
-            history = load(path, fmt)
+            history = load(path, fmt) if spec.loader is None else spec.load(path, fmt)
             result = run_check(history, model=spec.name, consistency=level, budget=budget,
                                options=options)
         except HistcheckError as exc:
