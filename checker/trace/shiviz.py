@@ -76,7 +76,7 @@ def read_shiviz(path: Path) -> Trace:
     if not events:
         raise FormatError("no event matches the regular expression", path=source, line=3)
     if all(native is not None for _, _, native in events):
-        for raw, clock, native in events:
+        for raw, _, native in events:
             assert native is not None
             native["node"] = raw.node
             parsed = event_from_mapping(native, builder, raw.line)
