@@ -70,6 +70,7 @@ def load(path: Path, fmt: str | None) -> History:
 
 
 PLUGIN_COMMANDS: dict[str, str] = {
+    "hb": "checker.trace.command:hb",
     "simulate": "systems.cli:simulate_command",
     "systems": "systems.cli:systems_command",
 }
@@ -153,7 +154,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     cases: list[Case] = []
     for path in history_paths(paths):
         try:
-            history = load(path, fmt)
+            history = load(path, fmt) if spec.loader is None else spec.load(path, fmt)
             result = run_check(history, model=spec.name, consistency=level, budget=budget,
                                options=options)
         except HistcheckError as exc:

@@ -18,7 +18,7 @@ from checker.errors import UsageError
 from checker.history import History
 from checker.result import CheckResult
 
-FAMILIES: tuple[str, ...] = ()
+FAMILIES: tuple[str, ...] = ("checker.trace.spec", "checker.causal.spec")
 """Modules that declare ``MODELS: tuple[ModelSpec, ...]``."""
 
 
@@ -37,7 +37,13 @@ class ReportFunction(Protocol):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model users can name with ``--model``, the levels it can be checked for, and its code."""
+    """A model users can name with ``--model``, the levels it can be checked for, and its code.
+
+    ``loader`` is for families whose input is not a ``History`` (message traces): a
+    ``"module:function"`` taking ``(path, fmt)`` and returning the object the checker wants. When it
+    is set, ``histcheck check`` reads files with it instead of ``checker.formats.read_history``, and
+    the CheckFunction's ``history`` parameter receives that object.
+    """
 
     name: str
     summary: str
@@ -45,6 +51,7 @@ class ModelSpec:
     checker: str
     reporter: str | None = None
     options: tuple[str, ...] = ()
+    loader: str | None = None
 
     @property
     def default_consistency(self) -> str:
@@ -55,6 +62,12 @@ class ModelSpec:
 
     def report_function(self) -> ReportFunction | None:
         return None if self.reporter is None else _resolve(self.reporter)
+
+    def load(self, path: Path, fmt: str | None) -> Any:
+        """Read ``path`` with this model's loader (only for models that have one)."""
+        if self.loader is None:
+            raise UsageError(f"model {self.name!r} reads ordinary histories, not with a loader")
+        return _resolve(self.loader)(path, fmt)
 
 
 def _resolve(target: str) -> Callable[..., Any]:

@@ -1,0 +1,54 @@
+"""The check function the trace models register: one trace, one model, one level.
+
+Recorded vector clocks (``vc``) are compared with the clocks derived from the trace; a
+difference is a finding (``clock-mismatch``), not an input error, because it is something the
+system did wrong. ``--opt clocks=ignore`` leaves recorded clocks out of the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import Deadline
+from checker.errors import UsageError
+from checker.result import CheckResult
+from checker.trace.broadcast import check_broadcast
+from checker.trace.clocks import clock_mismatches, vector_clocks
+from checker.trace.findings import Findings
+from checker.trace.links import check_channel, check_rpc
+from checker.trace.model import Trace
+
+
+def check_trace(history: Trace, *, model: str, consistency: str, deadline: Deadline,
+                options: Mapping[str, Any]) -> CheckResult:
+    """Check a trace (the registry's ``CheckFunction`` for broadcast, channel and rpc)."""
+    trace = history
+    if not isinstance(trace, Trace):
+        raise UsageError(f"model {model!r} checks message traces, not {type(trace).__name__}")
+    findings = Findings()
+    clocks = vector_clocks(trace)  # also proves happens-before is acyclic
+    deadline.check()
+    if model == "broadcast":
+        check_broadcast(trace, consistency, clocks, findings)
+    elif model == "channel":
+        check_channel(trace, consistency, findings)
+    elif model == "rpc":
+        check_rpc(trace, consistency, findings)
+    else:
+        raise UsageError(f"no trace model {model!r}")
+    if str(options.get("clocks", "check")) != "ignore":
+        for event, gap in clock_mismatches(trace, clocks):
+            if not findings.skip("clock-mismatch"):
+                findings.add("clock-mismatch", f"{event.describe()} recorded vc "
+                             f"{dict(event.vc or ())} but happens-before gives "
+                             f"{clocks.as_dict(event.id)}: {gap}", [event])
+    figures = {"events": len(trace), "nodes": len(trace.nodes),
+               "messages": len(trace.senders), "crashed": sorted(trace.crashed())}
+    valid = not findings
+    head = (f"{model} {consistency} holds" if valid else
+            f"{model} {consistency} is violated ({sum(findings.counts.values())} findings)")
+    explanation = head if valid else f"{head}\n{findings.summary()}"
+    return CheckResult(valid=valid, model=model, consistency=consistency,
+                       anomalies=tuple(findings.kept), explanation=explanation,
+                       figures=figures, details={"counts": dict(findings.counts)})

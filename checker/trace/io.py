@@ -1,0 +1,69 @@
+"""Reading and writing traces: native JSON Lines and ShiViz logs, chosen by content or name.
+
+``load_trace(path, fmt)`` is the loader the trace models declare (see ``ModelSpec.loader``);
+``fmt`` is ``trace-jsonl``, ``shiviz`` or None (detect: a first line holding a regular
+expression with a ``host`` group is ShiViz, a JSON object is native).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.errors import FormatError, UsageError
+from checker.trace.model import Trace
+
+TRACE_FORMATS: dict[str, str] = {
+    "trace-jsonl": "native trace JSON Lines: one event object per line (docs/trace.md)",
+    "shiviz": "ShiViz log: a parsing regex, an execution delimiter, then events with clocks",
+}
+
+
+def detect_trace_format(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    first = next((line.strip() for line in head.splitlines()
+                  if line.strip() and not line.strip().startswith(b"#")), b"")
+    if not first:
+        raise FormatError("empty trace: the file has no events", path=str(path))
+    if b"?<host>" in first or b"?P<host>" in first:
+        return "shiviz"
+    if first.startswith(b"{"):
+        return "trace-jsonl"
+    raise FormatError("cannot tell the trace format from the content (use --format "
+                      "trace-jsonl or shiviz)", path=str(path), line=1)
+
+
+def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
+    """Read one trace file (any ``FormatError`` names file and line)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError("no such file", path=str(path))
+    chosen = fmt or detect_trace_format(path)
+    if chosen not in TRACE_FORMATS:
+        raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")
+    try:
+        if chosen == "shiviz":
+            from checker.trace.shiviz import read_shiviz
+
+            return read_shiviz(path)
+        from checker.trace.jsonl import read_trace_jsonl
+
+        return read_trace_jsonl(path)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not text ({exc.reason})", path=str(path)) from None
+
+
+def write_trace(trace: Trace, path: str | Path, fmt: str | None = None) -> None:
+    """Write ``trace`` as ``fmt`` (from the suffix when None: ``.log`` is ShiViz)."""
+    path = Path(path)
+    chosen = fmt or ("shiviz" if path.suffix in (".log", ".shiviz") else "trace-jsonl")
+    if chosen == "shiviz":
+        from checker.trace.shiviz import write_shiviz
+
+        write_shiviz(trace, path)
+    elif chosen == "trace-jsonl":
+        from checker.trace.jsonl import write_trace_jsonl
+
+        write_trace_jsonl(trace, path)
+    else:
+        raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")

@@ -1,0 +1,19 @@
+"""The message-trace models: broadcast orders, point-to-point channels and RPC retry semantics."""
+
+from __future__ import annotations
+
+from checker.registry import ModelSpec
+
+_CHECK = "checker.trace.checking:check_trace"
+_LOAD = "checker.trace.io:load_trace"
+
+MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("broadcast", "message traces: the broadcast hierarchy (reliable to FIFO-total order)",
+              ("causal", "reliable", "fifo", "total-order", "fifo-total-order"), _CHECK,
+              options=("clocks",), loader=_LOAD),
+    ModelSpec("channel", "message traces: point-to-point links, reliable and FIFO (TCP over IP)",
+              ("fifo", "reliable"), _CHECK, options=("clocks",), loader=_LOAD),
+    ModelSpec("rpc", "message traces: RPC retry semantics (request/execute/reply/ack)",
+              ("exactly-once", "at-most-once", "at-least-once"), _CHECK, options=("clocks",),
+              loader=_LOAD),
+)
