@@ -80,8 +80,8 @@ class TraceRecorder:
     def execute(self, node: str, request_id: str) -> None:
         self.record(ev.execute(node, request_id))
 
-    def reply(self, node: str, request_id: str) -> None:
-        self.record(ev.reply(node, request_id))
+    def ack(self, node: str, request_id: str) -> None:
+        self.record(ev.ack(node, request_id))
 
     def to_bytes(self) -> bytes:
         with self._lock:

@@ -4,9 +4,10 @@ Every event is a plain dict written as one JSON line. Keys come in a fixed order
 writes the same bytes. Changing the trace format means changing only this module.
 
 Point-to-point: ``send`` (``to``, ``msg``) and ``recv`` (``from``, ``msg``). Broadcast:
-``broadcast`` (``msg``) and ``deliver`` (``msg``, ``from`` = the original broadcaster). RPC:
-``request`` (``id``, ``to``) and ``reply`` (``id``) at the client, ``execute`` (``id``) at the
-server. Failures: ``crash``; a restart is a ``local`` event with ``"what": "recover"``.
+``broadcast`` (``msg``) and ``deliver`` (``msg``, ``from`` = the original broadcaster). RPC
+(docs/trace.md): ``request`` (``rpc``, ``to``) and ``ack`` (``rpc``: the answer arrived) at the
+client, ``execute`` (``rpc``) at the server; ``rpc`` is the logical request id retries share.
+Failures: ``crash``; a restart is a ``local`` event with ``"what": "recover"``.
 """
 
 from __future__ import annotations
@@ -45,12 +46,12 @@ def recover(node: str) -> TraceEvent:
 
 
 def request(node: str, request_id: str, to: str, method: str) -> TraceEvent:
-    return {"node": node, "type": "request", "id": request_id, "to": to, "method": method}
+    return {"node": node, "type": "request", "rpc": request_id, "to": to, "method": method}
 
 
 def execute(node: str, request_id: str) -> TraceEvent:
-    return {"node": node, "type": "execute", "id": request_id}
+    return {"node": node, "type": "execute", "rpc": request_id}
 
 
-def reply(node: str, request_id: str) -> TraceEvent:
-    return {"node": node, "type": "reply", "id": request_id}
+def ack(node: str, request_id: str) -> TraceEvent:
+    return {"node": node, "type": "ack", "rpc": request_id}

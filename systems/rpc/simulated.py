@@ -204,7 +204,7 @@ class StoreClient(Datagrams):
             call.timer.cancel()
         value = call.decode(msg.payload)
         rid = request_id(self.number, msg.seq)
-        self.trace.reply(self.name, rid)
+        self.trace.ack(self.name, rid)
         self.operations.complete(call.ticket, OK, value)
         self.results.append((rid, value))
         self._done()

@@ -152,7 +152,7 @@ class _Channel:
             self.trace.request(self.name, rid, "server", name)
         reply = self.exchange(request)
         if self.trace:
-            self.trace.reply(self.name, rid)
+            self.trace.ack(self.name, rid)
         if reply.status != wire.OK:
             raise HistcheckError(f"remote error: {reply.payload.decode(errors='replace')}")
         return decode(reply.payload)

@@ -81,7 +81,7 @@ def total(events: Events) -> list[str]:
 
 def executions(events: Events) -> Counter[str]:
     """How many times the server executed each RPC request id."""
-    return Counter(e["id"] for e in events if e["type"] == "execute")
+    return Counter(e["rpc"] for e in events if e["type"] == "execute")
 
 
 def channel_reliable(events: Events) -> list[str]:
@@ -106,8 +106,8 @@ def channel_fifo(events: Events) -> list[str]:
 
 def rpc(events: Events, semantics: str) -> list[str]:
     executed = executions(events)
-    requests = [e["id"] for e in events if e["type"] == "request"]
-    replies = {e["id"] for e in events if e["type"] == "reply"}
+    requests = [e["rpc"] for e in events if e["type"] == "request"]
+    replies = {e["rpc"] for e in events if e["type"] == "ack"}
     problems = []
     if semantics in ("at-most-once", "exactly-once"):
         problems += [f"{r} executed {executed[r]} times" for r in requests if executed[r] > 1]

@@ -54,13 +54,14 @@ def test_entry_meets_its_expectation_by_checker(entry: Entry, tmp_path: Path) ->
         pytest.skip(f"model {entry.model!r} is not registered yet (its checker is on another "
                     f"branch)")
     from checker.api import check
-    from checker.formats import read_history
+    from checker.registry import get_model
 
+    spec = get_model(entry.model)
     verdicts = []
     for seed in SEEDS:
         path = tmp_path / f"{seed}.jsonl"
         entry.run(seed).trace.write(path)
-        result = check(read_history(path), model=entry.model, consistency=entry.consistency)
+        result = check(spec.load(path, None), model=entry.model, consistency=entry.consistency)
         verdicts.append(result.valid)
     if entry.expect == "valid":
         assert all(v is True for v in verdicts), verdicts

@@ -13,8 +13,8 @@ Outcome = tuple[list[str], list[str], dict[str, int]]
 
 def outcome(variant: str, seed: int, **options: object) -> Outcome:
     events = run_rpc(variant, seed=seed, **options).sim.trace.events  # type: ignore[arg-type]
-    requests = [e["id"] for e in events if e["type"] == "request"]
-    replies = [e["id"] for e in events if e["type"] == "reply"]
+    requests = [e["rpc"] for e in events if e["type"] == "request"]
+    replies = [e["rpc"] for e in events if e["type"] == "ack"]
     return requests, replies, dict(oracles.executions(events))
 
 

@@ -32,7 +32,7 @@ def test_udp_rpc_with_loss_retries_and_exactly_once_dedups() -> None:
         channel.close()
     assert results == list(range(1, 31))
     assert server.dropped > 0 and channel.attempts > 31
-    executed = Counter(e["id"] for e in trace.events if e["type"] == "execute")
+    executed = Counter(e["rpc"] for e in trace.events if e["type"] == "execute")
     assert set(executed.values()) == {1}
 
 
