@@ -10,7 +10,8 @@
   the history is timed (mean = time-weighted average over the time span) and over event positions
   otherwise (mean = average over positions).
 - Latency: completion time minus invocation time, per ``f``, for operations with both times, in
-  the history's time unit (nanoseconds by convention).
+  the history's time unit (nanoseconds by convention); ``info`` completions count (the client
+  waited that long). Percentiles are nearest-rank: p50 of (20, 40) is 20, p90 is 40.
 
 Polars does the arithmetic; it is imported inside the functions so the CLI starts fast.
 """
@@ -102,7 +103,7 @@ def _concurrency(ops: pl.DataFrame, history: History) -> dict[str, Any]:
     # The level after each step holds until the next step: weight it by that width.
     spans = steps.select(width=pl.col("at").shift(-1) - pl.col("at"), level="level")
     width, area = spans.select(pl.col("width").sum(),
-                               (pl.col("width") * pl.col("level")).sum()).row(0)
+                               (pl.col("width") * pl.col("level")).sum().alias("area")).row(0)
     mean = area / width if width else float(peak)
     return {"peak": peak, "mean": round(mean, 3), "over": "time" if timed else "positions"}
 
@@ -113,8 +114,11 @@ def _latency(ops: pl.DataFrame) -> dict[str, dict[str, int]]:
 
     done = ops.filter(pl.col("ret_time").is_not_null() & pl.col("call_time").is_not_null())
     done = done.with_columns(latency=pl.col("ret_time") - pl.col("call_time"))
-    aggs = [pl.col("latency").quantile(q, interpolation="nearest").alias(name)
-            for name, q in PERCENTILES]
+    # Nearest rank: the smallest latency with at least a fraction q of them at or below it.
+    rank = [((pl.len() * q - 1e-9).ceil().cast(pl.Int64) - 1).clip(lower_bound=0)
+            for _, q in PERCENTILES]
+    aggs = [pl.col("latency").sort().get(r).alias(name)
+            for (name, _), r in zip(PERCENTILES, rank, strict=True)]
     table = done.group_by("f").agg(*aggs, pl.col("latency").max().alias("max"),
                                     pl.len().alias("count")).sort("f")
     return {row["f"]: {k: int(v) for k, v in row.items() if k != "f"}
