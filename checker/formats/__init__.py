@@ -56,6 +56,12 @@ FORMATS: dict[str, Format] = {
                "checker.formats.jepsen_edn:read_edn", "checker.formats.jepsen_edn:write_edn"),
         Format("jepsen-log", "Jepsen log lines (INFO jepsen.util - 3 :ok :cas [1 4])",
                "checker.formats.jepsen_log:read_jepsen_log"),
+        Format("polysi", "PolySI text: one r|w(key,value,session,txn) per line",
+               "checker.formats.polysi:read_polysi"),
+        Format("cobra", "Cobra binary client logs: a folder with one log per session",
+               "checker.formats.cobra:read_cobra", folder=True),
+        Format("dbcop", "dbcop JSON: an array of sessions of transactions",
+               "checker.formats.dbcop:read_dbcop", "checker.formats.dbcop:write_dbcop"),
     )
 }
 
@@ -118,13 +124,40 @@ def _is_jepsen_log(head: bytes) -> bool:
     return looks_like_jepsen_log(head.decode("utf-8", "replace"))
 
 
+def _is_polysi(head: bytes) -> bool:
+    from checker.formats.polysi import looks_like_polysi
+
+    return looks_like_polysi(head)
+
+
+def _is_cobra(head: bytes) -> bool:
+    from checker.formats.cobra import looks_like_cobra
+
+    return looks_like_cobra(head)
+
+
+def _is_dbcop(head: bytes) -> bool:
+    from checker.formats.dbcop import looks_like_dbcop
+
+    return looks_like_dbcop(head)
+
+
+def _is_cobra_folder(path: Path) -> bool:
+    from checker.formats.cobra import looks_like_cobra_folder
+
+    return looks_like_cobra_folder(path)
+
+
 SNIFFERS: list[tuple[str, Callable[[bytes], bool]]] = [
+    ("cobra", _is_cobra),
+    ("dbcop", _is_dbcop),
     ("jsonl", _is_jsonl),
     ("json", _is_json_array),
     ("edn", _is_edn),
     ("jepsen-log", _is_jepsen_log),
+    ("polysi", _is_polysi),
 ]
-FOLDER_SNIFFERS: dict[str, Callable[[Path], bool]] = {}
+FOLDER_SNIFFERS: dict[str, Callable[[Path], bool]] = {"cobra": _is_cobra_folder}
 
 
 def get_format(name: str) -> Format:

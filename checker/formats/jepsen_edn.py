@@ -35,12 +35,21 @@ def _edn(value: Value) -> str:
     if value is None:
         return "nil"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        return '"' + "".join(_ESCAPES.get(ch) or _escape(ch) for ch in value) + '"'
     if isinstance(value, tuple):
         return "[" + " ".join(_edn(v) for v in value) + "]"
     if isinstance(value, FrozenDict):
         return "{" + ", ".join(f"{_keyword(k)} {_edn(v)}" for k, v in value.items()) + "}"
     return show(value)
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b",
+            "\f": "\\f"}
+
+
+def _escape(ch: str) -> str:
+    """Other control characters as \\uXXXX; everything else as itself."""
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 else ch
 
 
 def _keyword(name: str) -> str:

@@ -16,9 +16,27 @@ from checker.formats.mapping import event_from_mapping
 from checker.history import History, HistoryBuilder
 from checker.values import thaw
 
+FAST_BYTES = 4 << 20
+"""Files at least this big try the polars fast path first (it pays for polars' import)."""
+
 
 def read_jsonl(path: Path) -> History:
-    """Read a JSON Lines history; blank lines are allowed and skipped."""
+    """Read a JSON Lines history; blank lines are allowed and skipped.
+
+    Big files go through ``jsonl_fast.read_fast``, which gives the same history or hands the
+    file back to the exact reader (so errors always name the right line).
+    """
+    if path.stat().st_size >= FAST_BYTES:
+        from checker.formats.jsonl_fast import read_fast
+
+        history = read_fast(path)
+        if history is not None:
+            return history
+    return read_exact(path)
+
+
+def read_exact(path: Path) -> History:
+    """The exact reader: each line parsed on its own and fed to the ``HistoryBuilder``."""
     source = str(path)
     builder = HistoryBuilder(source)
     with path.open("rb") as fh:
