@@ -10,11 +10,14 @@ from checker.formats import detect, read_history
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories"
 NOT_HISTORIES = {"LABELS.tsv", "NOTICE.md", "README.md"}
+TRACES = HISTORIES / "traces"  # message traces, read by the trace models' loader (tests/trace)
 
 
 def _corpus() -> list[Path]:
     found: list[Path] = []
     for path in sorted(HISTORIES.rglob("*")):
+        if TRACES in path.parents:
+            continue
         one_folder = path.is_dir() and detect_folder(path)
         one_file = (path.is_file() and path.name not in NOT_HISTORIES
                     and not detect_folder(path.parent))
