@@ -69,7 +69,9 @@ def load(path: Path, fmt: str | None) -> History:
     return read_history(path, fmt)
 
 
-PLUGIN_COMMANDS: dict[str, str] = {}
+PLUGIN_COMMANDS: dict[str, str] = {
+    "record": "recorders.databases.cli:record",
+}
 """Commands that live beside their family (name -> "module:attribute"), imported when used."""
 
 

@@ -1,0 +1,1 @@
+"""Recorders: turn live calls and message traffic into histories."""
