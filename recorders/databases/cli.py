@@ -7,6 +7,7 @@ it. Errors (a missing binary, a DSN that does not connect) are one line on stder
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +22,13 @@ if TYPE_CHECKING:
 @click.group()
 def record() -> None:
     """Record a history from a real database (a throwaway server when no address is given)."""
+
+
+def _check_out(out: str) -> None:
+    """Fail before recording, not after, when the history cannot be written where asked."""
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        fail(f"cannot write {out}: no folder {folder}")
 
 
 def _finish(recording: Recording, out: str, check_hint: str) -> None:
@@ -59,6 +67,7 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
     """Elle-style transactions on PostgreSQL at one isolation level."""
     from recorders.databases.postgres import record_postgres
 
+    _check_out(out)
     try:
         recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
                                     clients=clients, keys=keys,
@@ -93,6 +102,7 @@ def redis_command(workload: str, ops: int, clients: int, keys: int, values: int,
     """A register or compare-and-set register on Redis, for linearizability."""
     from recorders.databases.redis import record_redis
 
+    _check_out(out)
     try:
         recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
                                  values=values, seed=seed, url=url)

@@ -146,14 +146,28 @@ def tally(recorder: Recorder, seconds: float) -> Tally:
     return Tally(counts[OK], counts[FAIL], counts[INFO], tuple(sorted(errors.items())), seconds)
 
 
+RECONNECT_ATTEMPTS = 10
+
+
+def _reconnect(connect: Callable[[], Session]) -> Session:
+    """A fresh session after a lost connection; the server may need a moment, so retry."""
+    for attempt in range(1, RECONNECT_ATTEMPTS):
+        try:
+            return connect()
+        except RecorderError:
+            time.sleep(0.02 * attempt)
+    return connect()
+
+
 def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
                 connect: Callable[[], Session], recorder: Recorder) -> Tally:
     """Run ``total`` operations from ``next_op`` on ``clients`` threads; return the tally.
 
     Each thread connects once up front (so a bad address fails before anything is recorded),
-    then loops: take a ticket, invoke, perform, complete. After ``info`` it reconnects under a new
-    process id. The first unexpected exception in any thread stops every thread and is raised
-    as a ``RecorderError`` once they have all finished; every session is closed either way.
+    then all start together and loop: take a ticket, invoke, perform, complete. After ``info``
+    a client reconnects (retrying for about a second) under a new process id. The first
+    unexpected exception in any thread stops every thread and is raised as a ``RecorderError``
+    once they have all finished; every session is closed either way.
     """
     if clients < 1 or total < 0:
         raise RecorderError(f"need at least one client and no negative count "
@@ -169,6 +183,7 @@ def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
     lock = threading.Lock()
     issued = 0
     stop = threading.Event()
+    start_together = threading.Barrier(clients)
     failures: list[BaseException] = []
 
     def ticket() -> bool:
@@ -183,6 +198,7 @@ def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
         process = index
         session = sessions[index]
         try:
+            start_together.wait()
             while ticket():
                 op = next_op()
                 invocation = recorder.invoke(process, op)
@@ -196,7 +212,7 @@ def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
                     process += clients
                 if outcome.type is INFO or not session.usable:
                     session.close()
-                    session = connect()
+                    session = _reconnect(connect)
         except BaseException as exc:
             with lock:
                 failures.append(exc)

@@ -11,7 +11,9 @@ Two workloads over one register (or several, each event then naming its ``key``)
   Knossos's convention (a checker may use it as a constraint: the value was not ``old``).
 
 Registers start absent: the keys are deleted before the run, so a read of ``None`` means the key
-was never written. A lost connection or a timeout is ``info`` (the command may have run).
+was never written. A lost connection or a timeout is ``info`` (the command may have run). The
+client's automatic retries are switched off: redis-py resends a command after a connection error
+by default, which would turn a CAS that took effect before the connection dropped into a ``fail``.
 One Redis node is linearizable for these commands: every command runs atomically, in the order
 the single-threaded server receives it.
 """
@@ -19,6 +21,8 @@ the single-threaded server receives it.
 from __future__ import annotations
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from checker.history import FAIL, INFO, OK
 from recorders.databases.errors import RecorderError
@@ -41,7 +45,8 @@ def _client(url: str) -> redis.Redis:
     try:
         client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT,
                                       socket_connect_timeout=SOCKET_TIMEOUT,
-                                      single_connection_client=True)
+                                      single_connection_client=True,
+                                      retry=Retry(NoBackoff(), 0))
         client.ping()
     except (ValueError, redis.RedisError, OSError) as exc:
         raise RecorderError(f"cannot connect to Redis at {url!r}: {exc}") from None
