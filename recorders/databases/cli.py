@@ -74,6 +74,13 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
                                     max_writes_per_key=max_writes_per_key, seed=seed, dsn=dsn)
     except HistcheckError as exc:
         fail(str(exc))
+    if workload == "list-append":
+        from recorders.databases.workloads import list_prefix_problems
+
+        problems = list_prefix_problems(recording.history)
+        if problems:
+            click.echo(f"self-check: {len(problems)} list reads disagree (the database lost or "
+                       f"reordered appends), e.g. {problems[0]}", err=True)
     level = "strict-serializable" if isolation == "serializable" else {
         "repeatable-read": "snapshot-isolation", "read-committed": "read-committed"}[isolation]
     _finish(recording, out, f"--model {workload} --consistency {level}")

@@ -169,7 +169,12 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
     prefix: list[str] = []
     try:
         if os.geteuid() == 0:
-            user = pwd.getpwnam(UNPRIVILEGED_USER)
+            try:
+                user = pwd.getpwnam(UNPRIVILEGED_USER)
+            except KeyError:
+                raise ServerUnavailable(f"PostgreSQL refuses to run as root and there is no "
+                                        f"user {UNPRIVILEGED_USER!r} to run it as: run histcheck "
+                                        f"as an ordinary user, or pass --dsn") from None
             prefix = _as_unprivileged(user.pw_uid, user.pw_gid)
             os.chown(folder, user.pw_uid, user.pw_gid)
         data, log = folder / "data", folder / "server.log"
