@@ -69,14 +69,19 @@ def test_small_list_append_runs_keep_the_promised_level(
 
 
 EXPECTED = [
-    # isolation, consistency, valid, an anomaly that must be named when invalid
-    ("serializable", "serializable", True, None),
+    # isolation, consistency, valid, an anomaly (name prefix) that must be named when invalid
     ("serializable", "strict-serializable", True, None),
+    ("serializable", "serializable", True, None),
+    ("serializable", "read-committed", True, None),
     ("repeatable-read", "snapshot-isolation", True, None),
     ("repeatable-read", "serializable", False, "G2-item"),
+    ("repeatable-read", "read-committed", True, None),
     ("read-committed", "read-committed", True, None),
     ("read-committed", "snapshot-isolation", False, None),
 ]
+""""Never G0 or G1" is asserted as validity at read-committed, which forbids both: the anomaly
+names in a verdict against a stronger level come from one candidate version order (rw-register
+has no forced one), so they are explanations, not separate verdicts."""
 
 
 @pytest.mark.slow
@@ -93,8 +98,8 @@ def test_full_runs_match_what_is_known(postgres: RunningServer, workload: str, i
     result = check(recording.history, workload, consistency)
     assert result.valid is valid, result.explanation
     if anomaly is not None:
-        assert anomaly in anomaly_names(result), result.explanation
-    assert not anomaly_names(result) & {"G0", "G1a", "G1b", "G1c"}, result.explanation
+        names = anomaly_names(result)
+        assert any(name.startswith(anomaly) for name in names), names
 
 
 @pytest.mark.parametrize("workload", ["register", "cas-register"])

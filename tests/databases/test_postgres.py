@@ -110,7 +110,15 @@ def test_lost_connections_are_info_and_the_client_gets_a_new_process(
 
     def terminate_backends() -> None:
         with psycopg.connect(postgres.address, autocommit=True) as admin:
-            while not stop.wait(0.02):
+            # Connecting is not retried (a bad DSN must fail at once): wait for the 4 clients.
+            while not stop.wait(0.002):
+                row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type "
+                                    "= 'client backend' AND pid <> pg_backend_pid()").fetchone()
+                if row is not None and row[0] >= 4:
+                    break
+            for _ in range(100):
+                if stop.wait(0.02):
+                    break
                 admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = 'postgres' AND pid <> pg_backend_pid() "
                               "AND backend_type = 'client backend' AND state = 'active'")
