@@ -73,6 +73,7 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "hb": "checker.trace.command:hb",
     "simulate": "systems.cli:simulate_command",
     "systems": "systems.cli:systems_command",
+    "record": "recorders.databases.cli:record",
 }
 """Commands that live beside their family (name -> "module:attribute"), imported when used."""
 

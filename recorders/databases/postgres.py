@@ -1,0 +1,163 @@
+"""Record Elle-style transactions against PostgreSQL, at a chosen isolation level.
+
+One table per workload, created afresh for each recording (any table of that name is dropped):
+
+- list-append: ``histcheck_append(k int primary key, v text)``; an append is an upsert that
+  concatenates, ``INSERT ... ON CONFLICT (k) DO UPDATE SET v = t.v || ',' || excluded.v``, and a
+  read parses the comma-separated list (no row is the empty list).
+- rw-register: ``histcheck_register(k int primary key, v int)``; a write is an upsert that
+  replaces, a read returns the value or ``None``.
+
+Each transaction runs as ``BEGIN ISOLATION LEVEL ...``, its micro-operations in order, then
+``COMMIT``, on the client's own connection. How it ends:
+
+- ``ok`` when COMMIT succeeded; reads carry what they read.
+- ``fail`` when the server rejected it with an error code on a live connection: a serialization
+  failure (SQLSTATE 40001) or a deadlock (40P01), which abort the transaction, or any other
+  server error (also an abort; its code is kept in the event's ``error`` field).
+- ``info`` when the connection broke (class 08, an administrator shutdown 57P, or no code at all):
+  the COMMIT may or may not have happened.
+
+PostgreSQL's documented levels, which the checker should find on its own: SERIALIZABLE is
+serializable; REPEATABLE READ is snapshot isolation (write skew, G2-item, is possible); READ
+COMMITTED allows G-single and lost updates but never G0 or G1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from checker.history import FAIL, INFO, OK
+from checker.values import Value
+from recorders.databases.errors import RecorderError
+from recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
+from recorders.databases.servers import throwaway_postgres
+from recorders.databases.workloads import TxnWorkload
+
+ISOLATION_LEVELS: dict[str, str] = {
+    "serializable": "SERIALIZABLE",
+    "repeatable-read": "REPEATABLE READ",
+    "read-committed": "READ COMMITTED",
+}
+TABLES: dict[str, str] = {"list-append": "histcheck_append", "rw-register": "histcheck_register"}
+_SCHEMA: dict[str, str] = {"list-append": "k int PRIMARY KEY, v text NOT NULL",
+                           "rw-register": "k int PRIMARY KEY, v int"}
+_READ = "SELECT v FROM {table} WHERE k = %s"
+_APPEND = ("INSERT INTO histcheck_append AS t (k, v) VALUES (%s, %s) "
+           "ON CONFLICT (k) DO UPDATE SET v = t.v || ',' || excluded.v")
+_WRITE = ("INSERT INTO histcheck_register AS t (k, v) VALUES (%s, %s) "
+          "ON CONFLICT (k) DO UPDATE SET v = excluded.v")
+_UNCERTAIN_CLASSES = ("08", "57P")
+
+
+def _connect(dsn: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(dsn, autocommit=True)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RecorderError(f"cannot connect to PostgreSQL with DSN {dsn!r}: {reason}") from None
+
+
+def prepare(dsn: str, workload: str) -> str:
+    """Create the workload's table afresh; return the server's version string."""
+    with _connect(dsn) as conn:
+        table = TABLES[workload]
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} ({_SCHEMA[workload]})")
+        row = conn.execute("SHOW server_version").fetchone()
+        return f"PostgreSQL {row[0] if row else '?'}"
+
+
+def _parse_list(text: str | None) -> tuple[int, ...]:
+    return () if not text else tuple(int(item) for item in text.split(","))
+
+
+class PostgresSession:
+    """One client's connection, running whole transactions at one isolation level."""
+
+    def __init__(self, dsn: str, workload: str, isolation: str) -> None:
+        if isolation not in ISOLATION_LEVELS:
+            raise RecorderError(f"unknown isolation level {isolation!r}; known: "
+                                f"{', '.join(ISOLATION_LEVELS)}")
+        self._conn = _connect(dsn)
+        self._begin = f"BEGIN ISOLATION LEVEL {ISOLATION_LEVELS[isolation]}"
+        self._read = _READ.format(table=TABLES[workload])
+        self._lists = workload == "list-append"
+        self._usable = True
+
+    @property
+    def usable(self) -> bool:
+        return self._usable and not self._conn.broken
+
+    def perform(self, op: Op) -> Outcome:
+        """Run one transaction; see the module docstring for how outcomes are classified."""
+        assert isinstance(op.value, tuple)
+        conn = self._conn
+        try:
+            conn.execute(self._begin)
+            done = tuple(self._micro_op(mop) for mop in op.value)
+            committed = conn.execute("COMMIT").statusmessage
+        except psycopg.Error as exc:
+            return self._after_error(exc, op)
+        if committed != "COMMIT":
+            return Outcome(FAIL, op.value, f"COMMIT answered {committed}")
+        return Outcome(OK, done)
+
+    def _micro_op(self, mop: Value) -> Value:
+        assert isinstance(mop, tuple)
+        f, key, value = mop
+        if f == "r":
+            row = self._conn.execute(self._read, (key,)).fetchone()
+            found = row[0] if row else None
+            return ("r", key, _parse_list(found) if self._lists else found)
+        if f == "append":
+            self._conn.execute(_APPEND, (key, str(value)))
+        else:
+            self._conn.execute(_WRITE, (key, value))
+        return mop
+
+    def _after_error(self, exc: psycopg.Error, op: Op) -> Outcome:
+        code = exc.sqlstate
+        if self._conn.broken or code is None or code.startswith(_UNCERTAIN_CLASSES):
+            self._usable = False
+            return Outcome(INFO, op.value, code or type(exc).__name__)
+        try:
+            self._conn.execute("ROLLBACK")
+        except psycopg.Error:
+            self._usable = False
+        return Outcome(FAIL, op.value, code)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, keys: int = 5,
+                    max_writes_per_key: int = 32, seed: int = 0,
+                    dsn: str | None = None) -> Recording:
+    """Record ``txns`` transactions from ``clients`` concurrent clients.
+
+    With no ``dsn``, a throwaway server is started from the local binaries and removed after.
+    """
+    if workload not in TABLES:
+        raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
+    if isolation not in ISOLATION_LEVELS:
+        raise RecorderError(f"unknown isolation level {isolation!r}; known: "
+                            f"{', '.join(ISOLATION_LEVELS)}")
+    generator = TxnWorkload(workload, keys=keys, max_writes_per_key=max_writes_per_key,
+                            seed=seed)
+    if dsn is None:
+        with throwaway_postgres() as server:
+            return _record(server.address, isolation, workload, txns, clients, generator)
+    return _record(dsn, isolation, workload, txns, clients, generator)
+
+
+def _record(dsn: str, isolation: str, workload: str, txns: int, clients: int,
+            generator: TxnWorkload) -> Recording:
+    version = prepare(dsn, workload)
+    recorder = Recorder()
+    outcome = run_clients(clients=clients, total=txns, next_op=generator,
+                          connect=lambda: PostgresSession(dsn, workload, isolation),
+                          recorder=recorder)
+    return Recording(recorder.history(), outcome, f"{version}, {isolation}, {workload}")
