@@ -1,0 +1,1 @@
+"""Fuzzing: hypothesis chooses workloads, faults and every simulator choice, then shrinks."""
