@@ -70,6 +70,7 @@ def load(path: Path, fmt: str | None) -> History:
 
 
 PLUGIN_COMMANDS: dict[str, str] = {
+    "fuzz": "systems.fuzz.cli:fuzz_command",
     "simulate": "systems.cli:simulate_command",
     "systems": "systems.cli:systems_command",
 }

@@ -25,6 +25,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from checker.budget import UNLIMITED, Budget
 from checker.result import CheckResult
 from systems.catalogue import Entry, Options
 from systems.fuzz.driver import DEFAULT_CONFIG, FuzzConfig, Outcome, search
@@ -42,8 +43,12 @@ class Case:
     operations: int
     faults: tuple[Fault, ...] = ()
 
+    def fault_texts(self) -> list[str]:
+        """The faults as ``histcheck simulate --fault`` spells them."""
+        return [_fault_text(f) for f in self.faults]
+
     def describe(self) -> str:
-        faults = ", ".join(_fault_text(f) for f in self.faults) or "none"
+        faults = ", ".join(self.fault_texts()) or "none"
         return f"{self.clients} clients/nodes, {self.operations} operations each, faults: {faults}"
 
 
@@ -123,7 +128,8 @@ def load_for(model: str, path: Path) -> Any:
 Judge = Callable[[Simulator], CheckResult]
 
 
-def checker_judge(entry: Entry, consistency: str | None, scratch: Path) -> Judge:
+def checker_judge(entry: Entry, consistency: str | None, scratch: Path,
+                  budget: Budget = UNLIMITED) -> Judge:
     """Judge a run with histcheck's checker for the entry's model (at ``consistency``)."""
     from checker.api import check
 
@@ -132,17 +138,18 @@ def checker_judge(entry: Entry, consistency: str | None, scratch: Path) -> Judge
     def judge(sim: Simulator) -> CheckResult:
         sim.trace.write(path)
         return check(load_for(entry.model, path), model=entry.model,
-                     consistency=consistency or entry.consistency)
+                     consistency=consistency or entry.consistency, budget=budget)
 
     return judge
 
 
 def fuzz_entry(entry: Entry, *, consistency: str | None = None,
                faults: FaultSpace = NO_FAULTS, config: FuzzConfig = DEFAULT_CONFIG,
-               judge: Judge | None = None) -> Outcome[Case, Simulator]:
+               judge: Judge | None = None, budget: Budget = UNLIMITED
+               ) -> Outcome[Case, Simulator]:
     """Fuzz one catalogue entry; ``judge`` defaults to histcheck's checker for its model."""
     with tempfile.TemporaryDirectory(prefix="histcheck-fuzz-") as scratch:
-        chosen = judge or checker_judge(entry, consistency, Path(scratch))
+        chosen = judge or checker_judge(entry, consistency, Path(scratch), budget)
 
         def attempt(case: Case) -> tuple[CheckResult, Simulator]:
             sim = run_case(entry, case, faults)

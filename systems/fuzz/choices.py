@@ -18,7 +18,7 @@ builds ``random.Random(seed)`` exactly as before (same seed, same bytes). ``Choi
 ``random.Random``: every method goes through one primitive, ``Chooser.below(n)`` (a choice in
 ``[0, n)``), and is encoded so that **0 is the boring case** (hypothesis shrinks toward 0):
 
-- ``randrange``/``randint``/``choice``/``sample``: 0 is the first option: the smallest delay
+- ``randrange``/``randint``/``choice``: 0 is the first option: the smallest delay
   (messages arrive in the order they were sent), the earliest time, the first kind of call;
 - ``random()`` maps choice ``k`` to ``1 - (k + 1) / 1024``, so 0 gives 0.999: every
   ``rng.random() < p`` test ("lose it?", "duplicate it?") is false, and shrinking removes losses
