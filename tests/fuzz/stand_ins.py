@@ -97,6 +97,9 @@ def check_register(history: History, *, model: str, consistency: str, deadline: 
                 b.ret_time < a.call_time
         return b.process == a.process and b.ret is not None and b.ret < a.call
 
+    before = [frozenset(j for j, b in enumerate(ops) if j != i and must_precede(b, a))
+              for i, a in enumerate(ops)]
+
     @cache
     def search(left: frozenset[int], state: tuple[tuple[Any, Any], ...]) -> bool:
         deadline.check()
@@ -105,7 +108,7 @@ def check_register(history: History, *, model: str, consistency: str, deadline: 
         values = dict(state)
         for i in left:
             op = ops[i]
-            if any(must_precede(ops[j], op) for j in left if j != i):
+            if before[i] & left:
                 continue
             if op.f == "read":
                 if op.ok and values.get(op.key) != op.value:
