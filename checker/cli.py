@@ -71,6 +71,7 @@ def load(path: Path, fmt: str | None) -> History:
 
 PLUGIN_COMMANDS: dict[str, str] = {
     "hb": "checker.trace.command:hb",
+    "fuzz": "systems.fuzz.cli:fuzz_command",
     "simulate": "systems.cli:simulate_command",
     "systems": "systems.cli:systems_command",
     "record": "recorders.databases.cli:record",

@@ -1,0 +1,115 @@
+"""``histcheck fuzz``: search a catalogue system for a violation and shrink it to the smallest.
+
+Exit codes as for ``histcheck check``: 0 no violation in the examples run, 1 a violation was
+found (its shrunk trace is written to ``--out``), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from checker.errors import HistcheckError
+
+if TYPE_CHECKING:
+    from systems.catalogue import Entry
+    from systems.fuzz.catalogue import Case
+    from systems.fuzz.driver import Outcome
+    from systems.sim.core import Simulator
+
+
+@click.command("fuzz")
+@click.argument("system")
+@click.option("--variant", "-v", default=None, help="The variant (the first one when omitted).")
+@click.option("--consistency", "-c", default=None,
+              help="Check for this level instead of the catalogue's.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Examples to generate before declaring the system survived.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seeds hypothesis: the same seed gives the same search and result.")
+@click.option("--faults", "fault_kinds", default="none", show_default=True,
+              help="Node faults to add: any of crash,recover,partition (comma separated).")
+@click.option("--replay", default=None, metavar="BLOB",
+              help="Run only the example a previous run printed (its reproduction blob).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds per check before its verdict is unknown.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the shrunk failing trace (JSON Lines).")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the result.")
+def fuzz_command(system: str, variant: str | None, consistency: str | None, max_examples: int,
+                 seed: int, fault_kinds: str, replay: str | None, timeout: float,
+                 out: str | None, as_json: bool) -> None:
+    """Fuzz SYSTEM: hypothesis varies workload, faults and message timing, then shrinks."""
+    from checker.budget import Budget
+    from checker.registry import get_model, resolve_consistency
+    from systems.catalogue import find
+    from systems.fuzz.catalogue import fuzz_entry
+    from systems.fuzz.driver import FuzzConfig
+    from systems.fuzz.strategies import FaultSpace
+
+    try:
+        entry = find(system, variant)
+        level = resolve_consistency(get_model(entry.model), consistency or entry.consistency)
+        faults = FaultSpace.parse(fault_kinds)
+        config = FuzzConfig(max_examples=max_examples, seed=seed, replay=replay)
+        outcome = fuzz_entry(entry, consistency=level, faults=faults, config=config,
+                             budget=Budget(seconds=timeout))
+    except HistcheckError as exc:
+        click.echo(f"histcheck: {exc}", err=True)
+        sys.exit(2)
+    command = ["histcheck", "fuzz", entry.system, "--variant", entry.variant]
+    if consistency:
+        command += ["--consistency", level]
+    if faults.describe() != "none":
+        command += ["--faults", faults.describe()]
+    summary = _summary(entry, level, outcome, seed, max_examples, command, out)
+    failure = outcome.failure
+    if failure is None:
+        click.echo(f"{entry.system}/{entry.variant}: no violation of {entry.model} / {level} in "
+                   f"{outcome.examples} examples ({outcome.examples_per_second:.0f}/s, seed "
+                   f"{seed}, faults {faults.describe()})" +
+                   (f"; {outcome.unknown} checks ran out of time" if outcome.unknown else ""))
+    else:
+        if out is not None:
+            failure.kept.trace.write(out)
+        click.echo(f"{entry.system}/{entry.variant}: INVALID for {entry.model} / {level}: found "
+                   f"at example {failure.first_failure_at}, shrunk to {failure.case.describe()}"
+                   f" ({summary['operations']} operations, {summary['trace_events']} trace "
+                   f"events)")
+        for line in failure.result.explanation.rstrip().splitlines():
+            click.echo(f"  {line}")
+        click.echo(f"trace: {out}" if out else "trace: not written (pass --out FILE)")
+        click.echo(f"replay: {summary['replay']}")
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps(summary, default=str).decode())
+    sys.exit(0 if failure is None else 1)
+
+
+def _summary(entry: Entry, level: str, outcome: Outcome[Case, Simulator], seed: int,
+             max_examples: int, command: list[str], out: str | None) -> dict[str, Any]:
+    """The ``--json`` line: verdict, sizes of the shrunk case, and how to replay it."""
+    failure = outcome.failure
+    found: dict[str, Any] = {
+        "valid": failure is None, "system": entry.system, "variant": entry.variant,
+        "model": entry.model, "consistency": level, "examples": outcome.examples,
+        "examples_per_second": round(outcome.examples_per_second, 1),
+        "unknown_checks": outcome.unknown, "seed": seed,
+        "rerun": shlex.join([*command, "--seed", str(seed), "--max-examples",
+                             str(max_examples)])}
+    if failure is None:
+        return found
+    result = failure.result
+    replay = [*command, "--replay", failure.blob or "", "--out", out or "shrunk.jsonl"]
+    return {**found, "operations": result.figures.get("operations"),
+            "trace_events": len(failure.kept.trace.events), "clients": failure.case.clients,
+            "ops_each": failure.case.operations, "faults": failure.case.fault_texts(),
+            "first_failure_at": failure.first_failure_at, "choices": failure.choices,
+            "blob": failure.blob, "hypothesis": failure.hypothesis_version,
+            "replay": shlex.join(replay), "out": out,
+            "anomaly_types": sorted({a.name for a in result.anomalies}),
+            "explanation": result.explanation}

@@ -1,0 +1,17 @@
+"""The stand-in checkers (tests/fuzz/stand_ins.py), registered before the real families."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import checker.registry
+
+
+@pytest.fixture
+def stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Register the test-only models; a real family with the same model name still wins."""
+    monkeypatch.setattr(checker.registry, "FAMILIES",
+                        ("tests.fuzz.stand_ins", *checker.registry.FAMILIES))
+    yield
