@@ -7,7 +7,7 @@ Point-to-point: ``send`` (``to``, ``msg``) and ``recv`` (``from``, ``msg``). Bro
 ``broadcast`` (``msg``) and ``deliver`` (``msg``, ``from`` = the original broadcaster). RPC
 (docs/trace.md): ``request`` (``rpc``, ``to``) and ``ack`` (``rpc``: the answer arrived) at the
 client, ``execute`` (``rpc``) at the server; ``rpc`` is the logical request id retries share.
-Failures: ``crash``; a restart is a ``local`` event with ``"what": "recover"``.
+Failures: ``crash``; a restart is ``recover``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def crash(node: str) -> TraceEvent:
 
 
 def recover(node: str) -> TraceEvent:
-    return local(node, "recover")
+    return {"node": node, "type": "recover"}
 
 
 def request(node: str, request_id: str, to: str, method: str) -> TraceEvent:

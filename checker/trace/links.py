@@ -123,8 +123,9 @@ def check_rpc(trace: Trace, level: str, findings: Findings) -> None:
                              f"{rpc!r}, which no server ever executes",
                              [*requests.get(rpc, []), got[0]])
         for rpc, tries in requests.items():
-            client = tries[0].node
-            if rpc not in executions and rpc not in acks and client not in crashed:
+            client, server = tries[0].node, tries[0].peer
+            if rpc not in executions and rpc not in acks and client not in crashed \
+                    and server not in crashed:
                 findings.add("never-executed", f"correct client {client} requests rpc {rpc!r} "
                              f"({len(tries)} attempt{'s' if len(tries) != 1 else ''}, first "
                              f"line {tries[0].line}) and it is never executed", tries)

@@ -11,7 +11,9 @@ receiving event at another:
 
 Message ids (``msg``) are unique: one sending event per id. A receiving event names the id it
 receives; that pair is the message edge of happens-before. ``local`` is any other step, and
-``crash`` ends a node (a crashed node is not correct; it records nothing after its crash).
+``crash`` stops a node. In the crash-stop model that is its last event (a crashed node is not
+correct); in the crash-recovery model the next event after a crash must be ``recover``, and a
+node is correct when it is up at the end of the trace.
 
 ``TraceBuilder`` is the one gate every reader uses: it validates, orders each node's events,
 matches messages and raises ``FormatError`` naming file and line for input that cannot be a trace.
@@ -41,6 +43,7 @@ class Kind(enum.Enum):
     DELIVER = "deliver"
     LOCAL = "local"
     CRASH = "crash"
+    RECOVER = "recover"
     REQUEST = "request"
     EXECUTE = "execute"
     REPLY = "reply"
@@ -121,10 +124,16 @@ class Trace:
         return [self.events[i] for i in self.timelines[node]]
 
     def crashed(self) -> frozenset[str]:
-        """Nodes whose timeline ends in a crash (they are not correct)."""
-        return frozenset(n for n in self.nodes
-                         if self.timelines[n] and self.events[self.timelines[n][-1]].kind
-                         is Kind.CRASH)
+        """Nodes that are down at the end: their last crash is not followed by a recovery."""
+        down: set[str] = set()
+        for node in self.nodes:
+            for position in reversed(self.timelines[node]):
+                kind = self.events[position].kind
+                if kind is Kind.CRASH:
+                    down.add(node)
+                if kind in (Kind.CRASH, Kind.RECOVER):
+                    break
+        return frozenset(down)
 
     def correct(self) -> tuple[str, ...]:
         crashed = self.crashed()
@@ -198,8 +207,10 @@ class TraceBuilder:
                 raw = self.raw[position]
                 if raw.kind is Kind.CRASH and index != len(positions):
                     after = self.raw[positions[index]]
-                    raise self.fail(f"node {node!r} records an event after its crash (line "
-                                    f"{raw.line}); a crashed node stops", after.line)
+                    if after.kind is not Kind.RECOVER:
+                        raise self.fail(f"node {node!r} records an event after its crash (line "
+                                        f"{raw.line}) without a recover event first",
+                                        after.line)
                 events[position] = TraceEvent(position, node, raw.kind, index, raw.line,
                                               raw.msg, raw.peer, raw.rpc, raw.vc, raw.label)
         senders = self._senders(events)

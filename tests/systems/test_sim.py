@@ -148,7 +148,7 @@ def test_crash_recovery_keeps_stable_storage_and_loses_memory() -> None:
     assert isinstance(now, Counter) and now is not first and now.restarted
     assert first.in_memory == 5
     assert now.in_memory == 10 and now.storage.get("ticks") == 15
-    assert [e["type"] for e in sim.trace.events] == ["crash", "local"]
+    assert [e["type"] for e in sim.trace.events] == ["crash", "recover"]
 
 
 def test_parse_fault() -> None:
