@@ -99,6 +99,10 @@ STORAGE: tuple[Entry, ...] = (
     _e("register", "async-primary-backup", REGISTER, LINEARIZABLE, "invalid",
        "async-primary-backup",
        "bug: the primary acknowledges before replicating; failover loses acknowledged writes"),
+    _e("smr-kv", "raft", KV, LINEARIZABLE, "valid", "raft",
+       "Raft-like log: terms, votes, log matching, majority commit; reads through the log"),
+    _e("smr-kv", "stale-reads", KV, LINEARIZABLE, "invalid", "stale-reads",
+       "bug: leaders answer reads locally; a partitioned old leader serves stale values"),
 )
 """Entries whose runs record client histories (see ``systems.storage``)."""
 

@@ -26,6 +26,15 @@ def _register(variant: str, seed: int, options: Options, progress: Progress | No
                         progress=progress).sim
 
 
+def _smr(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
+    from systems.smr.run import run_smr
+
+    return run_smr(variant, seed=seed, clients=options.clients or 4,
+                   operations=15 if options.operations is None else options.operations,
+                   model=options.model, faults=options.faults or None, progress=progress).sim
+
+
 RUNNERS: dict[str, Callable[[str, int, Options, Progress | None], Simulator]] = {
     "register": _register,
+    "smr-kv": _smr,
 }

@@ -12,7 +12,7 @@ from checker.cli import main
 from checker.formats import read_history
 from checker.history import History
 from systems.catalogue import STORAGE, Entry, Options, find
-from tests.systems.storage_oracles import NIL, linearizable, register_step
+from tests.systems.storage_oracles import NIL, kv_step, linearizable, register_step
 
 SEEDS = range(5)
 
@@ -20,6 +20,9 @@ SEEDS = range(5)
 def oracle(entry: Entry, history: History) -> bool:
     if entry.model in ("register", "cas-register"):
         return linearizable(history, register_step, NIL,
+                            real_time=entry.consistency == "linearizable")
+    if entry.model == "kv":
+        return linearizable(history, kv_step, "", by_key=True,
                             real_time=entry.consistency == "linearizable")
     raise AssertionError(f"no oracle for model {entry.model!r}")
 
