@@ -69,20 +69,29 @@ class RaftServer(Node):
         self.waiting: dict[tuple[str, int], str] = {}
         self.timer: Timer | None = None
         self.incarnation = name
+        self.stored = 0
 
     # -- persistence and timers ----------------------------------------------------------------
     def start(self) -> None:
         boots = self.storage.get("boots", 0) + 1
         self.storage.put("boots", boots)
         self.incarnation = f"{self.name}/{boots}"  # a restarted server re-applies its log
-        self.term, self.voted_for, log = self.storage.get("raft", (0, None, []))
-        self.log = list(log)
+        self.term, self.voted_for = self.storage.get("vote", (0, None))
+        length = self.storage.get("log-length", 0)
+        self.log = [self.storage.get(f"log/{i}") for i in range(1, length + 1)]
+        self.stored = length
         first = self.election[0] // 6 if self.name == self.servers[0] and not self.restarted \
             else None
         self._reset_election(first)
 
     def _persist(self) -> None:
-        self.storage.put("raft", (self.term, self.voted_for, self.log))
+        """Write term and vote, and the log entries not yet on disk (each entry once: copying
+        the whole log at every append would make a long run quadratic)."""
+        self.storage.put("vote", (self.term, self.voted_for))
+        for index in range(self.stored + 1, len(self.log) + 1):
+            self.storage.put(f"log/{index}", self.log[index - 1])
+        self.stored = len(self.log)
+        self.storage.put("log-length", self.stored)
 
     def _reset_election(self, delay: int | None = None) -> None:
         if self.timer is not None:
@@ -168,6 +177,7 @@ class RaftServer(Node):
             index += 1
             if index <= len(self.log) and self.log[index - 1].term != entry.term:
                 del self.log[index - 1:]  # a conflicting suffix was never committed
+                self.stored = min(self.stored, index - 1)
             if index > len(self.log):
                 self.log.append(entry)
                 changed = True
