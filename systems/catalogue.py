@@ -9,8 +9,10 @@ default options. ``simulate`` runs an entry and returns the trace as bytes (JSON
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from checker.errors import UsageError
+from systems.clients import Progress
 from systems.sim.core import Simulator
 from systems.sim.faults import Fault
 from systems.sim.models import SystemModel
@@ -25,6 +27,7 @@ class Options:
     model: SystemModel | None = None
     faults: tuple[Fault, ...] = ()
     links: bool = False
+    progress: Progress | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +44,26 @@ class Entry:
         return {"system": self.system, "variant": self.variant, "model": self.model,
                 "consistency": self.consistency, "expect": self.expect, "summary": self.summary}
 
+    @property
+    def records_history(self) -> bool:
+        """Storage systems record a client history; the others a trace."""
+        from systems.storage import RUNNERS
+
+        return self.system in RUNNERS
+
+    def write(self, sim: Simulator, path: str | Path) -> None:
+        """Write what this entry is checked on: the history, or the trace."""
+        if self.records_history:
+            sim.operations.write(path)
+        else:
+            sim.trace.write(path)
+
     def run(self, seed: int, options: Options = Options()) -> Simulator:
-        """Simulate this entry; the returned simulator holds the trace."""
+        """Simulate this entry; the returned simulator holds the trace (or the history)."""
+        if self.records_history:
+            from systems.storage import RUNNERS
+
+            return RUNNERS[self.system](self.protocol, seed, options, options.progress)
         if self.model == "rpc":
             from systems.rpc.simulated import run_rpc
             return run_rpc(self.protocol, seed=seed, clients=options.clients or 3,
@@ -63,6 +84,27 @@ def _e(system: str, variant: str, model: str, consistency: str, expect: str, pro
        summary: str) -> Entry:
     return Entry(system, variant, model, consistency, expect, summary, protocol)
 
+
+# -- storage systems (issue 7) -------------------------------------------------------------------
+# The checkers' model and consistency names, in one place so they are trivial to adjust.
+REGISTER, CAS_REGISTER, KV, MULTI_REGISTER = "register", "cas-register", "kv", "multi-register"
+LIST_APPEND, RW_REGISTER, CAUSAL_KV = "list-append", "rw-register", "causal-kv"
+LINEARIZABLE, SEQUENTIAL = "linearizable", "sequential"
+
+STORAGE: tuple[Entry, ...] = (
+    _e("register", "abd", REGISTER, LINEARIZABLE, "valid", "abd",
+       "ABD: quorum writes, quorum reads that write back what they read"),
+    _e("register", "single-replica", REGISTER, LINEARIZABLE, "invalid", "single-replica",
+       "bug: reads ask one replica (the nearest), which may lag: stale reads"),
+    _e("register", "async-primary-backup", REGISTER, LINEARIZABLE, "invalid",
+       "async-primary-backup",
+       "bug: the primary acknowledges before replicating; failover loses acknowledged writes"),
+    _e("smr-kv", "raft", KV, LINEARIZABLE, "valid", "raft",
+       "Raft-like log: terms, votes, log matching, majority commit; reads through the log"),
+    _e("smr-kv", "stale-reads", KV, LINEARIZABLE, "invalid", "stale-reads",
+       "bug: leaders answer reads locally; a partitioned old leader serves stale values"),
+)
+"""Entries whose runs record client histories (see ``systems.storage``)."""
 
 CATALOGUE: tuple[Entry, ...] = (
     _e("rpc", "at-most-once", "rpc", "at-most-once", "valid", "at-most-once",
@@ -97,6 +139,7 @@ CATALOGUE: tuple[Entry, ...] = (
        "two-sequencers", "bug: the sequencer fails over to two sequencers (split brain)"),
     _e("broadcast-fifo-total", "fifo-sequencer", "broadcast", "fifo-total-order", "valid",
        "fifo-sequencer", "a sequencer fed through FIFO links"),
+    *STORAGE,
 )
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from checker.errors import HistcheckError
+
+if TYPE_CHECKING:
+    from systems.clients import Progress
+    from systems.sim.core import Simulator
 
 
 @click.command("systems")
@@ -30,13 +37,13 @@ def systems_command(as_json: bool) -> None:
 @click.option("--variant", "-v", default=None, help="The variant (the first one when omitted).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the trace (JSON Lines).")
+              help="Where to write the trace, or for storage systems the history (JSON Lines).")
 @click.option("--history", type=click.Path(dir_okay=False), default=None,
               help="rpc only: also write the clients' operation history here.")
 @click.option("--clients", type=click.IntRange(min=1), default=None,
-              help="Clients (rpc) or nodes (broadcast, channel).")
+              help="Clients (rpc, storage systems) or nodes (broadcast, channel).")
 @click.option("--ops", type=click.IntRange(min=0), default=None,
-              help="Calls per client, or messages per node.")
+              help="Calls or operations per client, or messages per node.")
 @click.option("--network", type=click.Choice(["reliable", "fair-loss", "arbitrary"]), default=None)
 @click.option("--loss", type=click.FloatRange(0, 0.99), default=None)
 @click.option("--duplicate", type=click.FloatRange(0, 1), default=None)
@@ -52,7 +59,9 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
                      clients: int | None, ops: int | None, network: str | None,
                      loss: float | None, duplicate: float | None, fifo_links: bool, timing: str,
                      node_model: str, faults: tuple[str, ...], links: bool) -> None:
-    """Simulate SYSTEM deterministically from --seed and write its trace to --out."""
+    """Simulate SYSTEM deterministically from --seed and write its trace (or, for the storage
+    systems, its client history) to --out. A progress bar shows on stderr when it is a terminal.
+    For storage systems, --fault replaces the system's default faults."""
     from systems.catalogue import Options, find
     from systems.sim.faults import parse_fault
     from systems.sim.models import NetworkModel, SystemModel, TimingModel
@@ -66,20 +75,46 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
             if fifo_links:
                 net = NetworkModel(net.kind, net.loss, net.duplicate, reorder=False)
             model = SystemModel(net, node_model, TimingModel(timing))
-        options = Options(clients, ops, model, tuple(parse_fault(f) for f in faults), links)
-        sim = entry.run(seed, options)
+        fault_list = tuple(parse_fault(f) for f in faults)
+        with _progress_bar() as progress:
+            sim = entry.run(seed, Options(clients, ops, model, fault_list, links, progress))
     except HistcheckError as exc:
         click.echo(f"histcheck: {exc}", err=True)
         sys.exit(2)
-    sim.trace.write(out)
+    entry.write(sim, out)
+    if entry.records_history:
+        recorded = sim.operations.history()
+        infos = sum(op.indeterminate for op in recorded)
+        click.echo(f"{entry.system}/{entry.variant} seed {seed}: {len(recorded)} operations "
+                   f"({infos} indeterminate), {stats_line(sim)} -> {out}; check with: "
+                   f"histcheck check {out} --model {entry.model} --consistency "
+                   f"{entry.consistency}")
+        return
     if history:
         if entry.model != "rpc":
             click.echo("histcheck: --history is only recorded for rpc", err=True)
             sys.exit(2)
         sim.operations.write(Path(history))
-    stats = sim.stats
     click.echo(f"{entry.system}/{entry.variant} seed {seed}: {len(sim.trace.events)} trace "
-               f"events, {stats.events} simulator events, {stats.sent} messages "
-               f"({stats.lost} lost, {stats.duplicated} duplicated), virtual time "
-               f"{sim.now / 1000:.1f} ms -> {out}; check with: histcheck check {out} "
+               f"events, {stats_line(sim)} -> {out}; check with: histcheck check {out} "
                f"--model {entry.model} --consistency {entry.consistency}")
+
+
+def stats_line(sim: Simulator) -> str:
+    stats = sim.stats
+    return (f"{stats.events} simulator events, {stats.sent} messages ({stats.lost} lost, "
+            f"{stats.duplicated} duplicated), virtual time {sim.now / 1000:.1f} ms")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Progress | None]:
+    """A progress bar on stderr for long runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label="simulating", file=sys.stderr) as bar:
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield update
