@@ -227,8 +227,8 @@ class HistoryBuilder:
                  client: Callable[[Process], bool] = is_client) -> None:
         self._source = source
         self._client = client
-        self._open: dict[Process, tuple[int, Event, int]] = {}
-        self._done: list[Operation] = []
+        self._open: dict[Process, tuple[int, Event]] = {}
+        self._pairs: list[tuple[int, Event, Event | None, int | None]] = []
         self._others: list[PlacedEvent] = []
         self._lines = array("l")
         self._timed = True
@@ -238,11 +238,14 @@ class HistoryBuilder:
         return HistoryError(problem, path=self._source, line=line)
 
     def add(self, event: Event, line: int) -> None:
-        position = len(self._lines)
-        self._lines.append(line)
+        lines = self._lines
+        position = len(lines)
+        lines.append(line)
         process = event.process
-        if not isinstance(process, int | str) or isinstance(process, bool):
-            raise self._fail(f"process must be an integer or a name, not {process!r}", line)
+        kind = process.__class__
+        if kind is not int and kind is not str:
+            if not isinstance(process, int | str) or isinstance(process, bool):
+                raise self._fail(f"process must be an integer or a name, not {process!r}", line)
         if not self._client(process):
             self._others.append(PlacedEvent(position, event))
             return
@@ -253,53 +256,50 @@ class HistoryBuilder:
             raise self._fail(f"txn value must be a list of [f key value] micro-operations with f "
                              f"in r, w, append; got {event.value!r}", line)
         if event.type is INVOKE:
-            if process in self._open:
-                _, _, open_line = self._open[process]
+            busy = self._open.get(process)
+            if busy is not None:
                 raise self._fail(f"second invoke on busy process {process!r} (its operation "
-                                 f"invoked on line {open_line} has not completed)", line)
-            self._open[process] = (position, event, line)
+                                 f"invoked on line {lines[busy[0]]} has not completed)", line)
+            self._open[process] = (position, event)
             return
         opened = self._open.pop(process, None)
         if opened is None:
             raise self._fail(f"{event.type.value} completion without an invoke on process "
                              f"{process!r}", line)
-        call, invoke, _ = opened
+        call, invoke = opened
         if invoke.f != event.f:
             raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
                              f"{invoke.f!r} on process {process!r}", line)
-        self._done.append(_pair(invoke, call, event, position))
+        self._pairs.append((call, invoke, event, position))
 
     def build(self) -> History:
         """The history, with every still-open invocation turned into an indeterminate operation."""
         if not self._lines:
             raise HistoryError("empty history: no events", path=self._source)
-        ops = self._done
-        for call, invoke, _ in self._open.values():
-            ops.append(_pair(invoke, call, None, None))
-        ops.sort(key=_by_call)
-        numbered = [
-            Operation(i, op.process, op.f, op.value, op.type, op.call, op.ret, op.key,
-                      op.invoke_value, op.call_time, op.ret_time, op.invoke_extra, op.extra)
-            for i, op in enumerate(ops)
-        ]
+        pairs = self._pairs
+        pairs.extend((call, invoke, None, None) for call, invoke in self._open.values())
+        pairs.sort(key=_by_call)
+        operations = tuple(_pair(i, invoke, call, done, ret)
+                           for i, (call, invoke, done, ret) in enumerate(pairs))
         return History(
-            operations=tuple(numbered), others=tuple(self._others), source=self._source,
+            operations=operations, others=tuple(self._others), source=self._source,
             size=len(self._lines), timed=self._timed and self._saw_client, lines=self._lines,
         )
 
 
-def _by_call(op: Operation) -> int:
-    return op.call
+def _by_call(pair: tuple[int, Event, Event | None, int | None]) -> int:
+    return pair[0]
 
 
-def _pair(invoke: Event, call: int, done: Event | None, ret: int | None) -> Operation:
+def _pair(op_id: int, invoke: Event, call: int, done: Event | None,
+          ret: int | None) -> Operation:
     if done is None:
-        return Operation(0, invoke.process, invoke.f, invoke.value, INFO, call, None, invoke.key,
+        return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None, invoke.key,
                          invoke.value, invoke.time, None, invoke.extra, ())
     value = done.value if done.type is OK else invoke.value
     if done.type is INFO and done.value is not None and invoke.value is None:
         value = done.value
-    return Operation(0, invoke.process, invoke.f, value, done.type, call, ret,
+    return Operation(op_id, invoke.process, invoke.f, value, done.type, call, ret,
                      invoke.key if invoke.key is not None else done.key, invoke.value,
                      invoke.time, done.time, invoke.extra, done.extra)
 
