@@ -18,7 +18,7 @@ from checker.errors import UsageError
 from checker.history import History
 from checker.result import CheckResult
 
-FAMILIES: tuple[str, ...] = ()
+FAMILIES: tuple[str, ...] = ("checker.txn.spec", "checker.workloads.spec")
 """Modules that declare ``MODELS: tuple[ModelSpec, ...]``."""
 
 
