@@ -36,7 +36,9 @@ def extras(level: str) -> int:
         REALTIME if levels.orders_realtime(level) else 0)
 
 
-def decide(facts: Facts, level: str, workload: str, deadline: Deadline) -> Decision:
+def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
+           prune: bool = True) -> Decision:
+    """Settle ``level``; ``prune=False`` skips reachability pruning (for cross-checks)."""
     from checker.txn import saturation
     from checker.txn.cycles import find_cycle, topological
 
@@ -44,9 +46,9 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline) -> Decis
     extra = extras(level)
     graph = facts.graph
     if implied & {"serializable", "repeatable-read"}:
-        return _polygraph(facts, extra, snapshot=False, deadline=deadline)
+        return _polygraph(facts, extra, snapshot=False, deadline=deadline, prune=prune)
     if "snapshot-isolation" in implied:
-        si = _polygraph(facts, extra, snapshot=True, deadline=deadline)
+        si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune)
         if not si.valid:
             return si
     if implied & {"read-atomic", "monotonic-atomic-view", "causal"}:
@@ -76,7 +78,8 @@ def _choice_edges(facts: Facts, typed: Graph) -> tuple[list[Edge], list[Edge]]:
     return ww, rw
 
 
-def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline) -> Decision:
+def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
+               prune: bool = True) -> Decision:
     graph = facts.graph
     ww, rw = _choice_edges(facts, graph)
     d_mask = WW | WR | extra
@@ -97,7 +100,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline) 
                     continue
                 cond.update(r.cond)
                 edges.append(Edge(d.a, r.b, tuple(sorted(cond.items())), d.b))
-    outcome = solve(len(facts.txns), edges, deadline)
+    outcome = solve(len(facts.txns), edges, deadline, prune=prune)
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))

@@ -8,8 +8,10 @@ three versions and in which order. Rules (Elle's list-append):
 3. A read of length L gives wr from the writer of element L, and rw to the writer of element
    L+1 (the reader did not see it). An empty read is rw to the first writer.
 4. Appends no read ever saw were placed after everything seen: the last writer ww-> them and
-   the readers of the longest version rw-> them (readers did not see them). Unseen appends of
-   failed or indeterminate transactions are dropped: they may never have happened.
+   the readers of the longest version rw-> them (readers did not see them). Their order among
+   themselves is unknown: a ``Choice`` per pair for the solver (it matters for snapshot
+   isolation). Unseen appends of failed or indeterminate transactions are dropped: they may
+   never have happened.
 
 Non-cycle anomalies: ``garbage-read`` (an element nobody appended), ``G1a`` (an element of an
 aborted transaction), ``G1b`` (a read ending in a transaction's non-final append),
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from checker.history import History
 from checker.result import Anomaly
-from checker.txn.facts import Facts
+from checker.txn.facts import Choice, Facts
 from checker.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
 from checker.values import Value, show
 
@@ -74,6 +76,7 @@ def infer(history: History) -> Facts:
         for node, seen in key_reads:
             _read_edges(facts, node, k, seen, order, writer, last_append)
     seen_pairs = {(k, v) for k, order in longest.items() for v in order}
+    unseen: dict[Value, list[int]] = {}
     for (k, v), node in writer.items():
         txn = txns[node]
         if (k, v) in seen_pairs or not txn.committed:
@@ -85,6 +88,11 @@ def infer(history: History) -> Facts:
             if len(seen) == len(order):
                 graph.add(reader, node, RW, Reason(k, seen, v))
         facts.writers.setdefault(k, {0}).add(node)
+        if node not in unseen.setdefault(k, []):
+            unseen[k].append(node)
+    for k, nodes in unseen.items():
+        for i, a in enumerate(nodes):
+            facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
     return facts
 
 

@@ -53,7 +53,8 @@ class Outcome:
     """The literals pruning forced (enough to rebuild the graph a known cycle lives in)."""
 
 
-def solve(size: int, edges: Iterable[Edge], deadline: Deadline) -> Outcome:
+def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True) -> Outcome:
+    """Is there a choice making the graph acyclic? ``prune=False`` gives z3 everything."""
     known: dict[tuple[int, int], Edge] = {}
     pending: list[Edge] = []
     for e in edges:
@@ -64,7 +65,7 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline) -> Outcome:
         else:
             pending.append(e)
     assigned: dict[int, bool] = {}
-    while True:
+    while prune:
         deadline.check()
         adj: list[list[int]] = [[] for _ in range(size)]
         for (a, b) in known:
@@ -136,6 +137,11 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
         adj[e.a].append(e.b)
     comp = components(adj)
     inner = [e for e in pending if comp[e.a] == comp[e.b]]
+    known_adj: list[list[int]] = [[] for _ in range(size)]
+    for (a, b) in known:
+        known_adj[a].append(b)
+    if topological(known_adj) is None:
+        return Outcome(False, _known_cycle(known_adj, known), forced)
     if not inner:
         return Outcome(True, forced=forced)
     import z3
