@@ -35,7 +35,7 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
     decision = decide(facts, consistency, model, deadline)
     forbidden = levels.forbidden(consistency)
     found: list[Anomaly] = list(facts.anomalies)
-    graph = decision.graph or facts.graph
+    graph = facts.graph
     for cycle in anomalies(graph, PROCESS | REALTIME):
         found.append(cycle_anomaly(facts, graph, cycle, model))
     broken = [a for a in found if a.name in forbidden]
@@ -84,12 +84,22 @@ def _decision_anomaly(facts: Facts, decision: Decision, level: str, model: str) 
                        "it, and these constraints form a cycle", ops,
                        {"cycle": [txns[n].name for n in nodes],
                         "transactions": describe(txns, nodes)})
+    # Edges the solver forced hold only under this level's assumptions, so the cycle is named
+    # after the level's own anomaly (G2 or GSI), its shape given beside it.
+    name = "GSI" if decision.method == "polygraph-si" else "G2"
+    if levels.orders_realtime(level):
+        name += "-realtime"
+    elif levels.orders_sessions(level):
+        name += "-process"
     if nodes and decision.graph is not None:
         graph = decision.graph
         ring = list(nodes)
         if all(graph.kinds(a, b) for a, b in zip(ring, ring[1:] + ring[:1], strict=False)):
-            return cycle_anomaly(facts, graph, classify(graph, ring), model)
-    name = "GSI" if decision.method == "polygraph-si" else "G2"
+            cycle = classify(graph, ring)
+            shaped = cycle_anomaly(facts, graph, cycle, model)
+            return Anomaly(name, "version orders forced by the other constraints give the "
+                           f"cycle: {shaped.explanation}", ops,
+                           {**dict(shaped.data), "shape": cycle.name})
     return Anomaly(name, f"no version order of the written keys makes the dependency graph "
                    f"acyclic for {level} (decided by {decision.method}: "
                    f"{dict(decision.figures)})", ops, {})

@@ -138,14 +138,15 @@ def _chains(facts: Facts, k: Value, nodes: list[int], pred: dict[tuple[int, Valu
             chains.append([node])
             placed.add(node)
 
-    def link(a: int, b: int) -> None:
-        graph.add(a, b, WW, Reason(k, final.get((a, k)), final.get((b, k))))
+    def link(a: int, b: int, chained: bool = False) -> None:
+        if not chained:  # a chain link is already a wr edge: b read a's version
+            graph.add(a, b, WW, Reason(k, final.get((a, k)), final.get((b, k))))
         for r in readers.get((a, k), ()):
             graph.add(r, b, RW, Reason(k, final.get((a, k)), final.get((b, k))))
 
     for chain in chains:
         for a, b in itertools.pairwise(chain):
-            link(a, b)
+            link(a, b, chained=True)
     first = next((c for c in chains if c[0] == INIT), None)
     others = [c for c in chains if c is not first]
     if first is not None:
