@@ -66,11 +66,23 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     return Decision(True, "graph+saturation" if len(implied) > 2 else "graph")
 
 
-def _choice_edges(facts: Facts, typed: Graph) -> tuple[list[Edge], list[Edge]]:
-    """(ww edges, rw edges) that each choice would add, conditional on its literal."""
+def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge], list[Edge]]:
+    """(ww edges, rw edges) that each choice would add, conditional on its literal.
+
+    A choice between two single writers that nobody read adds one ww edge either way. Left
+    out, it can be settled afterwards along a topological order of the solved graph, which
+    adds only forward edges: exact for serializability, and for snapshot isolation when
+    neither writer has outgoing rw edges (then the ww edge composes with nothing).
+    """
     ww: list[Edge] = []
     rw: list[Edge] = []
+    readers = {r for c in facts.choices for r in (*c.x_readers, *c.y_readers)}
     for i, c in enumerate(facts.choices):
+        if (c.x_first == c.x_last and c.y_first == c.y_last and not c.x_readers
+                and not c.y_readers and (not snapshot or not any(
+                    k & RW for n in (c.x_first, c.y_first) for k in typed.out[n].values())
+                    and c.x_first not in readers and c.y_first not in readers)):
+            continue
         for lit, (last, readers, first) in (((i, True), (c.x_last, c.x_readers, c.y_first)),
                                             ((i, False), (c.y_last, c.y_readers, c.x_first))):
             ww.append(Edge(last, first, (lit,)))
@@ -81,7 +93,7 @@ def _choice_edges(facts: Facts, typed: Graph) -> tuple[list[Edge], list[Edge]]:
 def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                prune: bool = True) -> Decision:
     graph = facts.graph
-    ww, rw = _choice_edges(facts, graph)
+    ww, rw = _choice_edges(facts, graph, snapshot)
     d_mask = WW | WR | extra
     edges: list[Edge] = []
     if not snapshot:

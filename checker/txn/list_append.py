@@ -115,6 +115,7 @@ def _external_reads(txns: list[Txn], facts: Facts) -> list[tuple[int, Value, tup
             if f != "r":
                 continue
             seen = tuple(v) if isinstance(v, tuple) else ()
+            whole = seen
             mine = tuple(own.get(k, ()))
             if mine:
                 expected_tail = mine
@@ -130,7 +131,7 @@ def _external_reads(txns: list[Txn], facts: Facts) -> list[tuple[int, Value, tup
                         {"key": show(k)}))
                     continue
                 seen = seen[: len(seen) - len(mine)]
-            last_read[k] = seen
+            last_read[k] = whole
             own.pop(k, None)
             found.append((txn.node, k, seen))
     return found
@@ -168,7 +169,8 @@ def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
                 last_append: dict[tuple[int, Value], Value]) -> None:
     txns, graph = facts.txns, facts.graph
     reader = txns[node]
-    for v in seen:
+    # Elements are checked once per key, on the longest read (others are its prefixes).
+    for v in (seen if seen == order or order[: len(seen)] != seen else ()):
         w = writer.get((k, v))
         if w is None:
             facts.anomalies.append(Anomaly(

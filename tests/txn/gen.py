@@ -37,9 +37,9 @@ def random_txns(rng: random.Random, workload: str, n: int) -> list[tuple]:
                 else:
                     local[k] = counter
                     mops.append(("w", k, counter))
-        for k in versions:
+        for k, kept in versions.items():
             if any(m[1] == k and m[0] != "r" for m in mops):
-                versions[k].append(local[k])
+                kept.append(local[k])
         txns.append(tuple(mops))
     return txns
 

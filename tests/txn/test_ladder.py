@@ -70,3 +70,11 @@ def test_list_append_fractured_read() -> None:
     bad = check(history, model="list-append", consistency="read-atomic")
     assert bad.valid is False
     assert "G-single" in {a.name for a in bad.anomalies}
+
+
+def test_list_append_reads_between_own_appends_are_internal_consistent() -> None:
+    txn = (("append", "x", 1), ("r", "x", (1,)), ("append", "x", 2), ("r", "x", (1, 2)))
+    assert check(_history(txn), model="list-append").valid is True
+    wrong = (("append", "x", 1), ("r", "x", (1,)), ("append", "x", 2), ("r", "x", (2,)))
+    bad = check(_history(wrong), model="list-append", consistency="read-uncommitted")
+    assert bad.valid is False and "internal" in {a.name for a in bad.anomalies}
