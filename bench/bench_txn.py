@@ -16,9 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.txn_gen import history  # noqa: E402
-from checker.api import check  # noqa: E402
-from checker.budget import peak_rss_bytes  # noqa: E402
+from bench.txn_gen import history
+from checker.api import check
+from checker.budget import peak_rss_bytes
+
+
+SUMMARY = ("weakest_violated", "strongest_possible")
 
 
 def run(workload: str, mode: str, n: int, level: str, keys: int) -> None:
@@ -30,7 +33,7 @@ def run(workload: str, mode: str, n: int, level: str, keys: int) -> None:
     took = time.perf_counter() - started
     print(f"{workload:12} {mode:16} n={n:<7} {level:20} valid={result.valid!s:5} "
           f"check={took:6.2f}s (generate {made:5.2f}s) "
-          f"{ {k: v for k, v in result.details.items() if k not in ('weakest_violated', 'strongest_possible')} }",
+          f"{ {k: v for k, v in result.details.items() if k not in SUMMARY} }",
           flush=True)
 
 

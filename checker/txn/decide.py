@@ -76,12 +76,12 @@ def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge
     """
     ww: list[Edge] = []
     rw: list[Edge] = []
-    readers = {r for c in facts.choices for r in (*c.x_readers, *c.y_readers)}
+    all_readers = {r for c in facts.choices for r in (*c.x_readers, *c.y_readers)}
     for i, c in enumerate(facts.choices):
         if (c.x_first == c.x_last and c.y_first == c.y_last and not c.x_readers
-                and not c.y_readers and (not snapshot or not any(
+                and not c.y_readers and (not snapshot or (not any(
                     k & RW for n in (c.x_first, c.y_first) for k in typed.out[n].values())
-                    and c.x_first not in readers and c.y_first not in readers)):
+                    and c.x_first not in all_readers and c.y_first not in all_readers))):
             continue
         for lit, (last, readers, first) in (((i, True), (c.x_last, c.x_readers, c.y_first)),
                                             ((i, False), (c.y_last, c.y_readers, c.x_first))):
