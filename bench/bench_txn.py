@@ -20,7 +20,6 @@ from bench.txn_gen import history
 from checker.api import check
 from checker.budget import peak_rss_bytes
 
-
 SUMMARY = ("weakest_violated", "strongest_possible")
 
 
