@@ -27,6 +27,8 @@ from checker.txn.facts import Choice, Facts
 from checker.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
 from checker.values import Value, show
 
+Read = tuple[int, Value, tuple[Value, ...]]
+
 
 def infer(history: History) -> Facts:
     txns = transactions(history)
@@ -44,13 +46,13 @@ def infer(history: History) -> Facts:
                 last_append[(txn.node, k)] = v
     for (node, k), v in last_append.items():
         facts.values[(node, k)] = v
-    reads = _external_reads(txns, facts)
+    reads, wholes = _external_reads(txns, facts)
     longest: dict[Value, tuple[Value, ...]] = {}
-    for _, k, seen in reads:
+    for _, k, seen in wholes:
         if len(seen) > len(longest.get(k, ())):
             longest[k] = seen
     bad_keys: set[Value] = set()
-    for node, k, seen in reads:
+    for node, k, seen in wholes:
         full = longest.get(k, ())
         if full[: len(seen)] != seen:
             bad_keys.add(k)
@@ -77,6 +79,10 @@ def infer(history: History) -> Facts:
             _read_edges(facts, node, k, seen, order, writer, last_append)
     seen_pairs = {(k, v) for k, order in longest.items() for v in order}
     unseen: dict[Value, list[int]] = {}
+    full_readers: dict[Value, list[int]] = {}
+    for node, k, seen in wholes:
+        if k not in bad_keys and len(seen) == len(longest.get(k, ())):
+            full_readers.setdefault(k, []).append(node)
     for (k, v), node in writer.items():
         txn = txns[node]
         if (k, v) in seen_pairs or not txn.committed:
@@ -84,9 +90,9 @@ def infer(history: History) -> Facts:
         order = longest.get(k, ())
         if order and (k, order[-1]) in writer:
             graph.add(writer[(k, order[-1])], node, WW, Reason(k, order[-1], v))
-        for reader, seen in by_key.get(k, []):
-            if len(seen) == len(order):
-                graph.add(reader, node, RW, Reason(k, seen, v))
+        for reader in full_readers.get(k, ()):
+            if reader != node:
+                graph.add(reader, node, RW, Reason(k, order, v))
         facts.writers.setdefault(k, {0}).add(node)
         if node not in unseen.setdefault(k, []):
             unseen[k].append(node)
@@ -100,9 +106,10 @@ def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
     return tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
 
 
-def _external_reads(txns: list[Txn], facts: Facts) -> list[tuple[int, Value, tuple[Value, ...]]]:
-    """Each committed read as the version the database showed, minus the txn's own appends."""
-    found: list[tuple[int, Value, tuple[Value, ...]]] = []
+def _external_reads(txns: list[Txn], facts: Facts) -> tuple[list[Read], list[Read]]:
+    """Each committed read minus the txn's own appends (for edges), and whole (for orders)."""
+    found: list[Read] = []
+    wholes: list[Read] = []
     for txn in txns[1:]:
         if not txn.committed:
             continue
@@ -134,7 +141,8 @@ def _external_reads(txns: list[Txn], facts: Facts) -> list[tuple[int, Value, tup
             last_read[k] = whole
             own.pop(k, None)
             found.append((txn.node, k, seen))
-    return found
+            wholes.append((txn.node, k, whole))
+    return found, wholes
 
 
 def _key_edges(history: History, facts: Facts, k: Value, order: tuple[Value, ...],
