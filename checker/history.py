@@ -243,9 +243,9 @@ class HistoryBuilder:
         lines.append(line)
         process = event.process
         kind = process.__class__
-        if kind is not int and kind is not str:
-            if not isinstance(process, int | str) or isinstance(process, bool):
-                raise self._fail(f"process must be an integer or a name, not {process!r}", line)
+        if kind is not int and kind is not str and (
+                not isinstance(process, int | str) or isinstance(process, bool)):
+            raise self._fail(f"process must be an integer or a name, not {process!r}", line)
         if not self._client(process):
             self._others.append(PlacedEvent(position, event))
             return
@@ -294,8 +294,8 @@ def _by_call(pair: tuple[int, Event, Event | None, int | None]) -> int:
 def _pair(op_id: int, invoke: Event, call: int, done: Event | None,
           ret: int | None) -> Operation:
     if done is None:
-        return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None, invoke.key,
-                         invoke.value, invoke.time, None, invoke.extra, ())
+        return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None,
+                         invoke.key, invoke.value, invoke.time, None, invoke.extra, ())
     value = done.value if done.type is OK else invoke.value
     if done.type is INFO and done.value is not None and invoke.value is None:
         value = done.value

@@ -18,7 +18,12 @@ from checker.errors import UsageError
 from checker.history import History
 from checker.result import CheckResult
 
-FAMILIES: tuple[str, ...] = ("checker.trace.spec", "checker.causal.spec")
+FAMILIES: tuple[str, ...] = (
+    "checker.txn.spec",
+    "checker.workloads.spec",
+    "checker.trace.spec",
+    "checker.causal.spec",
+)
 """Modules that declare ``MODELS: tuple[ModelSpec, ...]``."""
 
 

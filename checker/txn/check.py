@@ -1,0 +1,105 @@
+"""The transactional checker's entry point: infer, decide the level, name and explain anomalies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import Deadline
+from checker.history import History
+from checker.result import Anomaly, CheckResult
+from checker.txn import levels
+from checker.txn.cycles import Cycle, anomalies, classify
+from checker.txn.decide import Decision, decide
+from checker.txn.explain import describe, explain
+from checker.txn.facts import Facts
+from checker.txn.model import PROCESS, REALTIME, Graph, add_session_edges
+
+
+def infer(history: History, model: str) -> Facts:
+    """Facts for ``model`` (list-append or rw-register), with process and real-time edges."""
+    if model == "list-append":
+        from checker.txn.list_append import infer as infer_list
+        facts = infer_list(history)
+    else:
+        from checker.txn.rw_register import infer as infer_register
+        facts = infer_register(history)
+    add_session_edges(facts.graph, history, facts.txns, realtime=True)
+    return facts
+
+
+def check(history: History, *, model: str, consistency: str, deadline: Deadline,
+          options: Mapping[str, Any]) -> CheckResult:
+    facts = infer(history, model)
+    deadline.check()
+    decision = decide(facts, consistency, model, deadline)
+    forbidden = levels.forbidden(consistency)
+    found: list[Anomaly] = list(facts.anomalies)
+    graph = facts.graph
+    for cycle in anomalies(graph, PROCESS | REALTIME):
+        found.append(cycle_anomaly(facts, graph, cycle, model))
+    broken = [a for a in found if a.name in forbidden]
+    valid = decision.valid and not broken
+    if not valid and not broken:
+        extra = _decision_anomaly(facts, decision, consistency, model)
+        found.append(extra)
+    names = {a.name for a in found}
+    violated = set(levels.violated_by(names))
+    if not valid:
+        violated |= {n for n in levels.NAMES if consistency in levels.implied(n)}
+    else:
+        violated -= levels.implied(consistency)
+    ordered = [n for n in levels.NAMES if n in violated]
+    possible = [n for n in levels.NAMES if n not in violated]
+    details = {"weakest_violated": levels.weakest(ordered),
+               "strongest_possible": levels.strongest(possible),
+               "method": decision.method, **dict(decision.figures)}
+    if valid:
+        text = f"no anomaly forbidden by {consistency} ({decision.method})"
+    else:
+        worst = sorted({a.name for a in found if a.name in forbidden} or names)
+        text = f"{consistency} violated: {', '.join(worst)}"
+    return CheckResult(valid=valid, model=model, consistency=consistency,
+                       anomalies=tuple(found), explanation=text,
+                       figures={"transactions": len(facts.txns) - 1}, details=details)
+
+
+def cycle_anomaly(facts: Facts, graph: Graph, cycle: Cycle, model: str) -> Anomaly:
+    txns = facts.txns
+    ops = tuple(txns[n].op.id for n in cycle.nodes if txns[n].op is not None)  # type: ignore[union-attr]
+    return Anomaly(cycle.name, explain(graph, txns, cycle, model), ops,
+                   {"cycle": [txns[n].name for n in cycle.nodes],
+                    "transactions": describe(txns, cycle.nodes)})
+
+
+def _decision_anomaly(facts: Facts, decision: Decision, level: str, model: str) -> Anomaly:
+    txns = facts.txns
+    nodes = decision.cycle
+    ops = tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
+    if decision.method == "saturation":
+        name = "causality-violation" if "causal" in levels.implied(level) else "fractured-read"
+        names = ", ".join(txns[n].name for n in nodes)
+        return Anomaly(name, f"no commit order of {names} lets every transaction see whole "
+                       "transactions: each read that saw a writer of a key must come after "
+                       "it, and these constraints form a cycle", ops,
+                       {"cycle": [txns[n].name for n in nodes],
+                        "transactions": describe(txns, nodes)})
+    # Edges the solver forced hold only under this level's assumptions, so the cycle is named
+    # after the level's own anomaly (G2 or GSI), its shape given beside it.
+    name = "GSI" if decision.method == "polygraph-si" else "G2"
+    if levels.orders_realtime(level):
+        name += "-realtime"
+    elif levels.orders_sessions(level):
+        name += "-process"
+    if nodes and decision.graph is not None:
+        graph = decision.graph
+        ring = list(nodes)
+        if all(graph.kinds(a, b) for a, b in zip(ring, ring[1:] + ring[:1], strict=False)):
+            cycle = classify(graph, ring)
+            shaped = cycle_anomaly(facts, graph, cycle, model)
+            return Anomaly(name, "version orders forced by the other constraints give the "
+                           f"cycle: {shaped.explanation}", ops,
+                           {**dict(shaped.data), "shape": cycle.name})
+    return Anomaly(name, f"no version order of the written keys makes the dependency graph "
+                   f"acyclic for {level} (decided by {decision.method}: "
+                   f"{dict(decision.figures)})", ops, {})

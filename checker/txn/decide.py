@@ -1,0 +1,147 @@
+"""Deciding one isolation level from inferred facts, exactly, and naming what broke.
+
+- read-uncommitted / read-committed: no G0 (ww) or G1c (ww and wr) cycle among known edges.
+  For rw-register the version order is free, so only wr edges count: a topological order of
+  an acyclic wr graph is a version order that makes ww and wr acyclic together (exact).
+- monotonic-atomic-view, read-atomic, causal: saturation (``saturation.py``).
+- repeatable-read (items), serializable and their session/real-time variants: the polygraph of
+  all dependency edges, solved by ``polygraph.solve``.
+- snapshot-isolation: the same over the composed graph ``D ∪ D;RW``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.budget import Deadline
+from checker.txn import levels
+from checker.txn.facts import Facts
+from checker.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph, Reason
+from checker.txn.polygraph import Edge, Outcome, solve
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict for one level, a node cycle proving a violation when one is known, figures."""
+
+    valid: bool
+    method: str
+    cycle: tuple[int, ...] = ()
+    graph: Graph | None = None
+    figures: tuple[tuple[str, int], ...] = ()
+
+
+def extras(level: str) -> int:
+    return (PROCESS if levels.orders_sessions(level) else 0) | (
+        REALTIME if levels.orders_realtime(level) else 0)
+
+
+def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
+           prune: bool = True) -> Decision:
+    """Settle ``level``; ``prune=False`` skips reachability pruning (for cross-checks)."""
+    from checker.txn import saturation
+    from checker.txn.cycles import find_cycle, topological
+
+    implied = levels.implied(level)
+    extra = extras(level)
+    graph = facts.graph
+    if implied & {"serializable", "repeatable-read"}:
+        return _polygraph(facts, extra, snapshot=False, deadline=deadline, prune=prune)
+    if "snapshot-isolation" in implied:
+        si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune)
+        if not si.valid:
+            return si
+    if implied & {"read-atomic", "monotonic-atomic-view", "causal"}:
+        causal = "causal" in implied
+        cycle = saturation.violation(facts, causal=causal, sessions=causal or bool(extra),
+                                     known_ww=workload == "list-append", deadline=deadline)
+        if cycle is not None:
+            return Decision(False, "saturation", tuple(cycle))
+    kinds = (WW | WR) if "read-committed" in implied else WW
+    if workload != "list-append":
+        kinds &= ~WW
+    adj = [[b for b, k in outs.items() if k & (kinds | extra)] for outs in graph.out]
+    if topological(adj) is None:
+        return Decision(False, "graph", tuple(find_cycle(adj)), graph)
+    return Decision(True, "graph+saturation" if len(implied) > 2 else "graph")
+
+
+def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge], list[Edge]]:
+    """(ww edges, rw edges) that each choice would add, conditional on its literal.
+
+    A choice between two single writers that nobody read adds one ww edge either way. Left
+    out, it can be settled afterwards along a topological order of the solved graph, which
+    adds only forward edges: exact for serializability, and for snapshot isolation when
+    neither writer has outgoing rw edges (then the ww edge composes with nothing).
+    """
+    ww: list[Edge] = []
+    rw: list[Edge] = []
+    all_readers = {r for c in facts.choices for r in (*c.x_readers, *c.y_readers)}
+    for i, c in enumerate(facts.choices):
+        if (c.x_first == c.x_last and c.y_first == c.y_last and not c.x_readers
+                and not c.y_readers and (not snapshot or (not any(
+                    k & RW for n in (c.x_first, c.y_first) for k in typed.out[n].values())
+                    and c.x_first not in all_readers and c.y_first not in all_readers))):
+            continue
+        for lit, (last, readers, first) in (((i, True), (c.x_last, c.x_readers, c.y_first)),
+                                            ((i, False), (c.y_last, c.y_readers, c.x_first))):
+            ww.append(Edge(last, first, (lit,)))
+            rw.extend(Edge(r, first, (lit,)) for r in readers if r != first)
+    return ww, rw
+
+
+def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
+               prune: bool = True) -> Decision:
+    graph = facts.graph
+    ww, rw = _choice_edges(facts, graph, snapshot)
+    d_mask = WW | WR | extra
+    edges: list[Edge] = []
+    if not snapshot:
+        edges = [Edge(a, b) for a, b, k in graph.edges() if k & (DATA | extra)] + ww + rw
+    else:
+        d_edges = [Edge(a, b) for a, b, k in graph.edges() if k & d_mask] + ww
+        rw_edges = [Edge(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask] + rw
+        edges = list(d_edges)
+        rw_out: dict[int, list[Edge]] = {}
+        for e in rw_edges:
+            rw_out.setdefault(e.a, []).append(e)
+        for d in d_edges:
+            for r in rw_out.get(d.b, ()):
+                cond = dict(d.cond)
+                if any(cond.get(i, v) != v for i, v in r.cond):
+                    continue
+                cond.update(r.cond)
+                edges.append(Edge(d.a, r.b, tuple(sorted(cond.items())), d.b))
+    outcome = solve(len(facts.txns), edges, deadline, prune=prune)
+    figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
+               ("residual_choices", outcome.residual_choices),
+               ("residual_nodes", outcome.residual_nodes))
+    method = "polygraph-si" if snapshot else "polygraph-ser"
+    if outcome.acyclic:
+        return Decision(True, method, figures=figures)
+    typed = _typed(facts, outcome)
+    return Decision(False, method, _nodes(outcome), typed, figures)
+
+
+def _nodes(outcome: Outcome) -> tuple[int, ...]:
+    nodes: list[int] = []
+    for e in outcome.cycle:
+        nodes.append(e.a)
+        if e.via >= 0:
+            nodes.append(e.via)
+    return tuple(nodes)
+
+
+def _typed(facts: Facts, outcome: Outcome) -> Graph:
+    """The known graph plus the edges of choices the solver forced, with their reasons."""
+    typed = facts.graph.copy()
+    for i, value in outcome.assignment:
+        c = facts.choices[i]
+        last, readers, first = ((c.x_last, c.x_readers, c.y_first) if value
+                                else (c.y_last, c.y_readers, c.x_first))
+        before = facts.values.get((last, c.key))
+        after = facts.values.get((first, c.key))
+        typed.add(last, first, WW, Reason(c.key, before, after))
+        for r in readers:
+            typed.add(r, first, RW, Reason(c.key, before, after))
+    return typed

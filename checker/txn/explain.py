@@ -1,0 +1,57 @@
+"""Turning a cycle into sentences: one per edge, each saying why one transaction precedes another.
+
+Finding a cycle and explaining it are kept apart (Elle's DataExplainer idea): each edge kind has
+one sentence pattern filled from the ``Reason`` recorded when the edge was inferred.
+"""
+
+from __future__ import annotations
+
+from checker.txn.cycles import Cycle
+from checker.txn.model import PROCESS, REALTIME, RW, WR, WW, Graph, Txn
+from checker.values import show
+
+
+def edge_sentence(graph: Graph, txns: list[Txn], a: int, b: int, kind: int,
+                  workload: str) -> str:
+    ta, tb = txns[a].name, txns[b].name
+    r = graph.reasons.get((a, b, kind))
+    k = show(r.key) if r else "?"
+    verb = "append" if workload == "list-append" else "write"
+    if kind == WW:
+        other = show(r.other) if r else "?"
+        return (f"{ta}'s {verb} of {show(r.value) if r else '?'} to {k} came before {tb}'s "
+                f"{verb} of {other}, so {ta} < {tb}")
+    if kind == WR:
+        value = show(r.value) if r else "?"
+        return f"{tb} read {ta}'s {verb} of {value} to {k}, so {ta} < {tb}"
+    if kind == RW:
+        seen = show(r.value) if r else "?"
+        other = show(r.other) if r else "?"
+        return (f"{ta} read {k} = {seen} and did not see {tb}'s {verb} of {other}, "
+                f"so {ta} < {tb}")
+    if kind == PROCESS:
+        proc = show(r.key) if r else "?"
+        return f"process {proc} ran {ta} before {tb}, so {ta} < {tb}"
+    if kind == REALTIME:
+        return f"{ta} completed before {tb} began, so {ta} < {tb}"
+    return f"{ta} < {tb}"
+
+
+def explain(graph: Graph, txns: list[Txn], cycle: Cycle, workload: str) -> str:
+    """The cycle as a paragraph ending in the contradiction."""
+    nodes = list(cycle.nodes)
+    pairs = zip(nodes, nodes[1:] + nodes[:1], cycle.kinds, strict=False)
+    lines = [edge_sentence(graph, txns, a, b, kind, workload) for a, b, kind in pairs]
+    first = txns[nodes[0]].name
+    return "; ".join(lines) + f": {first} < {first}, a contradiction."
+
+
+def describe(txns: list[Txn], nodes: tuple[int, ...]) -> list[str]:
+    """``T3 = [[r x [1 2]] [append y 4]]`` lines for the transactions of a cycle."""
+    out = []
+    for n in nodes:
+        txn = txns[n]
+        body = "initial state" if txn.op is None else show(txn.op.value)
+        process = "" if txn.op is None else f" (process {show(txn.op.process)}, op {txn.op.id})"
+        out.append(f"{txn.name}{process} = {body}")
+    return out

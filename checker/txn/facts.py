@@ -1,0 +1,43 @@
+"""What inference learns from a history, whatever the workload.
+
+- ``graph``: dependency edges that hold in every explanation of the history (ww, wr, rw);
+- ``reads``: every external read as (reader, key, writer) for the saturation checks;
+- ``writers``: per key, the transactions whose version of the key exists (node 0 included);
+- ``choices``: version-order decisions left open (rw-register only): for two chains of
+  writes X and Y of one key, either X precedes Y (X's last writer ww-> Y's first, and X's last
+  version's readers rw-> Y's first) or the other way round;
+- ``anomalies``: problems visible without any cycle (garbage, aborted and intermediate reads...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.result import Anomaly
+from checker.txn.model import Graph, Txn
+from checker.values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Two chains of one key whose order is unknown: Cobra's constraint."""
+
+    key: Value
+    x_first: int
+    x_last: int
+    x_readers: tuple[int, ...]
+    y_first: int
+    y_last: int
+    y_readers: tuple[int, ...]
+
+
+@dataclass
+class Facts:
+    txns: list[Txn]
+    graph: Graph
+    reads: list[tuple[int, Value, int]] = field(default_factory=list)
+    writers: dict[Value, set[int]] = field(default_factory=dict)
+    choices: list[Choice] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    values: dict[tuple[int, Value], Value] = field(default_factory=dict)
+    """(writer, key) -> the value it installed, for explanations."""

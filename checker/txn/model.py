@@ -1,0 +1,150 @@
+"""Transactions as graph nodes, and the dependency graph between them.
+
+Node 0 is the initial state: a transaction that wrote every key's first (nil or empty) version.
+Every history transaction gets node ``op.id + 1``. Edges carry a bit mask of kinds, following
+Adya and Elle:
+
+- ``ww``: T2 overwrote the version T1 wrote (T1 < T2 in the key's version order);
+- ``wr``: T2 read the version T1 wrote;
+- ``rw``: T1 read a version that T2 overwrote (an anti-dependency: T1 did not see T2);
+- ``process``: one client process ran T1, then T2;
+- ``realtime``: T1 completed before T2 was invoked.
+
+Each edge keeps one ``Reason`` (the key and values involved) so that a cycle can be explained
+in words without re-deriving anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from checker.history import History, Operation
+from checker.values import Value
+
+WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
+DATA = WW | WR | RW
+KIND_NAMES: dict[int, str] = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process",
+                              REALTIME: "realtime"}
+INIT = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Txn:
+    """One transaction: its node, the operation it came from, and its fate.
+
+    ``committed`` is true for ``ok`` transactions; ``aborted`` for ``fail`` ones. Indeterminate
+    (``info``) transactions are neither: their writes count only when someone observed them.
+    """
+
+    node: int
+    op: Operation | None
+    mops: tuple[tuple[str, Value, Value], ...]
+    committed: bool
+    aborted: bool
+
+    @property
+    def name(self) -> str:
+        return "T0 (initial state)" if self.op is None else f"T{self.node}"
+
+    @property
+    def process(self) -> object:
+        return None if self.op is None else self.op.process
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an edge exists: the key and value the two transactions met on.
+
+    ``value`` is what the source wrote (ww, wr) or what the source read (rw); ``other`` is the
+    value the target wrote, when that matters.
+    """
+
+    key: Value = None
+    value: Value = None
+    other: Value = None
+
+
+@dataclass
+class Graph:
+    """A directed graph of transactions with kind masks and one reason per (edge, kind)."""
+
+    size: int
+    out: list[dict[int, int]] = field(default_factory=list)
+    reasons: dict[tuple[int, int, int], Reason] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.out:
+            self.out = [{} for _ in range(self.size)]
+
+    def add(self, a: int, b: int, kind: int, reason: Reason | None = None) -> None:
+        if a == b:
+            return
+        edges = self.out[a]
+        old = edges.get(b, 0)
+        edges[b] = old | kind
+        if reason is not None and not old & kind:
+            self.reasons[(a, b, kind)] = reason
+
+    def kinds(self, a: int, b: int) -> int:
+        return self.out[a].get(b, 0)
+
+    def edges(self) -> Iterator[tuple[int, int, int]]:
+        for a, edges in enumerate(self.out):
+            for b, mask in edges.items():
+                yield a, b, mask
+
+    def copy(self) -> Graph:
+        return Graph(self.size, [dict(e) for e in self.out], dict(self.reasons))
+
+
+def transactions(history: History) -> list[Txn]:
+    """Node 0 (the initial state) followed by every ``txn`` operation of the history."""
+    found: list[Txn] = [Txn(INIT, None, (), True, False)]
+    for op in history.operations:
+        if op.f != "txn" or not isinstance(op.value, tuple):
+            continue
+        mops = tuple((str(m[0]), m[1], m[2]) for m in op.value if isinstance(m, tuple))
+        found.append(Txn(len(found), op, mops, op.ok, op.failed))
+    return found
+
+
+def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
+                      realtime: bool) -> None:
+    """Process order (consecutive transactions of one process) and, if asked, real-time order.
+
+    Real-time edges are kept small the way Elle does: when T2 is invoked it links from the
+    frontier of transactions completed so far, and a completed transaction removes from the
+    frontier everything that completed before it began (those still reach T2 through it).
+    """
+    last: dict[object, int] = {}
+    for txn in txns[1:]:
+        if txn.aborted or txn.op is None:
+            continue
+        previous = last.get(txn.op.process)
+        if previous is not None:
+            graph.add(previous, txn.node, PROCESS, Reason(txn.op.process))
+        last[txn.op.process] = txn.node
+    if not realtime:
+        return
+    events: list[tuple[float, int, int]] = []
+    for txn in txns[1:]:
+        if txn.aborted or txn.op is None:
+            continue
+        start, end = history.interval(txn.op)
+        events.append((start, 1, txn.node))
+        if end != float("inf"):
+            events.append((end, 0, txn.node))
+    # Intervals are closed: at equal times an invocation is processed before a completion.
+    events.sort(key=lambda e: (e[0], -e[1]))
+    frontier: dict[int, float] = {}
+    starts: dict[int, float] = {}
+    for when, is_start, node in events:
+        if is_start:
+            starts[node] = when
+            for done in frontier:
+                graph.add(done, node, REALTIME, Reason())
+        else:
+            began = starts[node]
+            frontier = {n: t for n, t in frontier.items() if t >= began}
+            frontier[node] = when

@@ -1,0 +1,174 @@
+"""Deciding "is there a choice of version orders that leaves the graph acyclic?" exactly.
+
+A *conditional graph* has edges that hold always and edges that hold only under a choice (a
+literal: choice ``i`` taken as X-before-Y, or not). Serializability (Cobra) asks for an
+assignment making known and chosen dependency edges acyclic. Snapshot isolation (PolySI) asks
+the same of the composed graph ``D ∪ D;RW`` (D = ww, wr and session edges), whose edges carry
+the conjunction of their parts' literals: a history is SI iff every cycle has two adjacent rw
+edges (Cerone and Gotsman 2016), i.e. iff that composition is acyclic.
+
+Steps, each exact:
+
+1. Prune by reachability: if the target of a single-literal edge already reaches its source
+   through known edges, that literal is impossible and its negation is forced; forced edges
+   become known. Repeat to a fixpoint. A cycle among known edges answers "no".
+2. Keep only strongly connected components of the graph of all edges (known and conditional):
+   an edge between components can never lie on a cycle, whatever is chosen.
+3. Hand the residue to z3: an integer rank per node, ``rank(a) < rank(b)`` for known edges and
+   ``literals => rank(a) < rank(b)`` for conditional ones. Satisfiable iff an acyclic choice
+   exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from checker.budget import Deadline
+from checker.txn.cycles import find_cycle, topological
+
+Lit = tuple[int, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """An edge a -> b that exists when all of ``cond`` hold; ``via`` is a middle node or -1."""
+
+    a: int
+    b: int
+    cond: tuple[Lit, ...] = ()
+    via: int = -1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer: acyclic or not, a cycle among known edges when one proves it, and figures."""
+
+    acyclic: bool
+    cycle: tuple[Edge, ...] = ()
+    forced: int = 0
+    residual_choices: int = 0
+    residual_nodes: int = 0
+    assignment: tuple[Lit, ...] = ()
+    """The literals pruning forced (enough to rebuild the graph a known cycle lives in)."""
+
+
+def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True) -> Outcome:
+    """Is there a choice making the graph acyclic? ``prune=False`` gives z3 everything."""
+    known: dict[tuple[int, int], Edge] = {}
+    pending: list[Edge] = []
+    for e in edges:
+        if e.a == e.b and not e.cond:
+            return Outcome(False, (e,))
+        if not e.cond:
+            known.setdefault((e.a, e.b), e)
+        else:
+            pending.append(e)
+    assigned: dict[int, bool] = {}
+    while prune:
+        deadline.check()
+        adj: list[list[int]] = [[] for _ in range(size)]
+        for (a, b) in known:
+            adj[a].append(b)
+        order = topological(adj)
+        if order is None:
+            return Outcome(False, _known_cycle(adj, known), len(assigned),
+                           assignment=tuple(sorted(assigned.items())))
+        reach = _closure(adj, order)
+        forced: dict[int, bool] = {}
+        impossible: set[Lit] = set()
+        for e in pending:
+            if len(e.cond) == 1 and (e.a == e.b or reach[e.b] >> e.a & 1):
+                impossible.add(e.cond[0])
+        for i, value in impossible:
+            # Both literals impossible: take either; the next round finds the cycle it makes.
+            forced[i] = value if (i, not value) in impossible else not value
+        if not forced:
+            break
+        assigned.update(forced)
+        still: list[Edge] = []
+        for e in pending:
+            cond = []
+            dead = False
+            for i, value in e.cond:
+                if i in forced:
+                    if forced[i] != value:
+                        dead = True
+                        break
+                else:
+                    cond.append((i, value))
+            if dead:
+                continue
+            if cond:
+                still.append(Edge(e.a, e.b, tuple(cond), e.via))
+            elif e.a == e.b:
+                return Outcome(False, (e,), len(assigned),
+                               assignment=tuple(sorted(assigned.items())))
+            else:
+                known.setdefault((e.a, e.b), Edge(e.a, e.b, (), e.via))
+        pending = still
+    return _residue(size, known, pending, len(assigned), deadline)
+
+
+def _known_cycle(adj: list[list[int]], known: dict[tuple[int, int], Edge]) -> tuple[Edge, ...]:
+    nodes = find_cycle(adj)
+    return tuple(known[(a, b)] for a, b in zip(nodes, nodes[1:] + nodes[:1], strict=False))
+
+
+def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
+    """Bitset reachability (excluding self) of a DAG, sinks first."""
+    reach = [0] * len(adj)
+    for v in reversed(order):
+        acc = 0
+        for s in adj[v]:
+            acc |= reach[s] | (1 << s)
+        reach[v] = acc
+    return reach
+
+
+def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
+             forced: int, deadline: Deadline) -> Outcome:
+    from checker.txn.cycles import components
+
+    adj: list[list[int]] = [[] for _ in range(size)]
+    for (a, b) in known:
+        adj[a].append(b)
+    for e in pending:
+        adj[e.a].append(e.b)
+    comp = components(adj)
+    inner = [e for e in pending if comp[e.a] == comp[e.b]]
+    known_adj: list[list[int]] = [[] for _ in range(size)]
+    for (a, b) in known:
+        known_adj[a].append(b)
+    if topological(known_adj) is None:
+        return Outcome(False, _known_cycle(known_adj, known), forced)
+    if not inner:
+        return Outcome(True, forced=forced)
+    import z3
+
+    nodes = sorted({n for e in inner for n in (e.a, e.b)})
+    comps = {comp[n] for n in nodes}
+    members = [n for n in range(size) if comp[n] in comps]
+    rank = {n: z3.Int(f"r{n}") for n in members}
+    lits: dict[int, z3.BoolRef] = {}
+    solver = z3.Solver()
+    for (a, b) in known:
+        if comp[a] == comp[b] and comp[a] in comps:
+            solver.add(rank[a] < rank[b])
+    for e in inner:
+        conj = []
+        for i, value in e.cond:
+            var = lits.setdefault(i, z3.Bool(f"c{i}"))
+            conj.append(var if value else z3.Not(var))
+        solver.add(z3.Implies(z3.And(conj), rank[e.a] < rank[e.b]))
+    if deadline.budget.seconds is not None:
+        left = max(1, int((deadline.budget.seconds - deadline.elapsed()) * 1000))
+        solver.set("timeout", left)
+    answer = solver.check()
+    deadline.check()
+    if answer == z3.unknown:
+        from checker.errors import BudgetExhausted
+
+        raise BudgetExhausted("the solver gave no answer within the budget")
+    return Outcome(answer == z3.sat, forced=forced, residual_choices=len(lits),
+                   residual_nodes=len(members))

@@ -1,0 +1,1 @@
+"""Jepsen's single-purpose workload checkers: bank, counter, set, set-full and long-fork."""

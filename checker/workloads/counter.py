@@ -1,0 +1,43 @@
+"""Jepsen's counter: a read must lie between what was surely added and what may have been.
+
+For a read invoked at s and completed at e: the lower bound sums ``ok`` increments completed
+before s; the upper bound sums every increment (ok or indeterminate) invoked before e. Failed
+increments count for neither. Reads outside the window are anomalies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import Deadline
+from checker.history import History
+from checker.result import Anomaly, CheckResult
+from checker.values import show
+from checker.workloads.common import result
+
+
+def check(history: History, *, model: str, consistency: str, deadline: Deadline,
+          options: Mapping[str, Any]) -> CheckResult:
+    adds = [op for op in history.operations if op.f in ("add", "increment") and not op.failed]
+    done = sorted((history.interval(op)[1], float(op.value))  # type: ignore[arg-type]
+                  for op in adds if op.ok)
+    started = sorted((history.interval(op)[0], float(op.value))  # type: ignore[arg-type]
+                     for op in adds)
+    found: list[Anomaly] = []
+    checked = 0
+    for op in history.operations:
+        if op.f != "read" or not op.ok or not isinstance(op.value, int | float):
+            continue
+        checked += 1
+        start, end = history.interval(op)
+        low = sum(v for t, v in done if t < start)
+        high = sum(v for t, v in started if t <= end)
+        if not low <= op.value <= high:
+            found.append(Anomaly("out-of-bounds", f"op {op.id} (process {show(op.process)}) "
+                                 f"read {show(op.value)}, outside [{low:g}, {high:g}]",
+                                 (op.id,), {"lower": low, "upper": high}))
+    total = sum(v for _, v in done)
+    return result(model, consistency, found, checked=checked,
+                  summary=f"{checked} reads within bounds; {len(adds)} increments "
+                          f"(acknowledged total {total:g})")

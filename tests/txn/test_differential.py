@@ -1,0 +1,42 @@
+"""The checker agrees with brute force on random small histories, and z3 agrees with pruning."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from checker.budget import UNLIMITED
+from checker.txn.check import infer
+from checker.txn.decide import decide
+from tests.txn import brute
+from tests.txn.gen import history_of, random_txns
+
+CASES = [(w, seed) for w in ("list-append", "rw-register") for seed in range(150)]
+SLOW = [(w, seed) for w in ("list-append", "rw-register") for seed in range(150, 2150)]
+
+
+def _agree(workload: str, seed: int) -> None:
+    rng = random.Random(seed)
+    txns = random_txns(rng, workload, rng.randint(2, 4))
+    facts = infer(history_of(txns), workload)
+    for level, reference in (("serializable", brute.serializable),
+                             ("snapshot-isolation", brute.snapshot_isolated)):
+        expected = reference(txns, workload)
+        got = decide(facts, level, workload, UNLIMITED.start())
+        anomalies = {a.name for a in facts.anomalies}
+        ours = got.valid and not anomalies
+        assert ours == expected, (level, txns, got, anomalies)
+        unpruned = decide(facts, level, workload, UNLIMITED.start(), prune=False)
+        assert unpruned.valid == got.valid, (level, txns)
+
+
+@pytest.mark.parametrize(("workload", "seed"), CASES)
+def test_matches_brute_force(workload: str, seed: int) -> None:
+    _agree(workload, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("workload", "seed"), SLOW)
+def test_matches_brute_force_many(workload: str, seed: int) -> None:
+    _agree(workload, seed)
