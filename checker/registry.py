@@ -18,7 +18,7 @@ from checker.errors import UsageError
 from checker.history import History
 from checker.result import CheckResult
 
-FAMILIES: tuple[str, ...] = ()
+FAMILIES: tuple[str, ...] = ("checker.linear.spec",)
 """Modules that declare ``MODELS: tuple[ModelSpec, ...]``."""
 
 

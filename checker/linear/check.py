@@ -1,0 +1,169 @@
+"""The linearizability family's entry point: one history, one model, one consistency level.
+
+``check`` is what the registry calls for the built-in models; ``check_history`` is the library
+call for any model, built-in or user-defined. Both split the history into independent parts
+where that is sound (linearizability only: sequential consistency is not local), run an engine
+on the parts, and turn the outcome into a ``CheckResult`` whose explanation shows why an invalid
+history is invalid.
+
+Engines (``options["engine"]``): ``search`` (default; the exact cached search of ``search.py``
+and the frontier search of ``sequential.py``) and ``smt`` (a z3 encoding, ``smt.py``; slower,
+an independent oracle). Other options: ``workers`` (processes; default: automatic), ``explain``
+(``false`` skips the shrink), ``shrink-seconds`` (time for the shrink, default 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
+from checker.errors import BudgetExhausted, UsageError
+from checker.history import History, Operation
+from checker.linear.explain import explain_invalid, shrink
+from checker.linear.model import Model, Resolved, resolve
+from checker.linear.parts import Part, build_part, split
+from checker.linear.schedule import Searcher, first_invalid, run_parts
+from checker.linear.search import Outcome
+from checker.result import UNKNOWN, Anomaly, CheckResult
+from checker.values import show
+
+LINEARIZABLE = "linearizable"
+SEQUENTIAL = "sequential"
+CONSISTENCIES = (LINEARIZABLE, SEQUENTIAL)
+ENGINES = ("search", "smt")
+DETAIL_LIMIT = 20_000
+"""Histories up to this many operations carry their whole linearization in the result."""
+
+
+def check(history: History, *, model: str, consistency: str, deadline: Deadline,
+          options: Mapping[str, Any]) -> CheckResult:
+    """The registry's entry for the built-in models (``models.BUILTIN``)."""
+    from checker.linear.models import BUILTIN
+
+    if model not in BUILTIN:
+        raise UsageError(f"unknown linearizability model {model!r}")
+    return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
+                       options=options)
+
+
+def check_history(history: History, model: Model[Any], *, consistency: str = LINEARIZABLE,
+                  budget: Budget = UNLIMITED,
+                  options: Mapping[str, Any] | None = None) -> CheckResult:
+    """Check ``history`` against any model (see ``Model``); a spent budget gives unknown."""
+    resolved = resolve(model)
+    try:
+        return check_model(history, model, consistency=consistency, deadline=budget.start(),
+                           options=options or {})
+    except BudgetExhausted as exc:
+        return CheckResult(valid=UNKNOWN, model=resolved.name, consistency=consistency,
+                           explanation=f"no verdict: {exc.reason}",
+                           figures={"explored": exc.explored,
+                                    "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)})
+
+
+def _searcher(engine: str, consistency: str) -> Searcher:
+    if engine == "smt":
+        from checker.linear.smt import solving
+
+        def by_smt(part: Part, model: Resolved) -> Any:
+            return solving(part, model, consistency)
+
+        return by_smt
+    if consistency == SEQUENTIAL:
+        from checker.linear.sequential import searching as sc_searching
+
+        sequential: Searcher = sc_searching
+        return sequential
+    from checker.linear.search import searching
+
+    return searching
+
+
+def _flag(options: Mapping[str, Any], name: str, default: bool) -> bool:
+    raw = options.get(name, default)
+    return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+
+
+def check_model(history: History, model: Model[Any], *, consistency: str, deadline: Deadline,
+                options: Mapping[str, Any]) -> CheckResult:
+    """Check with a deadline (raises ``BudgetExhausted`` when it passes)."""
+    if consistency not in CONSISTENCIES:
+        raise UsageError(f"consistency must be one of {', '.join(CONSISTENCIES)}, "
+                         f"not {consistency!r}")
+    engine = str(options.get("engine", "search"))
+    if engine not in ENGINES:
+        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    workers = int(options["workers"]) if "workers" in options else None
+    resolved = resolve(model)
+    searcher = _searcher(engine, consistency)
+    try:
+        parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
+        done, explored = run_parts(parts, resolved, deadline, searcher,
+                                   1 if engine == "smt" else workers)
+    except ValueError as exc:
+        raise UsageError(f"{resolved.name}: {exc}") from None
+    figures = {"explored": explored, "parts": len(parts), "engine": engine}
+    bad = first_invalid(done)
+    what = "linearizable" if consistency == LINEARIZABLE else "sequentially consistent"
+    if bad is None:
+        details = _details(done, resolved) if len(history) <= DETAIL_LIMIT else {}
+        return CheckResult(valid=True, model=resolved.name, consistency=consistency,
+                           explanation="", figures=figures, details=details)
+    part, outcome = bad
+    steps = [(part.ops[i], state) for i, state in outcome.steps]
+    culprit = part.ops[outcome.stuck[0]] if outcome.stuck else None
+    core: list[Operation] = []
+    if _flag(options, "explain", True):
+        seconds = float(options.get("shrink-seconds", 1.0))
+        core = shrink(part.ops, _prover(history, resolved, part, searcher), seconds)
+    where = "" if part.key is None else f" (key {_key_text(part)})"
+    text = explain_invalid(history, resolved, what, culprit, steps, core, where)
+    anomaly = Anomaly(
+        name="nonlinearizable" if consistency == LINEARIZABLE else "not-sequential",
+        explanation=text.splitlines()[0] + (f" Operation {culprit.id} cannot be placed."
+                                            if culprit else ""),
+        operations=tuple(op.id for op in core) or ((culprit.id,) if culprit else ()),
+        data={"culprit": None if culprit is None else culprit.id,
+              "key": _key_text(part),
+              "longest-prefix": [[op.id, resolved.describe_state(s)] for op, s in steps],
+              "core": [op.id for op in core]})
+    details = {"parts": [_part_detail(part, outcome, resolved)],
+               "culprit": None if culprit is None else culprit.id,
+               "core": [op.id for op in core]}
+    return CheckResult(valid=False, model=resolved.name, consistency=consistency,
+                       anomalies=(anomaly,), explanation=text, figures=figures,
+                       details=details)
+
+
+def _part_detail(part: Part, outcome: Outcome, model: Resolved) -> dict[str, Any]:
+    return {"key": _key_text(part), "valid": outcome.valid,
+            "steps": [[part.ops[i].id, model.describe_state(s)] for i, s in outcome.steps]}
+
+
+def _key_text(part: Part) -> str | None:
+    key: Any = part.key
+    return None if key is None else show(key)
+
+
+def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any]:
+    return {"parts": [_part_detail(part, outcome, model) for part, outcome in done]}
+
+
+def _prover(history: History, model: Resolved, part: Part, searcher: Searcher) -> Any:
+    """A predicate: is this subset of ``part``'s operations proven invalid (small budget)?"""
+    budget = Budget(seconds=0.2)
+
+    def still_invalid(ops: list[Operation]) -> bool:
+        sub = build_part(part.key, ops, history, model)
+        search = searcher(sub, model)
+        deadline = budget.start()
+        try:
+            while True:
+                deadline.check(next(search))
+        except StopIteration as stop:
+            return not stop.value.valid
+        except BudgetExhausted:
+            return False
+
+    return still_invalid

@@ -1,0 +1,351 @@
+"""The built-in sequential specifications.
+
+Each model is a small frozen class following the ``Model`` protocol of ``model.py``. The register
+family differs in small rules that flip verdicts (see SEMANTICS.md); each rule set is a named
+model rather than a hidden switch:
+
+- ``register`` / ``cas-register``: registers start at nil; a read of nil means the register held
+  nil; failed operations constrain nothing; an indeterminate CAS takes effect only where it
+  could succeed.
+- ``knossos-cas-register``: as ``cas-register``, but a read of nil matches any state (Knossos's
+  own rule: a nil read is an unknown read).
+- ``etcd``: Porcupine's etcd model: the key starts absent (nil), a read of nil requires the absent
+  state, and a failed CAS is kept: it says the current value differed from the expected one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from checker.history import FAIL, INFO, OK, Operation
+from checker.linear.model import Choices, Model
+from checker.values import Value, show, sort_key
+
+
+@dataclass(frozen=True)
+class Register:
+    """A read/write register starting at nil. ``read v`` requires the register to hold ``v``."""
+
+    name: str = "register"
+    nil_reads_match_anything: bool = False
+
+    def initial(self) -> Any:
+        return NIL
+
+    def step(self, state: Any, op: Operation) -> Any:
+        f = op.f
+        if f == "read":
+            if _held(op.value) == state or (op.value is None and self.nil_reads_match_anything):
+                return state
+            return None if op.type is not INFO else state
+        if f == "write":
+            return _held(op.value)
+        raise ValueError(f"{self.name} has no operation {f!r} (expected read or write)")
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "read"
+
+    def describe_state(self, state: Any) -> str:
+        return _register_state(state)
+
+
+class _Nil:
+    """The state of a register holding nil (``None`` is how ``step`` says "impossible")."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "nil"
+
+    def __reduce__(self) -> str:
+        return "NIL"
+
+
+NIL: Any = _Nil()
+"""The register state standing for nil."""
+
+
+def _held(value: Value) -> Any:
+    return NIL if value is None else value
+
+
+def _register_state(state: Any) -> str:
+    return "nil" if state is NIL else show(state)
+
+
+@dataclass(frozen=True)
+class CasRegister:
+    """A register with compare-and-set: ``cas [old new]`` succeeds only when it holds ``old``.
+
+    The state is the value held (nil at first). Note that a state of nil and "the register held
+    nil" are the same thing here; with ``nil_reads_match_anything`` a read of nil says nothing.
+    With ``failed_cas_constrains`` (etcd) a failed CAS is a read that the value was not ``old``.
+    """
+
+    name: str = "cas-register"
+    nil_reads_match_anything: bool = False
+    failed_cas_constrains: bool = False
+
+    def initial(self) -> Any:
+        return NIL
+
+    def step(self, state: Any, op: Operation) -> Any:
+        f = op.f
+        if f == "read":
+            if _held(op.value) == state or (op.value is None and self.nil_reads_match_anything):
+                return state
+            return None if op.type is not INFO else state
+        if f == "write":
+            return _held(op.value)
+        if f == "cas":
+            old, new = _cas_pair(op.value)
+            if op.type is FAIL:
+                return state if state != _held(old) else None
+            return _held(new) if state == _held(old) else None
+        raise ValueError(f"{self.name} has no operation {f!r} (expected read, write or cas)")
+
+    def pure(self, op: Operation) -> bool:
+        if op.f == "read":
+            return True
+        if op.f == "cas":
+            if op.type is FAIL:
+                return True
+            old, new = _cas_pair(op.value)
+            return bool(old == new)
+        return False
+
+    def keep_failed(self, op: Operation) -> bool:
+        return self.failed_cas_constrains and op.f == "cas"
+
+    def describe_state(self, state: Any) -> str:
+        return _register_state(state)
+
+
+def _cas_pair(value: Value) -> tuple[Value, Value]:
+    if isinstance(value, tuple) and len(value) == 2:
+        return value[0], value[1]
+    raise ValueError(f"a cas value must be [old new], not {show(value)}")
+
+
+@dataclass(frozen=True)
+class Mutex:
+    """A lock: ``acquire`` needs it free, ``release`` needs it held. The state is held or not."""
+
+    name: str = "mutex"
+
+    def initial(self) -> bool:
+        return False
+
+    def step(self, state: bool, op: Operation) -> bool | None:
+        if op.f == "acquire":
+            return True if not state else None
+        if op.f == "release":
+            return False if state else None
+        raise ValueError(f"mutex has no operation {op.f!r} (expected acquire or release)")
+
+    def describe_state(self, state: bool) -> str:
+        return "held" if state else "free"
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """Porcupine's kv store: ``get``, ``put``, ``append`` of strings; every key starts empty.
+
+    Partitioned by key: each key is an independent register of strings.
+    """
+
+    name: str = "kv"
+
+    def initial(self) -> str:
+        return ""
+
+    def step(self, state: str, op: Operation) -> str | None:
+        f = op.f
+        value = "" if op.value is None else op.value
+        if f == "get":
+            return state if value == state or op.type is INFO else None
+        if not isinstance(value, str):
+            raise ValueError(f"kv values are strings, not {show(op.value)}")
+        if f == "put":
+            return value
+        if f == "append":
+            return state + value
+        raise ValueError(f"kv has no operation {f!r} (expected get, put or append)")
+
+    def partition(self, op: Operation) -> Hashable:
+        return op.key
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "get" or (op.f == "append" and not op.value)
+
+    def describe_state(self, state: str) -> str:
+        return repr(state)
+
+
+@dataclass(frozen=True)
+class GrowSet:
+    """A set of values: ``add v``, and ``read`` returning the whole set (order ignored)."""
+
+    name: str = "grow-set"
+
+    def initial(self) -> frozenset[Value]:
+        return frozenset()
+
+    def step(self, state: frozenset[Value], op: Operation) -> frozenset[Value] | None:
+        if op.f == "add":
+            return state | {op.value}
+        if op.f == "read":
+            if op.type is not OK:
+                return state
+            seen = frozenset(op.value) if isinstance(op.value, tuple) else frozenset()
+            return state if seen == state else None
+        raise ValueError(f"grow-set has no operation {op.f!r} (expected add or read)")
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "read"
+
+    def describe_state(self, state: frozenset[Value]) -> str:
+        return "#{" + " ".join(show(v) for v in sorted(state, key=sort_key)) + "}"
+
+
+@dataclass(frozen=True)
+class FifoQueue:
+    """A FIFO queue: ``enqueue v``; ``dequeue`` returns the head, or nil when empty."""
+
+    name: str = "fifo-queue"
+
+    def initial(self) -> tuple[Value, ...]:
+        return ()
+
+    def step(self, state: tuple[Value, ...], op: Operation) -> tuple[Value, ...] | None:
+        if op.f == "enqueue":
+            return (*state, op.value)
+        if op.f == "dequeue":
+            if op.type is INFO:
+                return state[1:]
+            if op.value is None:
+                return state if not state else None
+            return state[1:] if state and state[0] == op.value else None
+        raise ValueError(f"fifo-queue has no operation {op.f!r} (expected enqueue or dequeue)")
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "dequeue" and op.type is OK and op.value is None
+
+
+@dataclass(frozen=True)
+class UnorderedQueue:
+    """A bag: ``enqueue v``; ``dequeue`` returns any element present, or nil when empty.
+
+    The state is a sorted tuple (a multiset). An indeterminate dequeue removes any one element.
+    """
+
+    name: str = "unordered-queue"
+
+    def initial(self) -> tuple[Value, ...]:
+        return ()
+
+    def step(self, state: tuple[Value, ...], op: Operation) -> Any:
+        if op.f == "enqueue":
+            return tuple(sorted((*state, op.value), key=sort_key))
+        if op.f == "dequeue":
+            if op.type is INFO:
+                if not state:
+                    return state
+                return Choices(dict.fromkeys(_remove(state, v) for v in state))
+            if op.value is None:
+                return state if not state else None
+            return _remove(state, op.value) if op.value in state else None
+        raise ValueError(f"unordered-queue has no operation {op.f!r} (expected enqueue or "
+                         f"dequeue)")
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "dequeue" and op.type is OK and op.value is None
+
+
+def _remove(state: tuple[Value, ...], value: Value) -> tuple[Value, ...]:
+    i = state.index(value)
+    return state[:i] + state[i + 1:]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter starting at 0: ``add n`` (``increment`` adds 1), ``read`` returns the total."""
+
+    name: str = "lin-counter"
+
+    def initial(self) -> int:
+        return 0
+
+    def step(self, state: int, op: Operation) -> int | None:
+        if op.f in ("add", "increment"):
+            amount = 1 if op.value is None else op.value
+            if not isinstance(amount, int):
+                raise ValueError(f"counter adds integers, not {show(op.value)}")
+            return state + amount
+        if op.f == "read":
+            return state if op.value == state or op.type is not OK else None
+        raise ValueError(f"lin-counter has no operation {op.f!r} (expected add or read)")
+
+    def pure(self, op: Operation) -> bool:
+        return op.f == "read" or (op.f == "add" and op.value == 0)
+
+
+@dataclass(frozen=True)
+class MultiRegister:
+    """Knossos's multi-register: ``txn`` of ``[r k v]`` and ``[w k v]`` applied atomically.
+
+    The state is a sorted tuple of (key, value) pairs; absent keys hold nil; a read of nil matches
+    anything (Knossos's rule).
+    """
+
+    name: str = "multi-register"
+
+    def initial(self) -> tuple[tuple[Value, Value], ...]:
+        return ()
+
+    def step(self, state: tuple[tuple[Value, Value], ...], op: Operation) -> Any:
+        if op.f != "txn" or not isinstance(op.value, tuple):
+            raise ValueError(f"multi-register takes txn operations, not {op.f!r}")
+        held = dict(state)
+        wrote = False
+        for mop in op.value:
+            if not isinstance(mop, tuple) or len(mop) != 3:
+                raise ValueError(f"a micro-operation is [f k v], not {show(mop)}")
+            kind, key, value = mop
+            if kind == "r":
+                if value is not None and held.get(key) != value and op.type is OK:
+                    return None
+            elif kind == "w":
+                held[key] = value
+                wrote = True
+            else:
+                raise ValueError(f"multi-register micro-operations are r and w, not {kind!r}")
+        if not wrote:
+            return state
+        return tuple(sorted(held.items(), key=lambda kv: sort_key(kv[0])))
+
+    def pure(self, op: Operation) -> bool:
+        return isinstance(op.value, tuple) and all(
+            isinstance(m, tuple) and len(m) == 3 and m[0] == "r" for m in op.value)
+
+    def describe_state(self, state: tuple[tuple[Value, Value], ...]) -> str:
+        return "{" + ", ".join(f"{show(k)} {show(v)}" for k, v in state) + "}"
+
+
+BUILTIN: dict[str, Model[Any]] = {
+    "register": Register(),
+    "cas-register": CasRegister(),
+    "knossos-cas-register": CasRegister(name="knossos-cas-register",
+                                        nil_reads_match_anything=True),
+    "etcd": CasRegister(name="etcd", failed_cas_constrains=True),
+    "mutex": Mutex(),
+    "kv": KeyValue(),
+    "grow-set": GrowSet(),
+    "fifo-queue": FifoQueue(),
+    "unordered-queue": UnorderedQueue(),
+    "lin-counter": Counter(),
+    "multi-register": MultiRegister(),
+}
+"""Every built-in model by the name users give to ``--model``."""
