@@ -22,7 +22,7 @@ from checker.errors import BudgetExhausted, UsageError
 from checker.history import History, Operation
 from checker.linear.explain import explain_invalid, shrink
 from checker.linear.model import Model, Resolved, resolve
-from checker.linear.parts import Part, build_part, split
+from checker.linear.parts import Part, build_part, lift, split
 from checker.linear.schedule import Searcher, first_invalid, run_parts
 from checker.linear.search import Outcome
 from checker.result import UNKNOWN, Anomaly, CheckResult
@@ -107,18 +107,22 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     bad = first_invalid(done)
     what = "linearizable" if consistency == LINEARIZABLE else "sequentially consistent"
     if bad is None:
+        if consistency == SEQUENTIAL:
+            resolved = lift(resolved, done[0][0])[0]
         details = _details(done, resolved) if len(history) <= DETAIL_LIMIT else {}
         return CheckResult(valid=True, model=resolved.name, consistency=consistency,
                            explanation="", figures=figures, details=details)
     part, outcome = bad
+    if consistency == SEQUENTIAL:
+        resolved = lift(resolved, part)[0]
     steps = [(part.ops[i], state) for i, state in outcome.steps]
-    culprit = part.ops[outcome.stuck[0]] if outcome.stuck else None
-    core: list[Operation] = []
+    culprit = part.ops[outcome.stuck[0]] if outcome.stuck and not outcome.note else None
+    core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
     if _flag(options, "explain", True):
         seconds = float(options.get("shrink-seconds", 1.0))
-        core = shrink(part.ops, _prover(history, resolved, part, searcher), seconds)
+        core = shrink(core or part.ops, _prover(history, resolved, part, searcher), seconds)
     where = "" if part.key is None else f" (key {_key_text(part)})"
-    text = explain_invalid(history, resolved, what, culprit, steps, core, where)
+    text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(
         name="nonlinearizable" if consistency == LINEARIZABLE else "not-sequential",
         explanation=text.splitlines()[0] + (f" Operation {culprit.id} cannot be placed."

@@ -89,18 +89,21 @@ def prefix_lines(steps: Sequence[tuple[Operation, Any]], model: Resolved,
 
 def explain_invalid(history: History, model: Resolved, what: str, culprit: Operation | None,
                     steps: Sequence[tuple[Operation, Any]], core: Sequence[Operation],
-                    where: str = "") -> str:
+                    where: str = "", note: str = "") -> str:
     """The full text of an invalid verdict (see the module docstring)."""
     text = [f"not {what}{where}."]
+    if note:
+        text.append(f"Proof without search: {note}.")
     if culprit is not None:
         text.append(f"Operation {culprit.id} (p{culprit.process} "
                     f"{model.describe_op(culprit)}) cannot be placed after the longest "
                     f"{what.replace('sequentially consistent', 'sequential')} prefix "
                     f"({len(steps)} steps):")
-    else:
+    elif steps:
         text.append(f"The longest prefix ({len(steps)} steps):")
     last = model.describe_state(steps[-1][1]) if steps else model.describe_state(model.initial())
-    text.extend(prefix_lines(steps, model) or [f"  (no operation can go first; state {last})"])
+    if culprit is not None or steps:
+        text.extend(prefix_lines(steps, model) or [f"  (nothing can go first; state {last})"])
     if core:
         text.append(f"These {len(core)} operations are already impossible together:")
         text.extend(timeline(history, core, model, None if culprit is None else culprit.id))

@@ -26,7 +26,11 @@ from checker.values import Value, show, sort_key
 
 @dataclass(frozen=True)
 class Register:
-    """A read/write register starting at nil. ``read v`` requires the register to hold ``v``."""
+    """A read/write register starting at nil. ``read v`` requires the register to hold ``v``.
+
+    Operations with a ``key`` address independent registers (one per key), so store buffering
+    (two keys) can be written down; without keys there is one register.
+    """
 
     name: str = "register"
     nil_reads_match_anything: bool = False
@@ -46,6 +50,9 @@ class Register:
 
     def pure(self, op: Operation) -> bool:
         return op.f == "read"
+
+    def partition(self, op: Operation) -> Hashable:
+        return op.key
 
     def describe_state(self, state: Any) -> str:
         return _register_state(state)

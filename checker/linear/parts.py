@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from checker.history import FAIL, INFO, History, Operation
-from checker.linear.model import Resolved
-from checker.values import Value
+from checker.linear.model import Choices, Resolved
+from checker.values import Value, show
 
 INFINITY = float("inf")
 
@@ -102,3 +103,40 @@ def split(history: History, model: Resolved, *, by_key: bool = True) -> list[Par
     for op in ops:
         groups.setdefault(model.partition(op), []).append(op)
     return [build_part(key, group, history, model) for key, group in groups.items()]
+
+
+def lift(model: Resolved, part: Part) -> tuple[Resolved, dict[Hashable, int]]:
+    """The model of the whole unsplit history: its state is the tuple of every key's state.
+
+    Sequential consistency is not local, so its engines need this view of a partitioned model.
+    Returns the lifted model and the slot of each key (empty when the model does not partition).
+    """
+    partition = model.partition
+    if partition is None:
+        return model, {}
+    slots: dict[Hashable, int] = {}
+    for op in part.ops:
+        slots.setdefault(partition(op), len(slots))
+    base_initial, base_step, describe = model.initial, model.step, model.describe_state
+    keys: list[Any] = list(slots)
+
+    def initial() -> tuple[Any, ...]:
+        start = base_initial()
+        return tuple(start for _ in slots)
+
+    def step(state: tuple[Any, ...], op: Operation) -> Any:
+        k = slots[partition(op)]
+        result = base_step(state[k], op)
+        if result is None:
+            return None
+        if type(result) is Choices:
+            return Choices((*state[:k], s, *state[k + 1:]) for s in result)
+        return (*state[:k], result, *state[k + 1:])
+
+    def describe_state(state: tuple[Any, ...]) -> str:
+        return "{" + ", ".join(f"{show(keys[i])} {describe(s)}" for i, s in enumerate(state)) + "}"
+
+    lifted = Resolved(model=model.model, initial=initial, step=step, partition=None,
+                      pure=model.pure, keep_failed=model.keep_failed,
+                      describe_state=describe_state, describe_op=model.describe_op)
+    return lifted, slots

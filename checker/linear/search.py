@@ -41,13 +41,16 @@ class Outcome:
     ``valid`` tells whether the part is linearizable. ``steps`` is the linearization (when valid)
     or the deepest partial one (when not), as (operation index, state after) pairs in order.
     ``stuck`` lists the required operations that could not be placed next from the deepest
-    configuration; ``explored`` counts configurations.
+    configuration; ``explored`` counts configurations. ``note`` says how an engine proved
+    invalidity when it did not search (a cycle of forced orders, an unsat core): ``stuck`` then
+    holds the operations of that proof.
     """
 
     valid: bool
     steps: tuple[tuple[int, Any], ...]
     stuck: tuple[int, ...]
     explored: int
+    note: str = ""
 
 
 def unwind(path: Path) -> tuple[tuple[int, Any], ...]:

@@ -1,0 +1,153 @@
+"""Sequential consistency: one total order that respects each process's program order.
+
+Unlike linearizability this is not local (store buffering is linearizable per key and not SC),
+so the history is one part and a partitioned model's state is the tuple of its parts' states.
+
+The search walks process frontiers: a configuration is the next operation of each process plus
+the model state; a move runs one process's next operation, or skips it when it is an
+indeterminate operation (which may never have happened). Configurations are cached as in the
+linearizability search, and the same reductions apply: a pure operation that can run now runs at
+once; interchangeable indeterminate operations at the ends of their processes run in order.
+
+For registers with unique written values (``saturate.py``) the forced edges come first: a cycle
+is already a proof. Otherwise they become extra precedence for the search, with one more sound
+pruning: never run a write over a value that a pending read still needs (values are unique, so
+that read could never be satisfied afterwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Hashable
+from typing import Any
+
+from checker.linear.model import Resolved
+from checker.linear.models import NIL
+from checker.linear.parts import Part, lift
+from checker.linear.saturate import accesses, saturate
+from checker.linear.search import CHECK_EVERY, Outcome, Path, _expand, unwind
+
+
+def _proof_note(cycle: tuple[int, ...]) -> str:
+    if len(cycle) == 1:
+        return "a read of a value that no write wrote"
+    return ("the forced orders (program order, reads-from, and the write orders they imply) "
+            "form a cycle through these operations")
+
+
+def _twins(part: Part, lanes: list[list[int]]) -> list[tuple[tuple[int, int, int], ...]]:
+    """For each indeterminate operation that ends its process: the earlier ones with the same
+    effect, as (operation, lane, position). When such a twin can run now too, the two are
+    interchangeable (nothing follows either in program order), so only the earlier one runs."""
+    where = {lane[-1]: (no, len(lane) - 1) for no, lane in enumerate(lanes)}
+    classes: dict[tuple[str, Any, Any], list[int]] = {}
+    twins: list[tuple[tuple[int, int, int], ...]] = [()] * len(part)
+    for j in sorted(where):
+        op = part.ops[j]
+        if part.required[j]:
+            continue
+        members = classes.setdefault((op.f, op.key, op.value), [])
+        twins[j] = tuple((m, *where[m]) for m in members)
+        members.append(j)
+    return twins
+
+
+def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
+    """Search for a sequential order of ``part``; yields progress like ``search.searching``."""
+    ops = part.ops
+    n = len(ops)
+    required = part.required
+    total = part.required_count
+    whole, slots = lift(model, part)
+    initial = whole.initial()
+    base_step = whole.step
+    partition = model.partition
+    key_index = [slots[partition(op)] for op in ops] if partition is not None else [0] * n
+
+    def step(state: Any, j: int) -> Any:
+        return base_step(state, ops[j])
+
+    by_process: dict[Hashable, list[int]] = {}
+    for i in range(n):
+        by_process.setdefault(ops[i].process, []).append(i)
+    lanes = list(by_process.values())
+    twins = _twins(part, lanes)
+    view = accesses(ops, model)
+    preds: list[frozenset[int]] = [frozenset()] * n
+    needed: dict[tuple[Hashable, Any], tuple[int, ...]] = {}
+    if view is not None:
+        saturation = saturate(ops, view)
+        if saturation.cycle:
+            return Outcome(False, (), saturation.cycle, 0, note=_proof_note(saturation.cycle))
+        preds = list(saturation.preds)
+        needed = saturation.reads_of
+    placed = bytearray(n)
+    if total == 0:
+        return Outcome(True, (), (), 0)
+
+    def overwrites_needed(j: int, state: Any) -> bool:
+        if view is None or view[j].kind != "w":
+            return False
+        held = state[key_index[j]] if slots else state
+        value = None if held is NIL else held
+        return any(not placed[r] for r in needed.get((view[j].key, value), ()))
+
+    def moves(frontier: tuple[int, ...], state: Any) -> list[tuple[int, int, Any]]:
+        """(lane, operation or -1 for a skip, next state); a pure move alone."""
+        found: list[tuple[int, int, Any]] = []
+        for lane_no, pos in enumerate(frontier):
+            lane = lanes[lane_no]
+            if pos >= len(lane):
+                continue
+            j = lane[pos]
+            if not required[j] and pos + 1 < len(lane):
+                found.append((lane_no, -1, state))
+            if twins[j] and any(not placed[m] and frontier[lane_m] == pos_m
+                                for m, lane_m, pos_m in twins[j]):
+                continue
+            if any(not placed[p] for p in preds[j]) or overwrites_needed(j, state):
+                continue
+            for nxt in _expand(state, step(state, j)):
+                if part.pure[j] and nxt == state:
+                    return [(lane_no, j, nxt)]
+                found.append((lane_no, j, nxt))
+        return found
+
+    start = tuple(0 for _ in lanes)
+    seen: set[tuple[tuple[int, ...], Any]] = set()
+    stack: list[list[Any]] = [[start, initial, moves(start, initial), 0, None, 0, -1]]
+    best_path: Path = None
+    best_count = -1
+    explored = 0
+    while stack:
+        frame = stack[-1]
+        cands = frame[2]
+        k = frame[3]
+        if k >= len(cands):
+            stack.pop()
+            if frame[6] >= 0:
+                placed[frame[6]] = 0
+            continue
+        frame[3] = k + 1
+        lane_no, j, nxt = cands[k]
+        frontier = frame[0]
+        frontier = (*frontier[:lane_no], frontier[lane_no] + 1, *frontier[lane_no + 1:])
+        key = (frontier, nxt)
+        if key in seen:
+            continue
+        seen.add(key)
+        explored += 1
+        if explored % CHECK_EVERY == 0:
+            yield explored
+        count = frame[5] + (required[j] if j >= 0 else 0)
+        path = frame[4] if j < 0 else (j, nxt, frame[4])
+        if count > best_count:
+            best_count, best_path = count, path
+        if count == total:
+            return Outcome(True, unwind(path), (), explored)
+        if j >= 0:
+            placed[j] = 1
+        stack.append([frontier, nxt, moves(frontier, nxt), 0, path, count, j])
+    done = {i for i, _ in unwind(best_path)}
+    stuck = sorted((i for i in range(n) if required[i] and i not in done),
+                   key=lambda i: part.calls[i])
+    return Outcome(False, unwind(best_path), tuple(stuck), explored)
