@@ -13,6 +13,9 @@ Reductions, each sound and complete:
   first: moving a read earlier breaks no real-time order and changes no state.
 - Interchangeable info operations are placed in invocation order (see ``parts.py``).
 - Info operations are optional: the search succeeds when every required operation is placed.
+- Subsumption: a configuration with the same required operations placed and the same state as
+  one already visited, but more info operations used up, has fewer futures; it is cut. So the
+  cache key is (required set, state), and it keeps the info sets seen with it.
 
 The search keeps the deepest configuration it reached (the most required operations placed) as a
 persistent path, so an invalid verdict can show the longest linearizable prefix at no extra cost.
@@ -29,6 +32,7 @@ from checker.linear.model import Choices, Resolved
 from checker.linear.parts import Part
 
 CHECK_EVERY = 2048
+INF = float("inf")
 
 Path = tuple[int, Any, Any] | None
 """A persistent path: (operation index, state after it, previous path), newest first."""
@@ -96,72 +100,103 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     initial = model.initial()
     if total == 0:
         return Outcome(True, (), (), 0)
-    done = bytearray(n)
-    seen: set[tuple[int, Any]] = set()
-    # A frame: [linearized bitset, state, candidates, next candidate, lowest unplaced, path, count]
+    # Unplaced operations as a doubly linked list in invocation order (n is the head), so the
+    # scan for candidates visits only unplaced operations; placing and unplacing happen in LIFO
+    # order, which lets a removed node relink itself (Knuth's dancing links, as Porcupine does).
+    succ = [*range(1, n + 1), n]
+    pred = [n, *range(n)]
+    succ[n], pred[n] = 0, n - 1
+    placed = bytearray(n)
+    # (required placed, state) -> bitsets of the info operations placed with them, as visited
+    seen: dict[tuple[int, Any], list[int]] = {}
+    # A frame: [required placed, state, candidates, next candidate, path, count, info placed]
     stack: list[list[Any]] = []
     best_path: Path = None
     best_count = -1
     explored = 0
 
-    def candidates(lo: int, state: Any) -> list[tuple[int, Any]]:
-        """Operations that may come next, with their successor states; a pure move alone."""
-        minret = float("inf")
+    def candidates(state: Any) -> list[Any]:
+        """Operations that may come next (lazily: indices), or a pure move alone (with its
+        state)."""
+        minret = INF
         scan: list[int] = []
-        i = lo
-        while i < n:
-            if not done[i]:
-                if calls[i] > minret:
-                    break
-                minret = min(minret, rets[i])
-                scan.append(i)
-            i += 1
-        first: list[tuple[int, Any]] = []
-        later: list[tuple[int, Any]] = []
+        i = succ[n]
+        while i != n:
+            if calls[i] > minret:
+                break
+            r = rets[i]
+            if r < minret:  # noqa: PLR1730 (a call to min costs more in this loop)
+                minret = r
+            scan.append(i)
+            i = succ[i]
+        first: list[Any] = []
+        later: list[Any] = []
         for j in scan:
             if calls[j] > minret:
                 continue
             b = before[j]
-            if b >= 0 and not done[b]:
+            if b >= 0 and not placed[b]:
                 continue
-            for nxt in _expand(state, step(state, ops[j])):
-                if pure[j] and nxt == state:
-                    return [(j, nxt)]
-                (first if required[j] else later).append((j, nxt))
+            if pure[j]:
+                after = step(state, ops[j])
+                if after is not None and type(after) is not Choices and after == state:
+                    return [(j, after)]
+            (first if required[j] else later).append(j)
         first.extend(later)
         return first
 
-    stack.append([0, initial, candidates(0, initial), 0, 0, None, 0])
+    stack.append([0, initial, candidates(initial), 0, None, 0, 0])
     while stack:
         frame = stack[-1]
         cands = frame[2]
         k = frame[3]
         if k >= len(cands):
             stack.pop()
-            if frame[5] is not None:
-                done[frame[5][0]] = 0
+            path = frame[4]
+            if path is not None:
+                j = path[0]
+                placed[j] = 0
+                succ[pred[j]] = j
+                pred[succ[j]] = j
             continue
         frame[3] = k + 1
-        j, nxt = cands[k]
-        linearized = frame[0] | (1 << j)
+        cand = cands[k]
+        if type(cand) is int:
+            j = cand
+            result = step(frame[1], ops[j])
+            if result is None:
+                continue
+            if type(result) is Choices:
+                cands[k + 1:k + 1] = [(j, other) for other in result[1:]]
+                result = result[0]
+            nxt = result
+        else:
+            j, nxt = cand
+        if required[j]:
+            linearized, optional = frame[0] | (1 << j), frame[6]
+        else:
+            linearized, optional = frame[0], frame[6] | (1 << j)
         key = (linearized, nxt)
-        if key in seen:
+        covering = seen.get(key)
+        if covering is None:
+            seen[key] = [optional]
+        elif any(other & ~optional == 0 for other in covering):
             continue
-        seen.add(key)
+        else:
+            covering.append(optional)
         explored += 1
         if explored % CHECK_EVERY == 0:
             yield explored
-        count = frame[6] + required[j]
-        path = (j, nxt, frame[5])
+        count = frame[5] + required[j]
+        path = (j, nxt, frame[4])
         if count > best_count:
             best_count, best_path = count, path
         if count == total:
             return Outcome(True, unwind(path), (), explored)
-        done[j] = 1
-        lo = frame[4]
-        while lo < n and done[lo]:
-            lo += 1
-        stack.append([linearized, nxt, candidates(lo, nxt), 0, lo, path, count])
+        placed[j] = 1
+        succ[pred[j]] = succ[j]
+        pred[succ[j]] = pred[j]
+        stack.append([linearized, nxt, candidates(nxt), 0, path, count, optional])
     return Outcome(False, unwind(best_path), _stuck(part, best_path), explored)
 
 

@@ -31,25 +31,32 @@ SOLVER_MS = 120_000
 
 
 def _tables(part: Part, model: Resolved) -> tuple[list[Any], list[list[tuple[int, int]]]]:
-    """Reachable states (numbered) and each operation's allowed (before, after) pairs."""
+    """States reachable by using each operation at most once (numbered), and each operation's
+    allowed (before, after) pairs among them."""
     states: list[Any] = [model.initial()]
     number = {states[0]: 0}
     tables: list[set[tuple[int, int]]] = [set() for _ in part.ops]
-    frontier = [0]
+    seen = {(0, 0)}
+    frontier = [(0, 0)]
     while frontier:
-        following: list[int] = []
-        for s in frontier:
+        following: list[tuple[int, int]] = []
+        for used, s in frontier:
             for i, op in enumerate(part.ops):
+                if used >> i & 1:
+                    continue
                 for nxt in _expand(states[s], model.step(states[s], op)):
                     if nxt not in number:
-                        if len(states) >= STATE_LIMIT:
+                        number[nxt] = len(states)
+                        states.append(nxt)
+                    pair = (used | 1 << i, number[nxt])
+                    tables[i].add((s, pair[1]))
+                    if pair not in seen:
+                        if len(seen) >= STATE_LIMIT:
                             raise UsageError(f"the smt engine enumerates model states and this "
                                              f"history reaches over {STATE_LIMIT}; use the "
                                              f"search engine")
-                        number[nxt] = len(states)
-                        states.append(nxt)
-                        following.append(number[nxt])
-                    tables[i].add((s, number[nxt]))
+                        seen.add(pair)
+                        following.append(pair)
         frontier = following
     return states, [sorted(t) for t in tables]
 
