@@ -19,7 +19,7 @@ from typing import Any
 
 from checker.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
 from checker.errors import BudgetExhausted, UsageError
-from checker.history import History, Operation
+from checker.history import INFO, History, Operation
 from checker.linear.explain import explain_invalid, shrink
 from checker.linear.model import Model, Resolved, resolve
 from checker.linear.parts import Part, build_part, lift, split
@@ -120,7 +120,9 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
     if _flag(options, "explain", True):
         seconds = float(options.get("shrink-seconds", 1.0))
-        core = shrink(core or part.ops, _prover(history, resolved, part, searcher), seconds)
+        first = [culprit] if culprit is not None else []
+        rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
+        core = _core(history, resolved, part, searcher, core or first + rest, seconds)
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(
@@ -154,20 +156,49 @@ def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any
     return {"parts": [_part_detail(part, outcome, model) for part, outcome in done]}
 
 
-def _prover(history: History, model: Resolved, part: Part, searcher: Searcher) -> Any:
-    """A predicate: is this subset of ``part``'s operations proven invalid (small budget)?"""
-    budget = Budget(seconds=0.2)
+def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
+          start: list[Operation], seconds: float) -> list[Operation]:
+    """A small subset of ``part`` that is proven invalid on its own.
 
-    def still_invalid(ops: list[Operation]) -> bool:
-        sub = build_part(part.key, ops, history, model)
-        search = searcher(sub, model)
-        deadline = budget.start()
+    Preferred: a subset that some order satisfies when real time and processes are ignored, so
+    that it shows an ordering problem (without that condition, "a read of 1" alone wins: nobody
+    wrote 1 in it). When no such subset is found (a read of a value nobody wrote anywhere), the
+    plain smallest invalid subset is given.
+    """
+    from dataclasses import replace
+
+    from checker.linear.search import searching
+
+    def decided(sub: Part, search: Searcher, limit: float) -> bool | None:
+        run = search(sub, model)
+        deadline = Budget(seconds=limit).start()
         try:
             while True:
-                deadline.check(next(search))
+                deadline.check(next(run))
         except StopIteration as stop:
-            return not stop.value.valid
+            return bool(stop.value.valid)
         except BudgetExhausted:
-            return False
+            return None
 
-    return still_invalid
+    def invalid(ops: list[Operation]) -> bool:
+        return decided(build_part(part.key, ops, history, model), searcher, 0.2) is False
+
+    def orderable(ops: list[Operation]) -> bool | None:
+        sub = build_part(part.key, ops, history, model)
+        timeless = replace(sub, calls=(0.0,) * len(sub), rets=(float("inf"),) * len(sub))
+        return decided(timeless, searching, 0.05)
+
+    def telling(ops: list[Operation]) -> bool:
+        return invalid(ops) and orderable(ops) is not False
+
+    culprits = [op for op in start if op.type is not INFO]
+    if len(start) == len(part) and culprits:
+        # operations invoked after the culprit returned rarely matter: try without them first
+        horizon = max(history.interval(op)[1] for op in start[:1] + culprits[:1])
+        window = [op for op in start if history.interval(op)[0] <= horizon]
+        if len(window) < len(start) and invalid(window):
+            start = window
+    core = shrink(start, telling, seconds / 2)
+    if orderable(core) is True:
+        return core
+    return shrink(start, invalid, seconds / 2)
