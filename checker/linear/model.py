@@ -16,6 +16,11 @@ Optional hooks, each with a safe default filled in by ``resolve`` (one place, li
 - ``keep_failed(op)``: a ``fail`` operation still constrains (Porcupine's etcd model: a failed
   CAS says the expected value was not there). ``step`` then sees the ``fail`` operation and must
   return the unchanged state where the failure was possible. Default: failures are dropped.
+- ``can_reach(state, op, available)``: could the pure operation ``op`` take effect after some of
+  the ``available`` operations were applied to ``state``, in some order? Answer False only when
+  certain (appends only lengthen a string: without a ``put`` among them, ``get v`` needs ``v``
+  to start with the current value). The search uses it on the operation that must be placed
+  before the window of candidates can change; False cuts the configuration. Default: no hook.
 - ``describe_state(state)`` and ``describe_op(op)``: text for explanations and reports.
 
 ``step`` may return ``Choices(states)`` when an operation has several possible outcomes (an
@@ -27,7 +32,7 @@ info or fail) and ``op.value`` (the result for ok operations, the argument other
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -71,6 +76,7 @@ class Resolved:
     partition: Callable[[Operation], Hashable] | None
     pure: Callable[[Operation], bool]
     keep_failed: Callable[[Operation], bool]
+    can_reach: Callable[[Any, Operation, Sequence[Operation]], bool] | None
     describe_state: Callable[[Any], str]
     describe_op: Callable[[Operation], str]
 
@@ -109,6 +115,7 @@ def resolve(model: Model[Any]) -> Resolved:
         partition=getattr(model, "partition", None),
         pure=getattr(model, "pure", _never),
         keep_failed=getattr(model, "keep_failed", _never),
+        can_reach=getattr(model, "can_reach", None),
         describe_state=getattr(model, "describe_state", _describe_state),
         describe_op=getattr(model, "describe_op", default_describe_op),
     )

@@ -15,7 +15,7 @@ model rather than a hidden switch:
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,9 @@ class Register:
 
     def partition(self, op: Operation) -> Hashable:
         return op.key
+
+    def can_reach(self, state: Any, op: Operation, available: Sequence[Operation]) -> bool:
+        return _read_reachable(self.nil_reads_match_anything, state, op, available)
 
     def describe_state(self, state: Any) -> str:
         return _register_state(state)
@@ -126,8 +129,29 @@ class CasRegister:
     def keep_failed(self, op: Operation) -> bool:
         return self.failed_cas_constrains and op.f == "cas"
 
+    def can_reach(self, state: Any, op: Operation, available: Sequence[Operation]) -> bool:
+        return _read_reachable(self.nil_reads_match_anything, state, op, available)
+
     def describe_state(self, state: Any) -> str:
         return _register_state(state)
+
+
+def _read_reachable(wildcard: bool, state: Any, op: Operation,
+                    available: Sequence[Operation]) -> bool:
+    """A read of ``v`` can still succeed when the register holds ``v`` or some available
+    operation writes ``v`` (a write, or a CAS to ``v``)."""
+    if op.f != "read" or (wildcard and op.value is None):
+        return True
+    wanted = _held(op.value)
+    if state == wanted:
+        return True
+    for other in available:
+        if other.f == "write" and _held(other.value) == wanted:
+            return True
+        if other.f == "cas" and isinstance(other.value, tuple) and len(other.value) == 2 \
+                and _held(other.value[1]) == wanted:
+            return True
+    return False
 
 
 def _cas_pair(value: Value) -> tuple[Value, Value]:
@@ -186,6 +210,31 @@ class KeyValue:
 
     def pure(self, op: Operation) -> bool:
         return op.f == "get" or (op.f == "append" and not op.value)
+
+    def can_reach(self, state: str, op: Operation, available: Sequence[Operation]) -> bool:
+        """Appends only lengthen the string: without a put, ``get v`` needs ``v`` to be the
+        current value followed by available appended pieces (each usable at most once; this
+        check lets them repeat, which only makes it more permissive, hence sound)."""
+        wanted = "" if op.value is None else op.value
+        if not isinstance(wanted, str) or any(other.f == "put" for other in available):
+            return True
+        if not wanted.startswith(state):
+            return False
+        pieces = {other.value for other in available
+                  if other.f == "append" and isinstance(other.value, str) and other.value}
+        rest = wanted[len(state):]
+        reached = {0}
+        frontier = [0]
+        while frontier:
+            at = frontier.pop()
+            if at == len(rest):
+                return True
+            for piece in pieces:
+                end = at + len(piece)
+                if end not in reached and rest.startswith(piece, at):
+                    reached.add(end)
+                    frontier.append(end)
+        return False
 
     def describe_state(self, state: str) -> str:
         return repr(state)

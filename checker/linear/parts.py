@@ -137,6 +137,6 @@ def lift(model: Resolved, part: Part) -> tuple[Resolved, dict[Hashable, int]]:
         return "{" + ", ".join(f"{show(keys[i])} {describe(s)}" for i, s in enumerate(state)) + "}"
 
     lifted = Resolved(model=model.model, initial=initial, step=step, partition=None,
-                      pure=model.pure, keep_failed=model.keep_failed,
+                      pure=model.pure, keep_failed=model.keep_failed, can_reach=None,
                       describe_state=describe_state, describe_op=model.describe_op)
     return lifted, slots

@@ -11,6 +11,9 @@ Reductions, each sound and complete:
 
 - A pure operation (a read) that can take effect now is placed at once, without trying others
   first: moving a read earlier breaks no real-time order and changes no state.
+- A read must be placed before its return, so only operations invoked by then can come before
+  it; when no mix of those can satisfy the read (the model's ``can_reach`` says so), the
+  configuration is dead.
 - Interchangeable info operations are placed in invocation order (see ``parts.py``).
 - Info operations are optional: the search succeeds when every required operation is placed.
 - Subsumption: a configuration with the same required operations placed and the same state as
@@ -28,10 +31,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.budget import Deadline
+from checker.history import Operation
 from checker.linear.model import Choices, Resolved
 from checker.linear.parts import Part
 
 CHECK_EVERY = 2048
+REACH_LOOKAHEAD = 200
+"""``can_reach`` is asked only when at most this many operations may come before the read."""
 INF = float("inf")
 
 Path = tuple[int, Any, Any] | None
@@ -96,6 +102,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     calls, rets, required, pure = part.calls, part.rets, part.required, part.pure
     before = part.before
     step = model.step
+    can_reach = model.can_reach
     total = part.required_count
     initial = model.initial()
     if total == 0:
@@ -114,6 +121,20 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     best_path: Path = None
     best_count = -1
     explored = 0
+
+    def before_return(j: int) -> list[Operation] | None:
+        """Unplaced operations that may still come before ``j`` (invoked before it returns);
+        None when there are too many to be worth a look."""
+        limit = rets[j]
+        found = []
+        k = succ[n]
+        while k != n and calls[k] <= limit:
+            if k != j:
+                found.append(ops[k])
+                if len(found) > REACH_LOOKAHEAD:
+                    return None
+            k = succ[k]
+        return found
 
     def candidates(state: Any) -> list[Any]:
         """Operations that may come next (lazily: indices), or a pure move alone (with its
@@ -141,6 +162,10 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 after = step(state, ops[j])
                 if after is not None and type(after) is not Choices and after == state:
                     return [(j, after)]
+                if required[j] and can_reach is not None:
+                    available = before_return(j)
+                    if available is not None and not can_reach(state, ops[j], available):
+                        return []
             (first if required[j] else later).append(j)
         first.extend(later)
         return first
