@@ -56,6 +56,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     ops = part.ops
     n = len(ops)
     required = part.required
+    calls = part.calls
     total = part.required_count
     whole, slots = lift(model, part)
     initial = whole.initial()
@@ -110,6 +111,9 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 if part.pure[j] and nxt == state:
                     return [(lane_no, j, nxt)]
                 found.append((lane_no, j, nxt))
+        # real-time order first (a linearizable history's order is sequential), info last
+        found.sort(key=lambda move: (move[1] < 0 or not required[move[1]],
+                                     calls[lanes[move[0]][frontier[move[0]]]]))
         return found
 
     start = tuple(0 for _ in lanes)
