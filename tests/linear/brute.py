@@ -104,3 +104,39 @@ def histories(draw: st.DrawFn, invoke: Any, result: Any, max_ops: int = 6,
         f, key, value = draw(invoke)
         events.append(Event(last, EventType.INVOKE, f, value, key))
     return from_events(events)
+
+
+def plain_search(history: History, model: Model[Any]) -> bool:
+    """Wing & Gong with a (placed set, state) cache and no other reduction: the reference for
+    medium histories, where trying every order is too slow. Linearizability only."""
+    keep_failed = getattr(model, "keep_failed", lambda op: False)
+    ops = [op for op in history if op.type is not FAIL or keep_failed(op)]
+    bounds = [history.interval(op) for op in ops]
+    required = frozenset(i for i, op in enumerate(ops) if op.type is not INFO)
+    partition = getattr(model, "partition", None)
+    failed: set[tuple[frozenset[int], Any]] = set()
+
+    def after(state: Any, op: Operation) -> list[Any]:
+        if partition is None:
+            return _after(model, state, op)
+        key = partition(op)
+        current = dict(state)
+        return [tuple(sorted({**current, key: sub}.items(), key=repr))
+                for sub in _after(model, current.get(key, model.initial()), op)]
+
+    def walk(placed: frozenset[int], state: Any) -> bool:
+        if required <= placed:
+            return True
+        if (placed, state) in failed:
+            return False
+        deadline = min(bounds[i][1] for i in range(len(ops)) if i not in placed)
+        for i in range(len(ops)):
+            if i in placed or bounds[i][0] > deadline:
+                continue
+            for nxt in after(state, ops[i]):
+                if walk(placed | {i}, nxt):
+                    return True
+        failed.add((placed, state))
+        return False
+
+    return walk(frozenset(), () if partition is not None else model.initial())

@@ -17,7 +17,7 @@ from checker.history import History
 from checker.linear.check import check_history
 from checker.linear.models import BUILTIN
 
-from .brute import brute_force, histories
+from .brute import brute_force, histories, plain_search
 
 small = st.sampled_from
 values = small([1, 2])
@@ -127,3 +127,33 @@ def test_engines_agree_with_brute_force_thoroughly(name: str) -> None:
 
 def test_every_builtin_model_is_covered() -> None:
     assert set(CASES) == set(BUILTIN)
+
+
+MEDIUM = ["etcd", "cas-register", "kv", "register", "fifo-queue"]
+
+
+@pytest.mark.parametrize("name", MEDIUM)
+def test_reductions_agree_with_a_plain_search_on_medium_histories(name: str) -> None:
+    _medium(name, 30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MEDIUM)
+def test_reductions_agree_with_a_plain_search_thoroughly(name: str) -> None:
+    _medium(name, 600)
+
+
+def _medium(name: str, examples: int) -> None:
+    """The reductions (interchangeable info classes, subsumption, can_reach, pure-first) are
+    checked against a plain cached Wing & Gong search on histories too long for brute force."""
+    invoke, result = CASES[name]
+
+    @settings(max_examples=examples, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(histories(invoke, result, max_ops=14, processes=4))
+    def agree(history: History) -> None:
+        expected = plain_search(history, BUILTIN[name])
+        found = check_history(history, BUILTIN[name], options={"explain": "false"})
+        assert found.valid is expected, history
+
+    agree()
