@@ -64,12 +64,16 @@ def check_history(history: History, model: Model[Any], *, consistency: str = LIN
                                     "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)})
 
 
-def _searcher(engine: str, consistency: str) -> Searcher:
+def _searcher(engine: str, consistency: str, deadline: Deadline | None = None) -> Searcher:
     if engine == "smt":
-        from checker.linear.smt import solving
+        from checker.linear.smt import SOLVER_MS, solving
 
         def by_smt(part: Part, model: Resolved) -> Any:
-            return solving(part, model, consistency)
+            limit = SOLVER_MS
+            if deadline is not None and deadline.budget.seconds is not None:
+                left = deadline.budget.seconds - deadline.elapsed()
+                limit = max(1, min(limit, int(left * 1000)))
+            return solving(part, model, consistency, limit)
 
         return by_smt
     if consistency == SEQUENTIAL:
@@ -98,7 +102,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     workers = int(options["workers"]) if "workers" in options else None
     resolved = resolve(model)
-    searcher = _searcher(engine, consistency)
+    searcher = _searcher(engine, consistency, deadline)
     try:
         if consistency == SEQUENTIAL and engine == "search":
             shortcut = _linearizable_first(history, resolved, deadline, workers)
@@ -128,7 +132,9 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         seconds = float(options.get("shrink-seconds", 1.0))
         first = [culprit] if culprit is not None else []
         rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
-        core = _core(history, resolved, part, searcher, core or first + rest, seconds)
+        # the core is proven with the search engine (fast, and bounded by small budgets)
+        core = _core(history, resolved, part, _searcher("search", consistency),
+                     core or first + rest, seconds)
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(

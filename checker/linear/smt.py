@@ -27,12 +27,19 @@ from checker.linear.parts import Part, lift
 from checker.linear.search import Outcome, _expand
 
 STATE_LIMIT = 20_000
+CLOSURE_LIMIT = 64
 SOLVER_MS = 120_000
 
 
 def _tables(part: Part, model: Resolved) -> tuple[list[Any], list[list[tuple[int, int]]]]:
-    """States reachable by using each operation at most once (numbered), and each operation's
-    allowed (before, after) pairs among them."""
+    """Reachable states (numbered) and each operation's allowed (before, after) pairs.
+
+    First the closure of the initial state under every operation, any number of times: small
+    and exact for registers and locks. When that does not close within ``CLOSURE_LIMIT`` states
+    (queues, counters, strings grow), states reachable using each operation at most once."""
+    closed = _closure(part, model)
+    if closed is not None:
+        return closed
     states: list[Any] = [model.initial()]
     number = {states[0]: 0}
     tables: list[set[tuple[int, int]]] = [set() for _ in part.ops]
@@ -61,6 +68,24 @@ def _tables(part: Part, model: Resolved) -> tuple[list[Any], list[list[tuple[int
     return states, [sorted(t) for t in tables]
 
 
+def _closure(part: Part, model: Resolved) -> tuple[list[Any], list[list[tuple[int, int]]]] | None:
+    states: list[Any] = [model.initial()]
+    number = {states[0]: 0}
+    tables: list[set[tuple[int, int]]] = [set() for _ in part.ops]
+    at = 0
+    while at < len(states):
+        for i, op in enumerate(part.ops):
+            for nxt in _expand(states[at], model.step(states[at], op)):
+                if nxt not in number:
+                    if len(states) >= CLOSURE_LIMIT:
+                        return None
+                    number[nxt] = len(states)
+                    states.append(nxt)
+                tables[i].add((at, number[nxt]))
+        at += 1
+    return states, [sorted(t) for t in tables]
+
+
 def _must_precede(part: Part, consistency: str) -> list[tuple[int, int]]:
     pairs = []
     n = len(part)
@@ -76,7 +101,8 @@ def _must_precede(part: Part, consistency: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def solving(part: Part, model: Resolved, consistency: str) -> Generator[int, None, Outcome]:
+def solving(part: Part, model: Resolved, consistency: str,
+            timeout_ms: int = SOLVER_MS) -> Generator[int, None, Outcome]:
     """Decide ``part`` with z3; a generator like the searches (it yields once, before solving)."""
     import z3
 
@@ -88,7 +114,7 @@ def solving(part: Part, model: Resolved, consistency: str) -> Generator[int, Non
         model = lift(model, part)[0]
     states, tables = _tables(part, model)
     solver = z3.Solver()
-    solver.set("timeout", SOLVER_MS)
+    solver.set("timeout", timeout_ms)
     p = [z3.Int(f"p{i}") for i in range(n)]
     h = [z3.Bool(f"h{i}") for i in range(n)]
     state = [z3.Int(f"S{k}") for k in range(n + 1)]
@@ -104,6 +130,7 @@ def solving(part: Part, model: Resolved, consistency: str) -> Generator[int, Non
         for k in range(n):
             allowed = z3.Or([z3.And(state[k] == a, state[k + 1] == b) for a, b in tables[i]])
             solver.add(z3.Implies(z3.And(h[i], p[i] == k), allowed))
+        yield 0  # building the encoding takes time too: let the caller check its budget
     for i in range(n):
         for j in range(i + 1, n):
             solver.add(z3.Implies(z3.And(h[i], h[j]), p[i] != p[j]))
