@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from checker.history import INFO, Operation
 from checker.linear.model import Resolved
-from checker.linear.models import Register
+from checker.linear.registers import Register
 from checker.values import Value
 
 

@@ -21,8 +21,8 @@ from collections.abc import Generator, Hashable
 from typing import Any
 
 from checker.linear.model import Resolved
-from checker.linear.models import NIL
 from checker.linear.parts import Part, lift
+from checker.linear.registers import NIL
 from checker.linear.saturate import accesses, saturate
 from checker.linear.search import CHECK_EVERY, Outcome, Path, _expand, unwind
 

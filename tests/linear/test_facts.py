@@ -123,3 +123,11 @@ def test_user_model_example_in_docs_runs(tmp_path: Path) -> None:
     script.write_text(blocks[0])
     namespace = runpy.run_path(str(script))
     assert namespace["result"].valid is False
+
+
+@pytest.mark.parametrize("name", ["c10-ok.txt", "c10-bad.txt"])
+def test_worker_processes_give_the_same_verdict(name: str) -> None:
+    history = read_history(ROOT / "histories/porcupine-kv" / name, None)
+    alone = check_history(history, BUILTIN["kv"], options={**QUIET, "workers": 1})
+    pooled = check_history(history, BUILTIN["kv"], options={**QUIET, "workers": 2})
+    assert alone.valid is pooled.valid is name.endswith("-ok.txt")
