@@ -9,6 +9,9 @@ indeterminate operation (which may never have happened). Configurations are cach
 linearizability search, and the same reductions apply: a pure operation that can run now runs at
 once; interchangeable indeterminate operations at the ends of their processes run in order.
 
+A read at a process frontier that no unplaced operation could ever satisfy (the model's
+``can_reach``, given everything not yet placed) ends the configuration.
+
 For registers with unique written values (``saturate.py``) the forced edges come first: a cycle
 is already a proof. Otherwise they become extra precedence for the search, with one more sound
 pruning: never run a write over a value that a pending read still needs (values are unique, so
@@ -92,8 +95,27 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         value = None if held is NIL else held
         return any(not placed[r] for r in needed.get((view[j].key, value), ()))
 
-    def moves(frontier: tuple[int, ...], state: Any) -> list[tuple[int, int, Any]]:
-        """(lane, operation or -1 for a skip, next state); a pure move alone."""
+    can_reach = model.can_reach
+    same_key: dict[int, list[int]] = {}
+    for i in range(n):
+        same_key.setdefault(key_index[i], []).append(i)
+    lane_of = {j: no for no, lane in enumerate(lanes) for j in lane}
+
+    def unreachable(j: int, state: Any) -> bool:
+        """A read that nothing still unplaced (and not after it in its process) can satisfy."""
+        if can_reach is None or not part.pure[j] or not required[j]:
+            return False
+        lane = lane_of[j]
+        available = [ops[k] for k in same_key[key_index[j]]
+                     if not placed[k] and k != j and (lane_of[k] != lane or calls[k] < calls[j])]
+        return not can_reach(state[key_index[j]] if slots else state, ops[j], available)
+
+    def moves(frontier: tuple[int, ...], state: Any, moved: int) -> list[tuple[int, int, Any]]:
+        """(lane, operation or -1 for a skip, next state); a pure move alone; none when a
+        pending read can never be satisfied. Only reads that the last move (of operation or
+        skip ``moved``, -1 at the start) could have affected are checked: its key, its lane."""
+        key = key_index[moved] if moved >= 0 else -1
+        moved_lane = lane_of[moved] if moved >= 0 else -1
         found: list[tuple[int, int, Any]] = []
         for lane_no, pos in enumerate(frontier):
             lane = lanes[lane_no]
@@ -107,10 +129,14 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 continue
             if any(not placed[p] for p in preds[j]) or overwrites_needed(j, state):
                 continue
-            for nxt in _expand(state, step(state, j)):
+            results = _expand(state, step(state, j))
+            for nxt in results:
                 if part.pure[j] and nxt == state:
                     return [(lane_no, j, nxt)]
                 found.append((lane_no, j, nxt))
+            if not results and (moved < 0 or key_index[j] == key or lane_no == moved_lane) \
+                    and unreachable(j, state):
+                return []
         # real-time order first (a linearizable history's order is sequential), info last
         found.sort(key=lambda move: (move[1] < 0 or not required[move[1]],
                                      calls[lanes[move[0]][frontier[move[0]]]]))
@@ -118,7 +144,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
 
     start = tuple(0 for _ in lanes)
     seen: set[tuple[tuple[int, ...], Any]] = set()
-    stack: list[list[Any]] = [[start, initial, moves(start, initial), 0, None, 0, -1]]
+    stack: list[list[Any]] = [[start, initial, moves(start, initial, -1), 0, None, 0, -1]]
     best_path: Path = None
     best_count = -1
     explored = 0
@@ -150,7 +176,8 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             return Outcome(True, unwind(path), (), explored)
         if j >= 0:
             placed[j] = 1
-        stack.append([frontier, nxt, moves(frontier, nxt), 0, path, count, j])
+        moved = j if j >= 0 else lanes[lane_no][frame[0][lane_no]]
+        stack.append([frontier, nxt, moves(frontier, nxt, moved), 0, path, count, j])
     done = {i for i, _ in unwind(best_path)}
     stuck = sorted((i for i in range(n) if required[i] and i not in done),
                    key=lambda i: part.calls[i])
