@@ -33,10 +33,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(history: History, model: str, **options: str) -> tuple[object, float, float]:
+def timed(history: History, model: str, consistency: str = "linearizable",
+          **options: str) -> tuple[object, float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
-    result = check_history(history, BUILTIN[model], budget=Budget(seconds=120),
-                           options={**QUIET, **options})
+    result = check_history(history, BUILTIN[model], consistency=consistency,
+                           budget=Budget(seconds=120), options={**QUIET, **options})
     return result.valid, time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -108,6 +109,16 @@ def main() -> None:
     print(f"{'etcd: all 102':28} {total_ops:7} {'':>8} {total_wall:8.4f} {total_cpu:8.4f} "
           f"{total_ops / total_wall:10.0f}")
     print(f"{'etcd: slowest':28} {slowest[0]:>7} {'':>8} {slowest[1]:8.4f}")
+    sc_wall = sc_cpu = 0.0
+    sc_slowest = ("", 0.0)
+    for name, history in histories:
+        _, wall, cpu = timed(history, "etcd", "sequential")
+        sc_wall, sc_cpu = sc_wall + wall, sc_cpu + cpu
+        if wall > sc_slowest[1]:
+            sc_slowest = (name, wall)
+    print(f"{'etcd sequential: all 102':28} {total_ops:7} {'':>8} {sc_wall:8.4f} {sc_cpu:8.4f} "
+          f"{total_ops / sc_wall:10.0f}")
+    print(f"{'etcd sequential: slowest':28} {sc_slowest[0]:>7} {'':>8} {sc_slowest[1]:8.4f}")
     for name in ("c50-ok.txt", "c50-bad.txt"):
         history = read_history(ROOT / "porcupine-kv" / name, None)
         valid, wall, cpu = timed(history, "kv", workers="1")
@@ -120,7 +131,8 @@ def main() -> None:
         valid, wall, cpu = timed(big, "kv")
         print(f"{'kv generated 100k (10k, 20c)':28} {len(big):7} {valid!s:>8} {wall:8.4f} "
               f"{cpu:8.4f} {len(big) / wall:10.0f}   (generated in {made:.1f} s)")
-    print(f"peak RSS: {peak_mb():.0f} MiB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mb():.0f} MiB (largest worker process: {children:.0f} MiB)")
 
 
 if __name__ == "__main__":
