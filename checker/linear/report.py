@@ -44,6 +44,14 @@ def _describe(op: Operation) -> str:
     return f"{op.f}{key} {show(op.value)}".strip()
 
 
+def _fit(label: str, width: float) -> str:
+    """The label, cut to what fits in a bar ``width`` pixels wide (11px monospace)."""
+    room = int((width - 6) / 6.7)
+    if len(label) <= room:
+        return label
+    return label[:room - 1] + "…" if room > 1 else ""
+
+
 def render(history: History, result: CheckResult) -> str:
     """The report page as one string."""
     details: dict[str, Any] = dict(result.details)
@@ -54,6 +62,11 @@ def render(history: History, result: CheckResult) -> str:
     culprit = details.get("culprit")
     core = set(details.get("core", []))
     shown = list(history.operations)
+    parts = details.get("parts", [])
+    focus_key = parts[0].get("key") if result.valid is False and parts else None
+    if focus_key is not None:
+        # an invalid part of a partitioned model: its key is the whole story
+        shown = [op for op in shown if op.key is not None and show(op.key) == focus_key]
     if len(shown) > MAX_OPERATIONS:
         focus = {op.id for op, _ in order} | core | ({culprit} if culprit is not None else set())
         shown = [op for op in shown if op.id in focus][:MAX_OPERATIONS] or shown[:MAX_OPERATIONS]
@@ -83,12 +96,13 @@ def render(history: History, result: CheckResult) -> str:
         kind = "culprit" if op.id == culprit else op.type.value
         extra = " core" if op.id in core else ""
         tip = f"op {op.id}, process {op.process}: {_describe(op)} ({op.type.value})"
+        label = _fit(_describe(op), right - left)
         if op.id in states:
             tip += f"\nstate after: {states[op.id]}"
         svg.append(f'<g class="op {kind}{extra}"><title>{escape(tip)}</title>'
                    f'<rect x="{left:.1f}" y="{y + 4}" width="{max(right - left, 3):.1f}" '
                    f'height="{LANE - 12}" rx="4"/>'
-                   f'<text x="{left + 4:.1f}" y="{y + 18}">{escape(_describe(op))}</text></g>')
+                   f'<text x="{left + 4:.1f}" y="{y + 18}">{escape(label)}</text></g>')
     previous: tuple[float, float] | None = None
     for number, ((op, state), point) in enumerate(zip(order, _points(history, order),
                                                       strict=True), start=1):
@@ -117,7 +131,8 @@ def render(history: History, result: CheckResult) -> str:
         source=escape(history.source or "history"), verdict=verdict,
         model=escape(result.model), consistency=escape(result.consistency),
         explanation=escape(result.explanation or "Every operation could be placed."),
-        svg="\n".join(svg), steps=steps, title=title, count=len(history))
+        svg="\n".join(svg), steps=steps, title=title, count=len(history),
+        scope="" if focus_key is None else f" (showing key {escape(focus_key)} only)")
 
 
 _PAGE = """<!doctype html>
@@ -142,7 +157,7 @@ table {{ border-collapse: collapse; margin-top: 10px; }} td {{ padding: 2px 10px
 .legend span {{ display: inline-block; padding: 2px 8px; margin-right: 6px; border-radius: 4px; }}
 </style></head><body>
 <h1>{source}: <span class="verdict">{verdict}</span> for {model} / {consistency}
-({count} operations)</h1>
+({count} operations){scope}</h1>
 <div class="legend"><span style="background:#9ecae1">ok</span>
 <span style="background:#f2c14e">info (may take effect until the end)</span>
 <span style="background:#ddd">fail</span>
