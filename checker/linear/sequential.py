@@ -6,7 +6,8 @@ so the history is one part and a partitioned model's state is the tuple of its p
 The search walks process frontiers: a configuration is the next operation of each process plus
 the model state; a move runs one process's next operation, or skips it when it is an
 indeterminate operation (which may never have happened). Configurations are cached as in the
-linearizability search, and the same reductions apply: a pure operation that can run now runs at
+linearizability search (a configuration that matches a visited one but has used up more final
+indeterminate operations has fewer futures and is cut), and the same reductions apply: a pure operation that can run now runs at
 once; interchangeable indeterminate operations at the ends of their processes run in order.
 
 A read at a process frontier that no unplaced operation could ever satisfy (the model's
@@ -110,7 +111,8 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                      if not placed[k] and k != j and (lane_of[k] != lane or calls[k] < calls[j])]
         return not can_reach(state[key_index[j]] if slots else state, ops[j], available)
 
-    def moves(frontier: tuple[int, ...], state: Any, moved: int) -> list[tuple[int, int, Any]]:
+    def moves(frontier: tuple[int, ...], state: Any, moved: int,
+              used: int) -> list[tuple[int, int, Any]]:
         """(lane, operation or -1 for a skip, next state); a pure move alone; none when a
         pending read can never be satisfied. Only reads that the last move (of operation or
         skip ``moved``, -1 at the start) could have affected are checked: its key, its lane."""
@@ -119,7 +121,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         found: list[tuple[int, int, Any]] = []
         for lane_no, pos in enumerate(frontier):
             lane = lanes[lane_no]
-            if pos >= len(lane):
+            if pos >= len(lane) or used >> lane_no & 1:
                 continue
             j = lane[pos]
             if not required[j] and pos + 1 < len(lane):
@@ -143,8 +145,11 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         return found
 
     start = tuple(0 for _ in lanes)
-    seen: set[tuple[tuple[int, ...], Any]] = set()
-    stack: list[list[Any]] = [[start, initial, moves(start, initial, -1), 0, None, 0, -1]]
+    # (frontier, state) -> sets of lanes whose final info operation was used, as visited; the
+    # frontier does not move for those (see the subsumption rule in search.py)
+    seen: dict[tuple[tuple[int, ...], Any], list[int]] = {}
+    # A frame: [frontier, state, moves, next move, path, count, operation or -1, used lanes]
+    stack: list[list[Any]] = [[start, initial, moves(start, initial, -1, 0), 0, None, 0, -1, 0]]
     best_path: Path = None
     best_count = -1
     explored = 0
@@ -160,11 +165,19 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         frame[3] = k + 1
         lane_no, j, nxt = cands[k]
         frontier = frame[0]
-        frontier = (*frontier[:lane_no], frontier[lane_no] + 1, *frontier[lane_no + 1:])
+        used = frame[7]
+        if j >= 0 and not required[j] and frontier[lane_no] + 1 == len(lanes[lane_no]):
+            used |= 1 << lane_no
+        else:
+            frontier = (*frontier[:lane_no], frontier[lane_no] + 1, *frontier[lane_no + 1:])
         key = (frontier, nxt)
-        if key in seen:
+        covering = seen.get(key)
+        if covering is None:
+            seen[key] = [used]
+        elif any(other & ~used == 0 for other in covering):
             continue
-        seen.add(key)
+        else:
+            covering.append(used)
         explored += 1
         if explored % CHECK_EVERY == 0:
             yield explored
@@ -177,7 +190,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         if j >= 0:
             placed[j] = 1
         moved = j if j >= 0 else lanes[lane_no][frame[0][lane_no]]
-        stack.append([frontier, nxt, moves(frontier, nxt, moved), 0, path, count, j])
+        stack.append([frontier, nxt, moves(frontier, nxt, moved, used), 0, path, count, j, used])
     done = {i for i, _ in unwind(best_path)}
     stuck = sorted((i for i in range(n) if required[i] and i not in done),
                    key=lambda i: part.calls[i])
