@@ -7,8 +7,8 @@ The search walks process frontiers: a configuration is the next operation of eac
 the model state; a move runs one process's next operation, or skips it when it is an
 indeterminate operation (which may never have happened). Configurations are cached as in the
 linearizability search (a configuration that matches a visited one but has used up more final
-indeterminate operations has fewer futures and is cut), and the same reductions apply: a pure operation that can run now runs at
-once; interchangeable indeterminate operations at the ends of their processes run in order.
+indeterminate operations has fewer futures and is cut), and the same reductions apply: a pure
+operation that can run now runs at once; interchangeable indeterminate operations at the ends of their processes run in order.
 
 A read at a process frontier that no unplaced operation could ever satisfy (the model's
 ``can_reach``, given everything not yet placed) ends the configuration.
