@@ -1,6 +1,6 @@
 """Sequential consistency: one total order that respects each process's program order.
 
-Unlike linearizability this is not local (store buffering is linearizable per key and not SC),
+Unlike linearizability this is not local (store buffering is SC on each key, not as a whole),
 so the history is one part and a partitioned model's state is the tuple of its parts' states.
 
 The search walks process frontiers: a configuration is the next operation of each process plus
@@ -8,7 +8,8 @@ the model state; a move runs one process's next operation, or skips it when it i
 indeterminate operation (which may never have happened). Configurations are cached as in the
 linearizability search (a configuration that matches a visited one but has used up more final
 indeterminate operations has fewer futures and is cut), and the same reductions apply: a pure
-operation that can run now runs at once; interchangeable indeterminate operations at the ends of their processes run in order.
+operation that can run now runs at once; interchangeable indeterminate operations at the ends of
+their processes run in order.
 
 A read at a process frontier that no unplaced operation could ever satisfy (the model's
 ``can_reach``, given everything not yet placed) ends the configuration.
