@@ -91,6 +91,17 @@ def _flag(options: Mapping[str, Any], name: str, default: bool) -> bool:
     return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
 
 
+def _number(options: Mapping[str, Any], name: str, default: float) -> float:
+    raw = options.get(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise UsageError(f"option {name} takes a number, not {raw!r}") from None
+    if value < 0:
+        raise UsageError(f"option {name} must not be negative, not {raw!r}")
+    return value
+
+
 def check_model(history: History, model: Model[Any], *, consistency: str, deadline: Deadline,
                 options: Mapping[str, Any]) -> CheckResult:
     """Check with a deadline (raises ``BudgetExhausted`` when it passes)."""
@@ -100,7 +111,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     engine = str(options.get("engine", "search"))
     if engine not in ENGINES:
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    workers = int(options["workers"]) if "workers" in options else None
+    workers = int(_number(options, "workers", 0)) or None
     resolved = resolve(model)
     searcher = _searcher(engine, consistency, deadline)
     try:
@@ -129,7 +140,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     culprit = part.ops[outcome.stuck[0]] if outcome.stuck and not outcome.note else None
     core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
     if _flag(options, "explain", True):
-        seconds = float(options.get("shrink-seconds", 1.0))
+        seconds = _number(options, "shrink-seconds", 1.0)
         first = [culprit] if culprit is not None else []
         rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
         # the core is proven with the search engine (fast, and bounded by small budgets)

@@ -126,7 +126,9 @@ def render(history: History, result: CheckResult) -> str:
         f"<td>p{escape(str(op.process))}</td>"
         f"<td>{escape(_describe(op))}</td><td>{escape(state)}</td></tr>"
         for n, (op, state) in enumerate(order, start=1))
-    title = "Linearization" if result.valid is True else "Longest linearizable prefix"
+    kind = "linearizable" if result.consistency == "linearizable" else "sequential"
+    title = ("Linearization" if kind == "linearizable" else "Sequential order") \
+        if result.valid is True else f"Longest {kind} prefix"
     return _PAGE.format(
         source=escape(history.source or "history"), verdict=verdict,
         model=escape(result.model), consistency=escape(result.consistency),
