@@ -145,7 +145,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
         # the core is proven with the search engine (fast, and bounded by small budgets)
         core = _core(history, resolved, part, _searcher("search", consistency),
-                     core or first + rest, seconds)
+                     core or first + rest, seconds, culprit)
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(
@@ -205,7 +205,7 @@ def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any
 
 
 def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
-          start: list[Operation], seconds: float) -> list[Operation]:
+          start: list[Operation], seconds: float, culprit: Operation | None) -> list[Operation]:
     """A small subset of ``part`` that is proven invalid on its own.
 
     Preferred: a subset that some order satisfies when real time and processes are ignored, so
@@ -246,7 +246,7 @@ def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
         window = [op for op in start if history.interval(op)[0] <= horizon]
         if len(window) < len(start) and invalid(window):
             start = window
-    core = shrink(start, telling, seconds / 2)
+    core = shrink(start, telling, seconds / 2, culprit)
     if orderable(core) is True:
         return core
-    return shrink(start, invalid, seconds / 2)
+    return shrink(start, invalid, seconds / 2, culprit)

@@ -24,13 +24,15 @@ PREFIX_SHOWN = 8
 
 
 def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], bool],
-           seconds: float = 1.0) -> list[Operation]:
+           seconds: float = 1.0, keep: Operation | None = None) -> list[Operation]:
     """A subset of ``ops`` that ``still_invalid`` accepts, made small by deleting chunks.
 
     ``still_invalid(ops)`` must return True only when it proved the subset invalid (a search that
     ran out of its own small budget answers False, so the result is always a proven subset).
+    ``keep`` (the operation that cannot be placed) is never deleted, so the subset explains it.
     """
-    current = list(ops)
+    pinned = [keep] if keep is not None and keep in ops else []
+    current = [op for op in ops if op is not keep] if pinned else list(ops)
     until = time.monotonic() + seconds
     chunk = max(1, len(current) // 2)
     while chunk >= 1 and time.monotonic() < until:
@@ -38,7 +40,7 @@ def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], 
         removed = False
         while i < len(current) and time.monotonic() < until:
             trial = current[:i] + current[i + chunk:]
-            if trial and still_invalid(trial):
+            if (trial or pinned) and still_invalid(pinned + trial):
                 current = trial
                 removed = True
             else:
@@ -47,7 +49,7 @@ def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], 
             if chunk == 1:
                 break
             chunk = max(1, chunk // 2)
-    return current
+    return pinned + current
 
 
 def timeline(history: History, ops: Sequence[Operation], model: Resolved,
@@ -103,7 +105,7 @@ def explain_invalid(history: History, model: Resolved, what: str, culprit: Opera
         text.append(f"The longest prefix ({len(steps)} steps):")
     last = model.describe_state(steps[-1][1]) if steps else model.describe_state(model.initial())
     if culprit is not None or steps:
-        text.extend(prefix_lines(steps, model) or [f"  (nothing can go first; state {last})"])
+        text.extend(prefix_lines(steps, model) or [f"  (stuck at the start; state {last})"])
     if core:
         text.append(f"These {len(core)} operations are already impossible together:")
         text.extend(timeline(history, core, model, None if culprit is None else culprit.id))

@@ -112,6 +112,8 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                      if not placed[k] and k != j and (lane_of[k] != lane or calls[k] < calls[j])]
         return not can_reach(state[key_index[j]] if slots else state, ops[j], available)
 
+    dead_read = [-1]  # the read that ended the last configuration found dead, if any
+
     def moves(frontier: tuple[int, ...], state: Any, moved: int,
               used: int) -> list[tuple[int, int, Any]]:
         """(lane, operation or -1 for a skip, next state); a pure move alone; none when a
@@ -139,6 +141,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 found.append((lane_no, j, nxt))
             if not results and (moved < 0 or key_index[j] == key or lane_no == moved_lane) \
                     and unreachable(j, state):
+                dead_read[0] = j
                 return []
         # real-time order first (a linearizable history's order is sequential), info last
         found.sort(key=lambda move: (move[1] < 0 or not required[move[1]],
@@ -153,6 +156,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     stack: list[list[Any]] = [[start, initial, moves(start, initial, -1, 0), 0, None, 0, -1, 0]]
     best_path: Path = None
     best_count = -1
+    best_dead = dead_read[0]
     explored = 0
     while stack:
         frame = stack[-1]
@@ -191,8 +195,12 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         if j >= 0:
             placed[j] = 1
         moved = j if j >= 0 else lanes[lane_no][frame[0][lane_no]]
-        stack.append([frontier, nxt, moves(frontier, nxt, moved, used), 0, path, count, j, used])
+        dead_read[0] = -1
+        following = moves(frontier, nxt, moved, used)
+        if path is best_path:
+            best_dead = dead_read[0]
+        stack.append([frontier, nxt, following, 0, path, count, j, used])
     done = {i for i, _ in unwind(best_path)}
     stuck = sorted((i for i in range(n) if required[i] and i not in done),
-                   key=lambda i: part.calls[i])
+                   key=lambda i: (i != best_dead, part.calls[i]))
     return Outcome(False, unwind(best_path), tuple(stuck), explored)
