@@ -35,7 +35,7 @@ from checker.history import Operation
 from checker.linear.model import Choices, Resolved
 from checker.linear.parts import Part
 
-CHECK_EVERY = 2048
+CHECK_EVERY = 512
 REACH_LOOKAHEAD = 200
 """``can_reach`` is asked only when at most this many operations may come before the read."""
 INF = float("inf")

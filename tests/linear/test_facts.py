@@ -131,3 +131,11 @@ def test_worker_processes_give_the_same_verdict(name: str) -> None:
     alone = check_history(history, BUILTIN["kv"], options={**QUIET, "workers": 1})
     pooled = check_history(history, BUILTIN["kv"], options={**QUIET, "workers": 2})
     assert alone.valid is pooled.valid is name.endswith("-ok.txt")
+
+
+def test_memory_ceiling_answers_unknown() -> None:
+    history = read_history(ROOT / "histories/knossos/mutex/bad/etcd.edn", None)
+    result = check_history(history, BUILTIN["mutex"], consistency="sequential",
+                           budget=Budget(seconds=60, memory_bytes=1), options=QUIET)
+    assert result.valid == "unknown"
+    assert "memory" in result.explanation
