@@ -19,6 +19,7 @@ from checker.history import History
 from checker.result import CheckResult
 
 FAMILIES: tuple[str, ...] = (
+    "checker.linear.spec",
     "checker.txn.spec",
     "checker.workloads.spec",
     "checker.trace.spec",

@@ -1,0 +1,252 @@
+"""The linearizability family's entry point: one history, one model, one consistency level.
+
+``check`` is what the registry calls for the built-in models; ``check_history`` is the library
+call for any model, built-in or user-defined. Both split the history into independent parts
+where that is sound (linearizability only: sequential consistency is not local), run an engine
+on the parts, and turn the outcome into a ``CheckResult`` whose explanation shows why an invalid
+history is invalid.
+
+Engines (``options["engine"]``): ``search`` (default; the exact cached search of ``search.py``
+and the frontier search of ``sequential.py``) and ``smt`` (a z3 encoding, ``smt.py``; slower,
+an independent oracle). Other options: ``workers`` (processes; default: automatic), ``explain``
+(``false`` skips the shrink), ``shrink-seconds`` (time for the shrink, default 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
+from checker.errors import BudgetExhausted, UsageError
+from checker.history import INFO, History, Operation
+from checker.linear.explain import explain_invalid, shrink
+from checker.linear.model import Model, Resolved, resolve
+from checker.linear.parts import Part, build_part, lift, split
+from checker.linear.schedule import Searcher, first_invalid, run_parts
+from checker.linear.search import Outcome
+from checker.result import UNKNOWN, Anomaly, CheckResult
+from checker.values import show
+
+LINEARIZABLE = "linearizable"
+SEQUENTIAL = "sequential"
+CONSISTENCIES = (LINEARIZABLE, SEQUENTIAL)
+ENGINES = ("search", "smt")
+LINEARIZABLE_SLICE = 2.0
+"""Seconds a sequential check spends first on the (usually much easier) linearizable check."""
+DETAIL_LIMIT = 20_000
+"""Histories up to this many operations carry their whole linearization in the result."""
+
+
+def check(history: History, *, model: str, consistency: str, deadline: Deadline,
+          options: Mapping[str, Any]) -> CheckResult:
+    """The registry's entry for the built-in models (``models.BUILTIN``)."""
+    from checker.linear.models import BUILTIN
+
+    if model not in BUILTIN:
+        raise UsageError(f"unknown linearizability model {model!r}")
+    return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
+                       options=options)
+
+
+def check_history(history: History, model: Model[Any], *, consistency: str = LINEARIZABLE,
+                  budget: Budget = UNLIMITED,
+                  options: Mapping[str, Any] | None = None) -> CheckResult:
+    """Check ``history`` against any model (see ``Model``); a spent budget gives unknown."""
+    resolved = resolve(model)
+    try:
+        return check_model(history, model, consistency=consistency, deadline=budget.start(),
+                           options=options or {})
+    except BudgetExhausted as exc:
+        return CheckResult(valid=UNKNOWN, model=resolved.name, consistency=consistency,
+                           explanation=f"no verdict: {exc.reason}",
+                           figures={"explored": exc.explored,
+                                    "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)})
+
+
+def _searcher(engine: str, consistency: str, deadline: Deadline | None = None) -> Searcher:
+    if engine == "smt":
+        from checker.linear.smt import SOLVER_MS, solving
+
+        def by_smt(part: Part, model: Resolved) -> Any:
+            limit = SOLVER_MS
+            if deadline is not None and deadline.budget.seconds is not None:
+                left = deadline.budget.seconds - deadline.elapsed()
+                limit = max(1, min(limit, int(left * 1000)))
+            return solving(part, model, consistency, limit)
+
+        return by_smt
+    if consistency == SEQUENTIAL:
+        from checker.linear.sequential import searching as sc_searching
+
+        sequential: Searcher = sc_searching
+        return sequential
+    from checker.linear.search import searching
+
+    return searching
+
+
+def _flag(options: Mapping[str, Any], name: str, default: bool) -> bool:
+    raw = options.get(name, default)
+    return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+
+
+def _number(options: Mapping[str, Any], name: str, default: float) -> float:
+    raw = options.get(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise UsageError(f"option {name} takes a number, not {raw!r}") from None
+    if value < 0:
+        raise UsageError(f"option {name} must not be negative, not {raw!r}")
+    return value
+
+
+def check_model(history: History, model: Model[Any], *, consistency: str, deadline: Deadline,
+                options: Mapping[str, Any]) -> CheckResult:
+    """Check with a deadline (raises ``BudgetExhausted`` when it passes)."""
+    if consistency not in CONSISTENCIES:
+        raise UsageError(f"consistency must be one of {', '.join(CONSISTENCIES)}, "
+                         f"not {consistency!r}")
+    engine = str(options.get("engine", "search"))
+    if engine not in ENGINES:
+        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    workers = int(_number(options, "workers", 0)) or None
+    resolved = resolve(model)
+    searcher = _searcher(engine, consistency, deadline)
+    try:
+        if consistency == SEQUENTIAL and engine == "search":
+            shortcut = _linearizable_first(history, resolved, deadline, workers)
+            if shortcut is not None:
+                return shortcut
+        parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
+        done, explored = run_parts(parts, resolved, deadline, searcher,
+                                   1 if engine == "smt" else workers)
+    except ValueError as exc:
+        raise UsageError(f"{resolved.name}: {exc}") from None
+    figures = {"explored": explored, "parts": len(parts), "engine": engine}
+    bad = first_invalid(done)
+    what = "linearizable" if consistency == LINEARIZABLE else "sequentially consistent"
+    if bad is None:
+        if consistency == SEQUENTIAL:
+            resolved = lift(resolved, done[0][0])[0]
+        details = _details(done, resolved) if len(history) <= DETAIL_LIMIT else {}
+        return CheckResult(valid=True, model=resolved.name, consistency=consistency,
+                           explanation="", figures=figures, details=details)
+    part, outcome = bad
+    if consistency == SEQUENTIAL:
+        resolved = lift(resolved, part)[0]
+    steps = [(part.ops[i], state) for i, state in outcome.steps]
+    culprit = part.ops[outcome.stuck[0]] if outcome.stuck and not outcome.note else None
+    core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
+    if _flag(options, "explain", True):
+        seconds = _number(options, "shrink-seconds", 1.0)
+        first = [culprit] if culprit is not None else []
+        rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
+        # the core is proven with the search engine (fast, and bounded by small budgets)
+        core = _core(history, resolved, part, _searcher("search", consistency),
+                     core or first + rest, seconds, culprit)
+    where = "" if part.key is None else f" (key {_key_text(part)})"
+    text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
+    anomaly = Anomaly(
+        name="nonlinearizable" if consistency == LINEARIZABLE else "not-sequential",
+        explanation=text.splitlines()[0] + (f" Operation {culprit.id} cannot be placed."
+                                            if culprit else ""),
+        operations=tuple(op.id for op in core) or ((culprit.id,) if culprit else ()),
+        data={"culprit": None if culprit is None else culprit.id,
+              "key": _key_text(part),
+              "longest-prefix": [[op.id, resolved.describe_state(s)] for op, s in steps],
+              "core": [op.id for op in core]})
+    details = {"parts": [_part_detail(part, outcome, resolved)],
+               "culprit": None if culprit is None else culprit.id,
+               "core": [op.id for op in core]}
+    return CheckResult(valid=False, model=resolved.name, consistency=consistency,
+                       anomalies=(anomaly,), explanation=text, figures=figures,
+                       details=details)
+
+
+def _linearizable_first(history: History, model: Resolved, deadline: Deadline,
+                        workers: int | None) -> CheckResult | None:
+    """Every linearizable history is sequentially consistent, and real time prunes far more
+    than program order: try linearizability first, with a slice of the budget. Returns the
+    sequential verdict when that settles it, None otherwise."""
+    from checker.linear.search import searching
+
+    seconds = deadline.budget.seconds
+    remaining = None if seconds is None else max(0.0, seconds - deadline.elapsed())
+    slice_ = LINEARIZABLE_SLICE if remaining is None else min(LINEARIZABLE_SLICE, remaining / 4)
+    try:
+        parts = split(history, model, by_key=True)
+        done, explored = run_parts(parts, model, Budget(slice_, deadline.budget.memory_bytes)
+                                   .start(), searching, workers)
+    except BudgetExhausted:
+        return None
+    if first_invalid(done) is not None:
+        return None
+    return CheckResult(valid=True, model=model.name, consistency=SEQUENTIAL,
+                       explanation="linearizable, hence sequentially consistent",
+                       figures={"explored": explored, "parts": len(parts), "engine": "search",
+                                "via": "linearizable"},
+                       details=_details(done, model) if len(history) <= DETAIL_LIMIT else {})
+
+
+def _part_detail(part: Part, outcome: Outcome, model: Resolved) -> dict[str, Any]:
+    return {"key": _key_text(part), "valid": outcome.valid,
+            "steps": [[part.ops[i].id, model.describe_state(s)] for i, s in outcome.steps]}
+
+
+def _key_text(part: Part) -> str | None:
+    key: Any = part.key
+    return None if key is None else show(key)
+
+
+def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any]:
+    return {"parts": [_part_detail(part, outcome, model) for part, outcome in done]}
+
+
+def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
+          start: list[Operation], seconds: float, culprit: Operation | None) -> list[Operation]:
+    """A small subset of ``part`` that is proven invalid on its own.
+
+    Preferred: a subset that some order satisfies when real time and processes are ignored, so
+    that it shows an ordering problem (without that condition, "a read of 1" alone wins: nobody
+    wrote 1 in it). When no such subset is found (a read of a value nobody wrote anywhere), the
+    plain smallest invalid subset is given.
+    """
+    from dataclasses import replace
+
+    from checker.linear.search import searching
+
+    def decided(sub: Part, search: Searcher, limit: float) -> bool | None:
+        run = search(sub, model)
+        deadline = Budget(seconds=limit).start()
+        try:
+            while True:
+                deadline.check(next(run))
+        except StopIteration as stop:
+            return bool(stop.value.valid)
+        except BudgetExhausted:
+            return None
+
+    def invalid(ops: list[Operation]) -> bool:
+        return decided(build_part(part.key, ops, history, model), searcher, 0.2) is False
+
+    def orderable(ops: list[Operation]) -> bool | None:
+        sub = build_part(part.key, ops, history, model)
+        timeless = replace(sub, calls=(0.0,) * len(sub), rets=(float("inf"),) * len(sub))
+        return decided(timeless, searching, 0.05)
+
+    def telling(ops: list[Operation]) -> bool:
+        return invalid(ops) and orderable(ops) is not False
+
+    culprits = [op for op in start if op.type is not INFO]
+    if len(start) == len(part) and culprits:
+        # operations invoked after the culprit returned rarely matter: try without them first
+        horizon = max(history.interval(op)[1] for op in start[:1] + culprits[:1])
+        window = [op for op in start if history.interval(op)[0] <= horizon]
+        if len(window) < len(start) and invalid(window):
+            start = window
+    core = shrink(start, telling, seconds / 2, culprit)
+    if orderable(core) is True:
+        return core
+    return shrink(start, invalid, seconds / 2, culprit)

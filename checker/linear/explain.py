@@ -1,0 +1,112 @@
+"""Why a history is not linearizable (or not sequentially consistent), in words people follow.
+
+Three pieces, as Knossos and Porcupine users expect and a little more:
+
+1. The operation that cannot be placed: at the deepest configuration the search reached, the
+   required operation that returns first and could not take effect.
+2. The longest linearizable prefix, with the model state after each step.
+3. A small subset of operations that is already impossible on its own, found by deleting
+   operations while the rest stays invalid (a ddmin-style shrink with a time cap), and printed as
+   a short timeline: one line per operation, a bar spanning its real-time interval.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from checker.history import History, Operation
+from checker.linear.model import Resolved
+
+PREFIX_SHOWN = 8
+"""How many of the last steps of the longest prefix the text shows (the report shows all)."""
+
+
+def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], bool],
+           seconds: float = 1.0, keep: Operation | None = None) -> list[Operation]:
+    """A subset of ``ops`` that ``still_invalid`` accepts, made small by deleting chunks.
+
+    ``still_invalid(ops)`` must return True only when it proved the subset invalid (a search that
+    ran out of its own small budget answers False, so the result is always a proven subset).
+    ``keep`` (the operation that cannot be placed) is never deleted, so the subset explains it.
+    """
+    pinned = [keep] if keep is not None and keep in ops else []
+    current = [op for op in ops if op is not keep] if pinned else list(ops)
+    until = time.monotonic() + seconds
+    chunk = max(1, len(current) // 2)
+    while chunk >= 1 and time.monotonic() < until:
+        i = 0
+        removed = False
+        while i < len(current) and time.monotonic() < until:
+            trial = current[:i] + current[i + chunk:]
+            if (trial or pinned) and still_invalid(pinned + trial):
+                current = trial
+                removed = True
+            else:
+                i += chunk
+        if not removed:
+            if chunk == 1:
+                break
+            chunk = max(1, chunk // 2)
+    return pinned + current
+
+
+def timeline(history: History, ops: Sequence[Operation], model: Resolved,
+             culprit: int | None = None) -> list[str]:
+    """One line per operation: process, a bar over its interval, what it did.
+
+    Columns are the ranks of the distinct invocation and return instants, so the picture keeps
+    real-time order (which bars overlap) and nothing else.
+    """
+    bounds = {op.id: history.interval(op) for op in ops}
+    instants = sorted({t for lo, hi in bounds.values() for t in (lo, hi) if t != float("inf")})
+    column = {t: 2 * i for i, t in enumerate(instants)}
+    width = 2 * len(instants) + 1
+    label_width = max((len(str(op.process)) for op in ops), default=1)
+    lines = []
+    for op in sorted(ops, key=lambda o: bounds[o.id]):
+        lo, hi = bounds[op.id]
+        start = column[lo]
+        end = width if hi == float("inf") else column[hi]
+        bar = " " * start + "|" + "-" * max(0, end - start - 1) + ("|" if end < width else ">")
+        mark = "  <- cannot be placed" if op.id == culprit else ""
+        lines.append(f"  p{str(op.process).ljust(label_width)} {bar.ljust(width + 1)} "
+                     f"{model.describe_op(op)}{mark}")
+    return lines
+
+
+def prefix_lines(steps: Sequence[tuple[Operation, Any]], model: Resolved,
+                 shown: int = PREFIX_SHOWN) -> list[str]:
+    """The last ``shown`` steps of a linearizable prefix, each with the state after it."""
+    lines = []
+    skipped = len(steps) - shown
+    if skipped > 0:
+        lines.append(f"  ... {skipped} earlier steps")
+    for number, (op, state) in enumerate(steps[-shown:], start=max(skipped, 0) + 1):
+        lines.append(f"  {number:>4}. p{op.process} {model.describe_op(op):<28} "
+                     f"-> {model.describe_state(state)}")
+    return lines
+
+
+def explain_invalid(history: History, model: Resolved, what: str, culprit: Operation | None,
+                    steps: Sequence[tuple[Operation, Any]], core: Sequence[Operation],
+                    where: str = "", note: str = "") -> str:
+    """The full text of an invalid verdict (see the module docstring)."""
+    text = [f"not {what}{where}."]
+    if note:
+        text.append(f"Proof without search: {note}.")
+    if culprit is not None:
+        text.append(f"Operation {culprit.id} (p{culprit.process} "
+                    f"{model.describe_op(culprit)}) cannot be placed after the longest "
+                    f"{what.replace('sequentially consistent', 'sequential')} prefix "
+                    f"({len(steps)} steps):")
+    elif steps:
+        text.append(f"The longest prefix ({len(steps)} steps):")
+    last = model.describe_state(steps[-1][1]) if steps else model.describe_state(model.initial())
+    if culprit is not None or steps:
+        text.extend(prefix_lines(steps, model) or [f"  (stuck at the start; state {last})"])
+    if core:
+        text.append(f"These {len(core)} operations are already impossible together:")
+        text.extend(timeline(history, core, model, None if culprit is None else culprit.id))
+    return "\n".join(text) + "\n"

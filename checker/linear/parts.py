@@ -1,0 +1,142 @@
+"""From a history to the operations a search must place, split into independent parts.
+
+What each operation means to the search:
+
+- ``ok``: required. It took effect exactly once, somewhere inside its interval.
+- ``info`` (or never completed): optional. It may take effect at any moment after its invocation,
+  or never; its interval is open to the end of time. An info operation the model calls pure
+  (a read) can only say "nothing" and is dropped.
+- ``fail``: dropped, unless the model keeps it (``keep_failed``); then it is required and the
+  model's ``step`` says where the failure was possible.
+
+Interchangeable operations: two info operations with the same function, key and argument have
+the same effect and both stay open forever, so any linearization that uses the later one and
+not the earlier can swap them. The search therefore places the members of such a class in
+invocation order (``before[j]`` names the previous member): every subset of k members collapses
+to the first k. This is what makes Porcupine's hard etcd cases (many open info writes) easy.
+
+P-compositionality: linearizability is local, so when the model partitions (by key) each part
+is checked alone; the history is linearizable iff every part is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from checker.history import FAIL, INFO, History, Operation
+from checker.linear.model import Choices, Resolved
+from checker.values import Value, show
+
+INFINITY = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Operations of one independent part, sorted by invocation.
+
+    ``calls``/``rets`` are real-time bounds (``ret`` is infinite for info operations);
+    ``required[i]`` is false for optional (info) operations; ``before[i]`` is the index of the
+    previous interchangeable operation (or -1); ``pure[i]`` says the operation never changes state.
+    """
+
+    key: Hashable
+    ops: tuple[Operation, ...]
+    calls: tuple[float, ...]
+    rets: tuple[float, ...]
+    required: tuple[bool, ...]
+    before: tuple[int, ...]
+    pure: tuple[bool, ...]
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    @property
+    def required_count(self) -> int:
+        return sum(self.required)
+
+
+def relevant(history: History, model: Resolved) -> list[Operation]:
+    """The operations that constrain the model (see the module docstring for the rules)."""
+    kept: list[Operation] = []
+    for op in history.operations:
+        if op.type is FAIL:
+            if model.keep_failed(op):
+                kept.append(op)
+        elif op.type is INFO:
+            if not model.pure(op):
+                kept.append(op)
+        else:
+            kept.append(op)
+    return kept
+
+
+def build_part(key: Hashable, ops: list[Operation], history: History,
+               model: Resolved) -> Part:
+    """A part from its operations (in any order), with interchangeable classes linked."""
+    bounds = [history.interval(op) for op in ops]
+    order = sorted(range(len(ops)), key=lambda i: (bounds[i][0], ops[i].id))
+    sorted_ops = tuple(ops[i] for i in order)
+    calls = tuple(bounds[i][0] for i in order)
+    rets = tuple(INFINITY if ops[i].type is INFO else bounds[i][1] for i in order)
+    required = tuple(op.type is not INFO for op in sorted_ops)
+    last: dict[tuple[str, Value, Value], int] = {}
+    before: list[int] = []
+    for i, op in enumerate(sorted_ops):
+        if op.type is INFO:
+            cls = (op.f, op.key, op.value)
+            before.append(last.get(cls, -1))
+            last[cls] = i
+        else:
+            before.append(-1)
+    pure = tuple(bool(model.pure(op)) for op in sorted_ops)
+    return Part(key, sorted_ops, calls, rets, required, tuple(before), pure)
+
+
+def split(history: History, model: Resolved, *, by_key: bool = True) -> list[Part]:
+    """The parts to check: one per partition key when the model partitions and ``by_key``."""
+    ops = relevant(history, model)
+    if model.partition is None or not by_key:
+        return [build_part(None, ops, history, model)]
+    groups: dict[Hashable, list[Operation]] = {}
+    for op in ops:
+        groups.setdefault(model.partition(op), []).append(op)
+    return [build_part(key, group, history, model) for key, group in groups.items()]
+
+
+def lift(model: Resolved, part: Part) -> tuple[Resolved, dict[Hashable, int]]:
+    """The model of the whole unsplit history: its state is the tuple of every key's state.
+
+    Sequential consistency is not local, so its engines need this view of a partitioned model.
+    Returns the lifted model and the slot of each key (empty when the model does not partition).
+    """
+    partition = model.partition
+    if partition is None:
+        return model, {}
+    slots: dict[Hashable, int] = {}
+    for op in part.ops:
+        slots.setdefault(partition(op), len(slots))
+    base_initial, base_step, describe = model.initial, model.step, model.describe_state
+    keys: list[Any] = list(slots)
+
+    def initial() -> tuple[Any, ...]:
+        start = base_initial()
+        return tuple(start for _ in slots)
+
+    def step(state: tuple[Any, ...], op: Operation) -> Any:
+        k = slots[partition(op)]
+        result = base_step(state[k], op)
+        if result is None:
+            return None
+        if type(result) is Choices:
+            return Choices((*state[:k], s, *state[k + 1:]) for s in result)
+        return (*state[:k], result, *state[k + 1:])
+
+    def describe_state(state: tuple[Any, ...]) -> str:
+        return "{" + ", ".join(f"{show(keys[i])} {describe(s)}" for i, s in enumerate(state)) + "}"
+
+    lifted = Resolved(model=model.model, initial=initial, step=step, partition=None,
+                      pure=model.pure, keep_failed=model.keep_failed, can_reach=None,
+                      describe_state=describe_state, describe_op=model.describe_op)
+    return lifted, slots

@@ -1,0 +1,233 @@
+"""The exact linearizability search (Wing & Gong, with Lowe's cache), over one part.
+
+A configuration is (the set of operations linearized so far, the model state). From each
+configuration the search tries every operation that may come next: one that is not yet placed
+and that no unplaced operation precedes in real time (its invocation is no later than the
+earliest return among unplaced operations). Configurations already explored are cached: the
+same set and state have the same future, so a second visit is cut at once. Sets are bitsets
+(Python ints) in the cache and a bytearray while walking.
+
+Reductions, each sound and complete:
+
+- A pure operation (a read) that can take effect now is placed at once, without trying others
+  first: moving a read earlier breaks no real-time order and changes no state.
+- A read must be placed before its return, so only operations invoked by then can come before
+  it; when no mix of those can satisfy the read (the model's ``can_reach`` says so), the
+  configuration is dead.
+- Interchangeable info operations are placed in invocation order (see ``parts.py``).
+- Info operations are optional: the search succeeds when every required operation is placed.
+- Subsumption: a configuration with the same required operations placed and the same state as
+  one already visited, but more info operations used up, has fewer futures; it is cut. So the
+  cache key is (required set, state), and it keeps the info sets seen with it.
+
+The search keeps the deepest configuration it reached (the most required operations placed) as a
+persistent path, so an invalid verdict can show the longest linearizable prefix at no extra cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from checker.budget import Deadline
+from checker.history import Operation
+from checker.linear.model import Choices, Resolved
+from checker.linear.parts import Part
+
+CHECK_EVERY = 512
+REACH_LOOKAHEAD = 200
+"""``can_reach`` is asked only when at most this many operations may come before the read."""
+INF = float("inf")
+
+Path = tuple[int, Any, Any] | None
+"""A persistent path: (operation index, state after it, previous path), newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the search found in one part.
+
+    ``valid`` tells whether the part is linearizable. ``steps`` is the linearization (when valid)
+    or the deepest partial one (when not), as (operation index, state after) pairs in order.
+    ``stuck`` lists the required operations that could not be placed next from the deepest
+    configuration; ``explored`` counts configurations. ``note`` says how an engine proved
+    invalidity when it did not search (a cycle of forced orders, an unsat core): ``stuck`` then
+    holds the operations of that proof.
+    """
+
+    valid: bool
+    steps: tuple[tuple[int, Any], ...]
+    stuck: tuple[int, ...]
+    explored: int
+    note: str = ""
+
+
+def unwind(path: Path) -> tuple[tuple[int, Any], ...]:
+    """The steps of a persistent path, oldest first."""
+    steps: list[tuple[int, Any]] = []
+    while path is not None:
+        steps.append((path[0], path[1]))
+        path = path[2]
+    steps.reverse()
+    return tuple(steps)
+
+
+def _expand(state: Any, result: Any) -> tuple[Any, ...]:
+    if result is None:
+        return ()
+    if type(result) is Choices:
+        return tuple(result)
+    return (result,)
+
+
+def linearize(part: Part, model: Resolved, deadline: Deadline) -> Outcome:
+    """Search for a linearization of ``part``; see the module docstring."""
+    search = searching(part, model)
+    while True:
+        try:
+            explored = next(search)
+        except StopIteration as stop:
+            outcome: Outcome = stop.value
+            return outcome
+        deadline.check(explored)
+
+
+def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
+    """The search as a generator: it yields the configurations explored so far every
+    ``CHECK_EVERY`` of them (so a caller can check its budget or switch to another part) and
+    returns the ``Outcome``."""
+    ops = part.ops
+    n = len(ops)
+    calls, rets, required, pure = part.calls, part.rets, part.required, part.pure
+    before = part.before
+    step = model.step
+    can_reach = model.can_reach
+    total = part.required_count
+    initial = model.initial()
+    if total == 0:
+        return Outcome(True, (), (), 0)
+    # Unplaced operations as a doubly linked list in invocation order (n is the head), so the
+    # scan for candidates visits only unplaced operations; placing and unplacing happen in LIFO
+    # order, which lets a removed node relink itself (Knuth's dancing links, as Porcupine does).
+    succ = [*range(1, n + 1), n]
+    pred = [n, *range(n)]
+    succ[n], pred[n] = 0, n - 1
+    placed = bytearray(n)
+    # (required placed, state) -> bitsets of the info operations placed with them, as visited
+    seen: dict[tuple[int, Any], list[int]] = {}
+    # A frame: [required placed, state, candidates, next candidate, path, count, info placed]
+    stack: list[list[Any]] = []
+    best_path: Path = None
+    best_count = -1
+    explored = 0
+
+    def before_return(j: int) -> list[Operation] | None:
+        """Unplaced operations that may still come before ``j`` (invoked before it returns);
+        None when there are too many to be worth a look."""
+        limit = rets[j]
+        found = []
+        k = succ[n]
+        while k != n and calls[k] <= limit:
+            if k != j:
+                found.append(ops[k])
+                if len(found) > REACH_LOOKAHEAD:
+                    return None
+            k = succ[k]
+        return found
+
+    def candidates(state: Any) -> list[Any]:
+        """Operations that may come next (lazily: indices), or a pure move alone (with its
+        state)."""
+        minret = INF
+        scan: list[int] = []
+        i = succ[n]
+        while i != n:
+            if calls[i] > minret:
+                break
+            r = rets[i]
+            if r < minret:  # noqa: PLR1730 (a call to min costs more in this loop)
+                minret = r
+            scan.append(i)
+            i = succ[i]
+        first: list[Any] = []
+        later: list[Any] = []
+        for j in scan:
+            if calls[j] > minret:
+                continue
+            b = before[j]
+            if b >= 0 and not placed[b]:
+                continue
+            if pure[j]:
+                after = step(state, ops[j])
+                if after is not None and type(after) is not Choices and after == state:
+                    return [(j, after)]
+                if required[j] and can_reach is not None:
+                    available = before_return(j)
+                    if available is not None and not can_reach(state, ops[j], available):
+                        return []
+            (first if required[j] else later).append(j)
+        first.extend(later)
+        return first
+
+    stack.append([0, initial, candidates(initial), 0, None, 0, 0])
+    while stack:
+        frame = stack[-1]
+        cands = frame[2]
+        k = frame[3]
+        if k >= len(cands):
+            stack.pop()
+            path = frame[4]
+            if path is not None:
+                j = path[0]
+                placed[j] = 0
+                succ[pred[j]] = j
+                pred[succ[j]] = j
+            continue
+        frame[3] = k + 1
+        cand = cands[k]
+        if type(cand) is int:
+            j = cand
+            result = step(frame[1], ops[j])
+            if result is None:
+                continue
+            if type(result) is Choices:
+                cands[k + 1:k + 1] = [(j, other) for other in result[1:]]
+                result = result[0]
+            nxt = result
+        else:
+            j, nxt = cand
+        if required[j]:
+            linearized, optional = frame[0] | (1 << j), frame[6]
+        else:
+            linearized, optional = frame[0], frame[6] | (1 << j)
+        key = (linearized, nxt)
+        covering = seen.get(key)
+        if covering is None:
+            seen[key] = [optional]
+        elif any(other & ~optional == 0 for other in covering):
+            continue
+        else:
+            covering.append(optional)
+        explored += 1
+        if explored % CHECK_EVERY == 0:
+            yield explored
+        count = frame[5] + required[j]
+        path = (j, nxt, frame[4])
+        if count > best_count:
+            best_count, best_path = count, path
+        if count == total:
+            return Outcome(True, unwind(path), (), explored)
+        placed[j] = 1
+        succ[pred[j]] = succ[j]
+        pred[succ[j]] = pred[j]
+        stack.append([linearized, nxt, candidates(nxt), 0, path, count, optional])
+    return Outcome(False, unwind(best_path), _stuck(part, best_path), explored)
+
+
+def _stuck(part: Part, path: Path) -> tuple[int, ...]:
+    """Required operations left unplaced at the deepest configuration, earliest return first."""
+    placed = {step_[0] for step_ in unwind(path)}
+    left = [i for i in range(len(part)) if part.required[i] and i not in placed]
+    left.sort(key=lambda i: (part.rets[i], part.calls[i]))
+    return tuple(left)

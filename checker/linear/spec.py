@@ -1,0 +1,39 @@
+"""The linearizability family's models, as the registry lists them (a light module: no search).
+
+Each model can be checked for ``linearizable`` (real-time order; the default) and ``sequential``
+(program order per process). The checker and the HTML report are imported only when used.
+"""
+
+from __future__ import annotations
+
+from checker.registry import ModelSpec
+
+_CONSISTENCIES = ("linearizable", "sequential")
+_OPTIONS = ("engine", "workers", "explain", "shrink-seconds")
+_CHECK = "checker.linear.check:check"
+_REPORT = "checker.linear.report:write_report"
+
+_SUMMARIES = (
+    ("register", "read/write register starting at nil; a nil read means nil"),
+    ("cas-register", "register with compare-and-set (Knossos rules; failed ops constrain "
+                     "nothing)"),
+    ("knossos-cas-register", "cas-register where a nil read matches any state (Knossos's own "
+                             "unknown-read rule)"),
+    ("etcd", "Porcupine's etcd register: absent start, nil read needs absent, a failed CAS "
+             "says the value differed"),
+    ("mutex", "lock: acquire needs it free, release needs it held"),
+    ("kv", "Porcupine's key-value store: get/put/append of strings, keys start empty; "
+           "partitioned by key"),
+    ("grow-set", "set: add v, read returns the whole set"),
+    ("fifo-queue", "FIFO queue: enqueue v; dequeue returns the head, nil when empty"),
+    ("unordered-queue", "queue without order: dequeue returns any element, nil when empty"),
+    ("lin-counter", "counter from 0: add n, read returns the total"),
+    ("multi-register", "Knossos multi-register: txn of [r k v] and [w k v]; nil reads match "
+                       "anything"),
+)
+
+MODELS: tuple[ModelSpec, ...] = tuple(
+    ModelSpec(name=name, summary=summary, consistencies=_CONSISTENCIES, checker=_CHECK,
+              reporter=_REPORT, options=_OPTIONS)
+    for name, summary in _SUMMARIES
+)
