@@ -63,5 +63,5 @@ def test_entry_by_oracle(entry: Entry) -> None:
 @pytest.mark.parametrize("name", ["channel/unordered", "broadcast-total/two-sequencers"])
 def test_a_few_examples_catch_a_bug(name: str) -> None:
     entry = next(e for e in CATALOGUE if ids(e) == name)
-    failure = fuzz_entry(entry, config=FuzzConfig(max_examples=25)).failure
+    failure = fuzz_entry(entry, config=FuzzConfig(max_examples=200)).failure
     assert failure is not None and operations(failure.case) <= SMALL
