@@ -18,6 +18,7 @@ from checker.errors import HistcheckError, HistoryError, UsageError
 
 if TYPE_CHECKING:
     from checker.history import History
+    from checker.registry import ModelSpec
     from checker.result import CheckResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -61,6 +62,11 @@ def _walk(folder: Path, folder_sniffers: dict[str, Any]) -> Iterator[Path]:
             yield from _walk(entry, folder_sniffers)
         elif entry.suffix not in SKIPPED_SUFFIXES and entry.name not in ("LICENSE", "NOTICE"):
             yield entry
+
+
+def load_for(spec: ModelSpec, path: Path, fmt: str | None) -> Any:
+    """What ``spec``'s checker reads: a history, or whatever the model's own loader returns."""
+    return load(path, fmt) if spec.loader is None else spec.load(path, fmt)
 
 
 def load(path: Path, fmt: str | None) -> History:
@@ -156,7 +162,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     cases: list[Case] = []
     for path in history_paths(paths):
         try:
-            history = load(path, fmt) if spec.loader is None else spec.load(path, fmt)
+            history = load_for(spec, path, fmt)
             result = run_check(history, model=spec.name, consistency=level, budget=budget,
                                options=options)
         except HistcheckError as exc:
@@ -266,6 +272,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     from checker.api import check as run_check
     from checker.budget import Budget
     from checker.labels import read_labels
+    from checker.registry import get_model
 
     try:
         labels = read_labels(Path(folder) / labels_name)
@@ -276,7 +283,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     started = time.perf_counter()
     for label in labels:
         try:
-            history = load(label.path, None)
+            history = load_for(get_model(label.model), label.path, None)
             result = run_check(history, model=label.model, consistency=label.consistency,
                                budget=Budget(seconds=timeout), options=dict(label.options))
         except HistcheckError as exc:

@@ -1,0 +1,28 @@
+"""Every labelled verdict in histories/LABELS.tsv is reproduced: a disagreement is a release blocker."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.api import check
+from checker.cli import load_for
+from checker.labels import Label, read_labels
+from checker.registry import get_model
+from tests.conftest import HISTORIES
+
+LABELS = read_labels(HISTORIES / "LABELS.tsv")
+
+
+def test_every_corpus_family_is_labelled() -> None:
+    folders = {label.path.relative_to(HISTORIES).parts[0] for label in LABELS}
+    assert folders >= {"porcupine-etcd", "porcupine-kv", "knossos", "elle", "jepsen",
+                       "txn-formats", "traces"}
+    assert len(LABELS) >= 140
+
+
+@pytest.mark.parametrize("label", LABELS, ids=lambda label: f"{label.path.name}-{label.line}")
+def test_label_agrees(label: Label) -> None:
+    spec = get_model(label.model)
+    result = check(load_for(spec, label.path, None), model=label.model,
+                   consistency=label.consistency, options=dict(label.options))
+    assert result.valid is label.expected, result.explanation
