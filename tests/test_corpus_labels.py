@@ -1,4 +1,4 @@
-"""Every labelled verdict in histories/LABELS.tsv is reproduced: a disagreement is a release blocker."""
+"""Every labelled verdict in histories/LABELS.tsv is reproduced (a disagreement blocks release)."""
 
 from __future__ import annotations
 

@@ -59,8 +59,11 @@ def test_entry_by_oracle(entry: Entry) -> None:
     assert_meets_the_promise(entry)
 
 
+# broadcast-total/two-sequencers is left to the slow tests: how soon hypothesis finds it depends
+# on which modules are loaded (hypothesis mixes constants from loaded local code into its draws),
+# so in the whole suite it can take more than 200 examples.
 @pytest.mark.usefixtures("stand_ins")
-@pytest.mark.parametrize("name", ["channel/unordered", "broadcast-total/two-sequencers"])
+@pytest.mark.parametrize("name", ["channel/unordered", "broadcast-fifo/no-hold-back"])
 def test_a_few_examples_catch_a_bug(name: str) -> None:
     entry = next(e for e in CATALOGUE if ids(e) == name)
     failure = fuzz_entry(entry, config=FuzzConfig(max_examples=200)).failure
