@@ -320,12 +320,15 @@ def list_models(as_json: bool) -> None:
     """List the models and the consistency levels each can be checked for."""
     from checker.registry import models
 
-    for spec in models().values():
+    known = models()
+    width = max((len(name) for name in known), default=0) + 2
+    for spec in known.values():
         if as_json:
             _emit_json({"model": spec.name, "consistencies": list(spec.consistencies),
                         "summary": spec.summary})
         else:
-            click.echo(f"{spec.name:18} {', '.join(spec.consistencies)}\n{'':18} {spec.summary}")
+            click.echo(f"{spec.name:{width}}{', '.join(spec.consistencies)}\n"
+                       f"{'':{width}}{spec.summary}")
 
 
 @main.command(name="formats")

@@ -1,4 +1,4 @@
-"""RecordingMachine: the README example (taken from docs/fuzz.md, so it cannot rot), a correct
+"""RecordingMachine: the README example (taken from the README, so it cannot rot), a correct
 store, indeterminate calls, and a user's own registered model."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from checker.formats import read_history
 from systems.fuzz import ConsistencyViolation, RecordingMachine
 
 pytestmark = pytest.mark.usefixtures("stand_ins")
-DOC = Path(__file__).resolve().parents[2] / "docs" / "fuzz.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 QUICK = settings(max_examples=60, database=None, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])
 
@@ -24,7 +24,7 @@ QUICK = settings(max_examples=60, database=None, deadline=None, derandomize=True
 def readme_example() -> dict[str, Any]:
     text = DOC.read_text()
     found = re.search(r"<!-- readme-example:start -->\n```python\n(.*?)```", text, re.S)
-    assert found, "docs/fuzz.md lost its README example"
+    assert found, "the README lost its fuzzing example"
     code = found.group(1)
     assert len(code.splitlines()) < 30
     namespace: dict[str, Any] = {"__name__": "readme_example"}

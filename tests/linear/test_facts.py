@@ -116,9 +116,10 @@ def test_cli_check_with_report(tmp_path: Path) -> None:
 
 
 def test_user_model_example_in_docs_runs(tmp_path: Path) -> None:
-    text = (ROOT / "docs" / "linear.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert blocks, "docs/linear.md lost its model example"
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Your own model", 1)[1]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert blocks, "the README lost its model example"
     script = tmp_path / "example.py"
     script.write_text(blocks[0])
     namespace = runpy.run_path(str(script))
