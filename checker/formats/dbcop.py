@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from checker.errors import FormatError, UsageError
+from checker.formats.json_positions import OPEN_ARRAY, object_start_lines
 from checker.formats.sessions import MicroOp, Session, Txn, build
 from checker.history import FAIL, INFO, OK, History
 from checker.values import Value
@@ -89,29 +90,7 @@ def _scalar(value: Any) -> bool:
 
 def _transaction_lines(data: bytes) -> list[int]:
     """The line each transaction object starts on: a '{' directly inside a session array."""
-    lines: list[int] = []
-    stack: list[int] = []
-    line = 1
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x7B, 0x5B):
-            if byte == 0x7B and stack[-2:] == [0x5B, 0x5B]:
-                lines.append(line)
-            stack.append(byte)
-        elif byte in (0x7D, 0x5D) and stack:
-            stack.pop()
-        if byte == 0x0A:
-            line += 1
-    return lines
+    return object_start_lines(data, lambda stack: stack[-2:] == [OPEN_ARRAY, OPEN_ARRAY])
 
 
 def write_dbcop(history: History, path: Path) -> None:

@@ -192,15 +192,7 @@ def _unescape(body: str, lex: _Lexer, line: int) -> str:
 
 def iter_forms(text: str, path: str | None = None) -> Iterator[tuple[Any, int]]:
     """Each top-level form with the line it starts on."""
-    parser = _Parser(text, path)
-    while True:
-        token = parser.take()
-        if token is None:
-            return
-        if token[0] == "discard":
-            parser.form()
-            continue
-        yield parser.form(token), token[2]
+    return _forms(_Parser(text, path))
 
 
 def iter_maps(text: str, path: str | None = None) -> Iterator[tuple[dict[Any, Any], int]]:

@@ -20,6 +20,7 @@ import msgspec
 import orjson
 
 from checker.errors import FormatError, HistoryError
+from checker.formats.json_positions import OPEN_ARRAY, object_start_lines
 from checker.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
 from checker.history import Event, EventType, History, HistoryBuilder
 from checker.values import freeze, thaw
@@ -121,33 +122,9 @@ def read_json_array(path: Path) -> History:
 
 
 def _object_lines(data: bytes, count: int) -> list[int]:
-    """The line each top-level object of a JSON array starts on (best effort by braces)."""
-    lines: list[int] = []
-    depth = 0
-    line = 1
-    in_string = False
-    escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x7B, 0x5B):
-            if depth == 1 and byte == 0x7B:
-                lines.append(line)
-            depth += 1
-        elif byte in (0x7D, 0x5D):
-            depth -= 1
-        if byte == 0x0A:
-            line += 1
-    if len(lines) != count:
-        return list(range(1, count + 1))
-    return lines
+    """The line each top-level object of a JSON array starts on (1..count when unsure)."""
+    lines = object_start_lines(data, lambda stack: stack == [OPEN_ARRAY])
+    return lines if len(lines) == count else list(range(1, count + 1))
 
 
 def _event(raw: Any, source: str, number: int) -> Event:

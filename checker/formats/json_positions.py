@@ -1,0 +1,41 @@
+"""Where objects start in a JSON document, so errors in one-document formats can name a line.
+
+A JSON parser reports values, not the lines they came from. ``object_start_lines`` walks the
+bytes once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
+``wanted`` (the stack of ``[`` and ``{`` around it, outermost first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
+_CLOSE = (0x5D, 0x7D)
+_QUOTE, _BACKSLASH, _NEWLINE = 0x22, 0x5C, 0x0A
+
+
+def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list[int]:
+    """The 1-based line of each object whose enclosing bracket stack ``wanted`` accepts."""
+    lines: list[int] = []
+    stack: list[int] = []
+    line = 1
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in (OPEN_ARRAY, OPEN_OBJECT):
+            if byte == OPEN_OBJECT and wanted(stack):
+                lines.append(line)
+            stack.append(byte)
+        elif byte in _CLOSE and stack:
+            stack.pop()
+        if byte == _NEWLINE:
+            line += 1
+    return lines
