@@ -26,7 +26,7 @@ def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
     tester.makefile(".jsonl", good=GOOD, bad=BAD)
     tester.makefile(".tsv", LABELS=HEADER + "good.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
                     "bad.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
-    result = tester.runpytest("-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result = tester.runpytest("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*expected valid for no-fail/no-fail, got False*",
                                  "*operation 0 failed*"])
@@ -35,5 +35,14 @@ def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
 def test_file_names_give_the_verdict(tester: pytest.Pytester) -> None:
     tester.makefile(".jsonl", **{"run-ok": GOOD, "run-bad": BAD, "other-ok": BAD})
     tester.makeini("[pytest]\nhistcheck_model = no-fail\n")
-    result = tester.runpytest("-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result = tester.runpytest("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
+
+
+def test_the_plugin_is_installed_under_its_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group="pytest11") if ep.name == "histcheck"]
+    if not found:
+        pytest.skip("histcheck is not installed in this environment (running from the source tree)")
+    assert found[0].value == "checker.pytest_plugin"
