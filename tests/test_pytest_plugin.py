@@ -10,6 +10,8 @@ GOOD = ('{"process": 0, "type": "invoke", "f": "write", "value": 1}\n'
         '{"process": 0, "type": "ok", "f": "write", "value": 1}\n')
 BAD = ('{"process": 1, "type": "invoke", "f": "write", "value": 2}\n'
        '{"process": 1, "type": "fail", "f": "write", "value": 2}\n')
+PLUGIN_ONCE = ("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+"""Load the plugin once, whether or not histcheck's entry point also provides it."""
 HEADER = "path\tmodel\tconsistency\texpected\toptions\torigin\n"
 
 
@@ -26,7 +28,7 @@ def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
     tester.makefile(".jsonl", good=GOOD, bad=BAD)
     tester.makefile(".tsv", LABELS=HEADER + "good.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
                     "bad.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
-    result = tester.runpytest("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result = tester.runpytest(*PLUGIN_ONCE)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*expected valid for no-fail/no-fail, got False*",
                                  "*operation 0 failed*"])
@@ -35,7 +37,7 @@ def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
 def test_file_names_give_the_verdict(tester: pytest.Pytester) -> None:
     tester.makefile(".jsonl", **{"run-ok": GOOD, "run-bad": BAD, "other-ok": BAD})
     tester.makeini("[pytest]\nhistcheck_model = no-fail\n")
-    result = tester.runpytest("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+    result = tester.runpytest(*PLUGIN_ONCE)
     result.assert_outcomes(passed=2, failed=1)
 
 
