@@ -90,6 +90,7 @@ def _e(system: str, variant: str, model: str, consistency: str, expect: str, pro
 REGISTER, CAS_REGISTER, KV, MULTI_REGISTER = "register", "cas-register", "kv", "multi-register"
 LIST_APPEND, RW_REGISTER, CAUSAL_KV = "list-append", "rw-register", "causal-kv"
 LINEARIZABLE, SEQUENTIAL = "linearizable", "sequential"
+SERIALIZABLE, STRICT_SERIALIZABLE = "serializable", "strict-serializable"
 
 STORAGE: tuple[Entry, ...] = (
     _e("register", "abd", REGISTER, LINEARIZABLE, "valid", "abd",
@@ -103,6 +104,18 @@ STORAGE: tuple[Entry, ...] = (
        "Raft-like log: terms, votes, log matching, majority commit; reads through the log"),
     _e("smr-kv", "stale-reads", KV, LINEARIZABLE, "invalid", "stale-reads",
        "bug: leaders answer reads locally; a partitioned old leader serves stale values"),
+    _e("2pc", "2pl", LIST_APPEND, STRICT_SERIALIZABLE, "valid", "2pl/list-append",
+       "two-phase commit, strict 2PL, write-ahead log; in-doubt participants ask the coordinator"),
+    _e("2pc", "2pl-rw-register", RW_REGISTER, STRICT_SERIALIZABLE, "valid", "2pl/rw-register",
+       "the same store with the rw-register workload"),
+    _e("2pc", "early-release", LIST_APPEND, SERIALIZABLE, "invalid", "early-release/list-append",
+       "bug: participants release their locks when they vote, before the decision"),
+    _e("2pc", "unlocked-reads", LIST_APPEND, SERIALIZABLE, "invalid",
+       "unlocked-reads/list-append", "bug: reads take no locks (read committed at best)"),
+    _e("2pc", "forget-prepared", LIST_APPEND, SERIALIZABLE, "invalid",
+       "forget-prepared/list-append",
+       "bug: prepare records are not logged; a participant that restarts forgets its part of "
+       "committed transactions (atomicity broken)"),
 )
 """Entries whose runs record client histories (see ``systems.storage``)."""
 

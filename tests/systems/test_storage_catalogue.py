@@ -13,6 +13,7 @@ from checker.formats import read_history
 from checker.history import History
 from systems.catalogue import STORAGE, Entry, Options, find
 from tests.systems.storage_oracles import NIL, kv_step, linearizable, register_step
+from tests.systems.txn_oracles import dependency_cycle, serial
 
 SEEDS = range(5)
 
@@ -24,6 +25,11 @@ def oracle(entry: Entry, history: History) -> bool:
     if entry.model == "kv":
         return linearizable(history, kv_step, "", by_key=True,
                             real_time=entry.consistency == "linearizable")
+    if entry.model in ("list-append", "rw-register"):
+        lists = entry.model == "list-append"
+        if dependency_cycle(history, lists=lists):
+            return False
+        return serial(history, lists=lists, real_time=entry.consistency == "strict-serializable")
     raise AssertionError(f"no oracle for model {entry.model!r}")
 
 
