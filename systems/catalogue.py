@@ -89,6 +89,7 @@ def _e(system: str, variant: str, model: str, consistency: str, expect: str, pro
 # The checkers' model and consistency names, in one place so they are trivial to adjust.
 REGISTER, CAS_REGISTER, KV, MULTI_REGISTER = "register", "cas-register", "kv", "multi-register"
 LIST_APPEND, RW_REGISTER, CAUSAL_KV = "list-append", "rw-register", "causal-kv"
+CAUSAL_MEMORY = "CM"
 LINEARIZABLE, SEQUENTIAL = "linearizable", "sequential"
 SERIALIZABLE, STRICT_SERIALIZABLE = "serializable", "strict-serializable"
 
@@ -116,6 +117,25 @@ STORAGE: tuple[Entry, ...] = (
        "forget-prepared/list-append",
        "bug: prepare records are not logged; a participant that restarts forgets its part of "
        "committed transactions (atomicity broken)"),
+    _e("dsm", "ivy", MULTI_REGISTER, SEQUENTIAL, "valid", "ivy",
+       "Ivy, central manager: page-based write-invalidate, waits for every invalidation ack"),
+    _e("dsm", "ivy-distributed", MULTI_REGISTER, SEQUENTIAL, "valid", "ivy-distributed",
+       "Ivy with a fixed distributed manager (node i manages pages p with p % n == i)"),
+    _e("dsm", "no-wait-invalidate", MULTI_REGISTER, SEQUENTIAL, "invalid", "no-wait-invalidate",
+       "bug: a write proceeds without waiting for invalidations to be acknowledged"),
+    _e("dsm", "no-invalidate", MULTI_REGISTER, SEQUENTIAL, "invalid", "no-invalidate",
+       "bug: read copies are never invalidated"),
+    _e("dsm", "total-order", MULTI_REGISTER, SEQUENTIAL, "valid", "total-order",
+       "writes by total-order broadcast (a sequencer), local reads: sequentially consistent"),
+    _e("dsm", "total-order-vs-linearizable", MULTI_REGISTER, LINEARIZABLE, "invalid",
+       "total-order", "the same memory is not linearizable: local reads are stale in real time"),
+    _e("dsm", "causal", CAUSAL_KV, CAUSAL_MEMORY, "valid", "causal",
+       "writes by causal broadcast, local reads: causal memory"),
+    _e("dsm", "causal-vs-sequential", MULTI_REGISTER, SEQUENTIAL, "invalid", "causal",
+       "the causal memory is not sequentially consistent: concurrent writes seen in different "
+       "orders"),
+    _e("dsm", "fifo", MULTI_REGISTER, SEQUENTIAL, "invalid", "fifo",
+       "writes by FIFO broadcast, local reads: PRAM only, not sequentially consistent"),
 )
 """Entries whose runs record client histories (see ``systems.storage``)."""
 
