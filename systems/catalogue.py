@@ -89,7 +89,9 @@ def _e(system: str, variant: str, model: str, consistency: str, expect: str, pro
 # The checkers' model and consistency names, in one place so they are trivial to adjust.
 REGISTER, CAS_REGISTER, KV, MULTI_REGISTER = "register", "cas-register", "kv", "multi-register"
 LIST_APPEND, RW_REGISTER, CAUSAL_KV = "list-append", "rw-register", "causal-kv"
+CAUSAL_MEMORY = "CM"
 LINEARIZABLE, SEQUENTIAL = "linearizable", "sequential"
+SERIALIZABLE, STRICT_SERIALIZABLE = "serializable", "strict-serializable"
 
 STORAGE: tuple[Entry, ...] = (
     _e("register", "abd", REGISTER, LINEARIZABLE, "valid", "abd",
@@ -103,6 +105,37 @@ STORAGE: tuple[Entry, ...] = (
        "Raft-like log: terms, votes, log matching, majority commit; reads through the log"),
     _e("smr-kv", "stale-reads", KV, LINEARIZABLE, "invalid", "stale-reads",
        "bug: leaders answer reads locally; a partitioned old leader serves stale values"),
+    _e("2pc", "2pl", LIST_APPEND, STRICT_SERIALIZABLE, "valid", "2pl/list-append",
+       "two-phase commit, strict 2PL, write-ahead log; in-doubt participants ask the coordinator"),
+    _e("2pc", "2pl-rw-register", RW_REGISTER, STRICT_SERIALIZABLE, "valid", "2pl/rw-register",
+       "the same store with the rw-register workload"),
+    _e("2pc", "early-release", LIST_APPEND, SERIALIZABLE, "invalid", "early-release/list-append",
+       "bug: participants release their locks when they vote, before the decision"),
+    _e("2pc", "unlocked-reads", LIST_APPEND, SERIALIZABLE, "invalid",
+       "unlocked-reads/list-append", "bug: reads take no locks (read committed at best)"),
+    _e("2pc", "forget-prepared", LIST_APPEND, SERIALIZABLE, "invalid",
+       "forget-prepared/list-append",
+       "bug: prepare records are not logged; a participant that restarts forgets its part of "
+       "committed transactions (atomicity broken)"),
+    _e("dsm", "ivy", MULTI_REGISTER, SEQUENTIAL, "valid", "ivy",
+       "Ivy, central manager: page-based write-invalidate, waits for every invalidation ack"),
+    _e("dsm", "ivy-distributed", MULTI_REGISTER, SEQUENTIAL, "valid", "ivy-distributed",
+       "Ivy with a fixed distributed manager (node i manages pages p with p % n == i)"),
+    _e("dsm", "no-wait-invalidate", MULTI_REGISTER, SEQUENTIAL, "invalid", "no-wait-invalidate",
+       "bug: a write proceeds without waiting for invalidations to be acknowledged"),
+    _e("dsm", "no-invalidate", MULTI_REGISTER, SEQUENTIAL, "invalid", "no-invalidate",
+       "bug: read copies are never invalidated"),
+    _e("dsm", "total-order", MULTI_REGISTER, SEQUENTIAL, "valid", "total-order",
+       "writes by total-order broadcast (a sequencer), local reads: sequentially consistent"),
+    _e("dsm", "total-order-vs-linearizable", MULTI_REGISTER, LINEARIZABLE, "invalid",
+       "total-order", "the same memory is not linearizable: local reads are stale in real time"),
+    _e("dsm", "causal", CAUSAL_KV, CAUSAL_MEMORY, "valid", "causal",
+       "writes by causal broadcast, local reads: causal memory"),
+    _e("dsm", "causal-vs-sequential", MULTI_REGISTER, SEQUENTIAL, "invalid", "causal",
+       "the causal memory is not sequentially consistent: concurrent writes seen in different "
+       "orders"),
+    _e("dsm", "fifo", MULTI_REGISTER, SEQUENTIAL, "invalid", "fifo",
+       "writes by FIFO broadcast, local reads: PRAM only, not sequentially consistent"),
 )
 """Entries whose runs record client histories (see ``systems.storage``)."""
 

@@ -34,7 +34,28 @@ def _smr(variant: str, seed: int, options: Options, progress: Progress | None) -
                    model=options.model, faults=options.faults or None, progress=progress).sim
 
 
+def _twopc(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
+    """``variant`` is ``<variant>`` or ``<variant>/<workload>`` (list-append by default)."""
+    from systems.twopc.run import run_twopc
+
+    name, _, workload = variant.partition("/")
+    return run_twopc(name, seed=seed, workload_kind=workload or "list-append",
+                     clients=options.clients or 4,
+                     operations=15 if options.operations is None else options.operations,
+                     model=options.model, faults=options.faults or None, progress=progress).sim
+
+
+def _dsm(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
+    from systems.dsm.run import run_dsm
+
+    return run_dsm(variant, seed=seed, nodes=options.clients or 4,
+                   operations=15 if options.operations is None else options.operations,
+                   model=options.model, faults=options.faults or None, progress=progress).sim
+
+
 RUNNERS: dict[str, Callable[[str, int, Options, Progress | None], Simulator]] = {
     "register": _register,
     "smr-kv": _smr,
+    "2pc": _twopc,
+    "dsm": _dsm,
 }

@@ -12,7 +12,14 @@ from checker.cli import main
 from checker.formats import read_history
 from checker.history import History
 from systems.catalogue import STORAGE, Entry, Options, find
-from tests.systems.storage_oracles import NIL, kv_step, linearizable, register_step
+from tests.systems.storage_oracles import (
+    NIL,
+    kv_step,
+    linearizable,
+    multi_register_step,
+    register_step,
+)
+from tests.systems.txn_oracles import dependency_cycle, serial
 
 SEEDS = range(5)
 
@@ -24,6 +31,14 @@ def oracle(entry: Entry, history: History) -> bool:
     if entry.model == "kv":
         return linearizable(history, kv_step, "", by_key=True,
                             real_time=entry.consistency == "linearizable")
+    if entry.model == "multi-register":
+        return linearizable(history, multi_register_step, (),
+                            real_time=entry.consistency == "linearizable")
+    if entry.model in ("list-append", "rw-register"):
+        lists = entry.model == "list-append"
+        if dependency_cycle(history, lists=lists):
+            return False
+        return serial(history, lists=lists, real_time=entry.consistency == "strict-serializable")
     raise AssertionError(f"no oracle for model {entry.model!r}")
 
 
@@ -33,6 +48,9 @@ def ids(entry: Entry) -> str:
 
 @pytest.mark.parametrize("entry", STORAGE, ids=ids)
 def test_entry_meets_its_expectation_by_oracle(entry: Entry, tmp_path: Path) -> None:
+    if entry.model == "causal-kv":
+        pytest.skip("no brute-force oracle for causal memory; the merged causal checker judges "
+                    "this entry in test_entry_meets_its_expectation_by_checker")
     verdicts = []
     for seed in SEEDS:
         path = tmp_path / f"{seed}.jsonl"

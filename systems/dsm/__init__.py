@@ -1,0 +1,1 @@
+"""``dsm``: distributed shared memory, page-based (Ivy) and replicated over broadcast (issue 7)."""
