@@ -136,13 +136,19 @@ class Trace:
 
     def crashed(self) -> frozenset[str]:
         """Nodes that are down at the end: their last crash is not followed by a recovery."""
+        return self._down
+
+    @cached_property
+    def _down(self) -> frozenset[str]:
         down: set[str] = set()
+        events, crash, recover = self.events, Kind.CRASH, Kind.RECOVER
         for node in self.nodes:
             for position in reversed(self.timelines[node]):
-                kind = self.events[position].kind
-                if kind is Kind.CRASH:
+                kind = events[position].kind
+                if kind is crash:
                     down.add(node)
-                if kind in (Kind.CRASH, Kind.RECOVER):
+                    break
+                if kind is recover:
                     break
         return frozenset(down)
 
