@@ -26,12 +26,13 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
-from operator import ge
+from operator import attrgetter, eq, lshift
 
 from checker.trace.clocks import VectorClocks
 from checker.trace.findings import Findings, ordinal
 from checker.trace.model import Kind, Trace, TraceEvent
 
+_PEER = attrgetter("peer")
 LEVELS = ("reliable", "fifo", "causal", "total-order", "fifo-total-order")
 
 
@@ -88,40 +89,46 @@ def _split(trace: Trace) -> _Split:
 
 def reliable(trace: Trace, split: _Split, findings: Findings) -> None:
     correct = trace.correct()
-    nodes, sent = trace.nodes, split.sent
-    seen_at: dict[str, bytearray] = {}
-    for node in nodes:
-        seen = seen_at[node] = bytearray(len(split.who))
-        for event, g in zip(split.delivered[node], split.numbers[node], strict=True):
-            if g < 0:
-                findings.add("unknown-message", f"{event.describe()} delivers {event.msg!r}, "
-                             f"which no node broadcast", [event])
-                continue
-            if event.peer is not None:
-                column, k = split.who[g]
-                if event.peer != nodes[column]:
-                    origin = sent[nodes[column]][k]
-                    findings.add("wrong-sender", f"{event.describe()} says {event.msg!r} came "
-                                 f"from {event.peer}, but {origin.describe()} broadcast it",
-                                 [origin, event])
-            if seen[g]:
-                _duplicate(trace, split, node, event, g, findings)
-            seen[g] = 1
-    if all(seen_at[n].count(0) == 0 for n in correct):
+    origin_of = [trace.nodes[column] for column, _ in split.who]
+    distinct: dict[str, set[int]] = {}
+    for node in trace.nodes:
+        numbers, mine = split.numbers[node], split.delivered[node]
+        got = distinct[node] = set(numbers)
+        peers = list(map(_PEER, mine))
+        if -1 not in got and len(got) == len(numbers) and \
+                sum(map(eq, peers, map(origin_of.__getitem__, numbers))) + \
+                peers.count(None) == len(numbers):
+            continue  # no unknown message, no duplicate, every named sender right
+        got.discard(-1)
+        _node_findings(trace, split, node, origin_of, findings)
+    if all(len(distinct[n]) == len(split.who) for n in correct):
         return  # every correct node delivered every broadcast: nothing is lost
-    _lost(trace, split, seen_at, correct, findings)
+    _lost(trace, split, distinct, correct, findings)
 
 
-def _duplicate(trace: Trace, split: _Split, node: str, event: TraceEvent, g: int,
-               findings: Findings) -> None:
-    column, k = split.who[g]
-    origin = split.sent[trace.nodes[column]][k]
-    first = next(e for e in split.delivered[node] if e.msg == event.msg)
-    findings.add("duplicate-delivery", f"{node} delivers {event.msg!r} twice: "
-                 f"{first.describe()} and again on line {event.line}", [origin, first, event])
+def _node_findings(trace: Trace, split: _Split, node: str, origin_of: list[str],
+                   findings: Findings) -> None:
+    """A node's unknown messages, wrong senders and duplicates, delivery by delivery."""
+    seen = bytearray(len(split.who))
+    for event, g in zip(split.delivered[node], split.numbers[node], strict=True):
+        if g < 0:
+            findings.add("unknown-message", f"{event.describe()} delivers {event.msg!r}, "
+                         f"which no node broadcast", [event])
+            continue
+        origin = split.sent[origin_of[g]][split.who[g][1]]
+        if event.peer is not None and event.peer != origin_of[g]:
+            findings.add("wrong-sender", f"{event.describe()} says {event.msg!r} came "
+                         f"from {event.peer}, but {origin.describe()} broadcast it",
+                         [origin, event])
+        if seen[g]:
+            first = next(e for e in split.delivered[node] if e.msg == event.msg)
+            findings.add("duplicate-delivery", f"{node} delivers {event.msg!r} twice: "
+                         f"{first.describe()} and again on line {event.line}",
+                         [origin, first, event])
+        seen[g] = 1
 
 
-def _lost(trace: Trace, split: _Split, seen_at: dict[str, bytearray], correct: tuple[str, ...],
+def _lost(trace: Trace, split: _Split, distinct: dict[str, set[int]], correct: tuple[str, ...],
           findings: Findings) -> None:
     """Agreement: what a correct node broadcast or delivered, every correct node delivers."""
     nodes = trace.nodes
@@ -137,7 +144,7 @@ def _lost(trace: Trace, split: _Split, seen_at: dict[str, bytearray], correct: t
             if g >= 0:
                 required.setdefault(g, event)
     for g, witness in required.items():
-        missing = [n for n in correct if not seen_at[n][g]]
+        missing = [n for n in correct if g not in distinct[n]]
         if not missing:
             continue
         column, k = split.who[g]
@@ -154,14 +161,26 @@ def ordered(trace: Trace, split: _Split, findings: Findings,
             clocks: VectorClocks | None) -> None:
     """FIFO (``clocks`` None) or causal order: each delivery must follow the deliveries it needs.
 
-    ``needs[g][c]`` is how many of column c's broadcasts must be delivered before broadcast g,
-    and ``prefix[c]`` how many (a prefix) the node has delivered so far.
+    ``needs[g][c]`` is how many of column c's broadcasts must be delivered before broadcast g
+    (for FIFO, only its own sender's earlier ones), and ``prefix[c]`` how many (a prefix) the
+    node has delivered so far. Both are also packed into one integer each, fields of ``bits``
+    bits whose top (guard) bit is 0, so that ``prefix >= need`` in every field is one test:
+    ``((prefix | G) - need) & G == G`` (a field's guard bit survives the subtraction exactly
+    when its prefix is at least its need; see ``clocks.py``).
     """
     nodes, who, sent = trace.nodes, split.who, split.sent
     width = len(nodes)
-    needs = None if clocks is None else _causal_needs(trace, split, clocks)
+    if clocks is None:
+        needs = [tuple(k if c == column else 0 for c in range(width)) for column, k in who]
+    else:
+        needs = _causal_needs(trace, split, clocks)
+    bits = max(len(sent[n]) for n in nodes).bit_length() + 1
+    shifts = [c * bits for c in range(width)]
+    guard = sum(1 << (shift + bits - 1) for shift in shifts)
+    packed = [sum(map(lshift, need, shifts)) for need in needs]
     for node in nodes:
         prefix = [0] * width
+        have = 0  # prefix, packed
         early: list[set[int]] = [set() for _ in nodes]
         seen = bytearray(len(who))
         for j, g in enumerate(split.numbers[node]):
@@ -169,21 +188,19 @@ def ordered(trace: Trace, split: _Split, findings: Findings,
                 continue  # unknown messages and duplicates are reliability findings
             seen[g] = 1
             sender, k = who[g]
-            if needs is None:
-                if prefix[sender] < k:
-                    _report(trace, findings, sent[nodes[sender]][prefix[sender]],
-                            sent[nodes[sender]][k], split.delivered[node][j], False)
-            elif not all(map(ge, prefix, needs[g])):
+            if ((have | guard) - packed[g]) & guard != guard:
                 for other, count in enumerate(needs[g]):
                     if prefix[other] < count:
                         _report(trace, findings, sent[nodes[other]][prefix[other]],
-                                sent[nodes[sender]][k], split.delivered[node][j], True)
+                                sent[nodes[sender]][k], split.delivered[node][j],
+                                clocks is not None)
             if k == prefix[sender]:
                 k += 1
                 pending = early[sender]
                 while k in pending:
                     pending.discard(k)
                     k += 1
+                have += (k - prefix[sender]) << shifts[sender]
                 prefix[sender] = k
             else:
                 early[sender].add(k)
