@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import pairwise
 from operator import attrgetter, eq, lshift
 
 from checker.trace.clocks import VectorClocks
@@ -211,10 +211,12 @@ def _causal_needs(trace: Trace, split: _Split, clocks: VectorClocks) -> list[tup
     broadcasts happen before it."""
     upto: list[list[int]] = []  # upto[c][i]: broadcasts among node c's first i events
     for node in trace.nodes:
-        marks = [0] * (len(trace.timelines[node]) + 1)
-        for k, event in enumerate(split.sent[node], start=1):
-            marks[event.index] = k
-        upto.append(list(accumulate(marks, max)))
+        end = len(trace.timelines[node]) + 1
+        counts = [0] * end
+        starts = [e.index for e in split.sent[node]] + [end]
+        for k in range(1, len(starts)):  # k broadcasts from the k-th one's index on
+            counts[starts[k - 1]:starts[k]] = [k] * (starts[k] - starts[k - 1])
+        upto.append(counts)
     needs: list[tuple[int, ...]] = []
     for c, node in enumerate(trace.nodes):
         for event in split.sent[node]:

@@ -31,6 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import repeat
+from operator import and_, rshift
 
 from checker.errors import FormatError
 from checker.trace.model import Trace, TraceEvent
@@ -56,9 +59,13 @@ class VectorClocks:
         return (self.packed[event_id] >> (column * self.bits)) & ((1 << self.bits) - 1)
 
     def clock(self, event_id: int) -> tuple[int, ...]:
-        packed, bits = self.packed[event_id], self.bits
-        mask = (1 << bits) - 1
-        return tuple((packed >> (c * bits)) & mask for c in range(self.width))
+        width = self.width
+        return tuple(map(and_, map(rshift, repeat(self.packed[event_id], width), self._shifts),
+                         repeat((1 << self.bits) - 1, width)))
+
+    @cached_property
+    def _shifts(self) -> list[int]:
+        return [c * self.bits for c in range(self.width)]
 
     def as_dict(self, event_id: int) -> dict[str, int]:
         """The clock as ShiViz writes it: node -> counter, zero entries left out."""
