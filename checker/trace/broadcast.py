@@ -62,7 +62,7 @@ class _Split:
     sent: dict[str, list[TraceEvent]]
     delivered: dict[str, list[TraceEvent]]
     who: list[tuple[int, int]]
-    numbers: dict[str, list[int]]
+    numbers: dict[str, array[int]]
 
 
 def _split(trace: Trace) -> _Split:
@@ -82,8 +82,8 @@ def _split(trace: Trace) -> _Split:
             number_at[event.id] = len(who)
             who.append((c, k))
     source_of = trace.source_of
-    numbers = {node: [number_at[source_of[e.id]] for e in delivered[node]]
-               for node in trace.nodes}
+    numbers = {node: array("i", [number_at[source_of[e.id]] for e in delivered[node]])
+               for node in trace.nodes}  # arrays: 4 bytes a delivery, not a 28-byte int
     return _Split(sent, delivered, who, numbers)
 
 
