@@ -90,20 +90,20 @@ def _split(trace: Trace) -> _Split:
 def reliable(trace: Trace, split: _Split, findings: Findings) -> None:
     correct = trace.correct()
     origin_of = [trace.nodes[column] for column, _ in split.who]
-    distinct: dict[str, set[int]] = {}
+    complete = True  # every correct node delivered every broadcast (so nothing is lost)
     for node in trace.nodes:
         numbers, mine = split.numbers[node], split.delivered[node]
-        got = distinct[node] = set(numbers)
+        got = set(numbers)
         peers = list(map(_PEER, mine))
-        if -1 not in got and len(got) == len(numbers) and \
-                sum(map(eq, peers, map(origin_of.__getitem__, numbers))) + \
-                peers.count(None) == len(numbers):
-            continue  # no unknown message, no duplicate, every named sender right
+        if not (-1 not in got and len(got) == len(numbers) and
+                sum(map(eq, peers, map(origin_of.__getitem__, numbers))) +
+                peers.count(None) == len(numbers)):
+            # some unknown message, duplicate or wrong sender: look delivery by delivery
+            _node_findings(trace, split, node, origin_of, findings)
         got.discard(-1)
-        _node_findings(trace, split, node, origin_of, findings)
-    if all(len(distinct[n]) == len(split.who) for n in correct):
-        return  # every correct node delivered every broadcast: nothing is lost
-    _lost(trace, split, distinct, correct, findings)
+        complete = complete and (node not in correct or len(got) == len(split.who))
+    if not complete:
+        _lost(trace, split, {n: set(split.numbers[n]) for n in correct}, correct, findings)
 
 
 def _node_findings(trace: Trace, split: _Split, node: str, origin_of: list[str],
