@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from itertools import pairwise
-from operator import attrgetter, eq, lshift
+from itertools import islice, pairwise
+from operator import attrgetter, eq, lshift, lt
 
 from checker.trace.clocks import VectorClocks
 from checker.trace.findings import Findings, ordinal
@@ -249,24 +249,50 @@ def _report(trace: Trace, findings: Findings, first: TraceEvent, second: TraceEv
 
 
 def total_order(trace: Trace, split: _Split, findings: Findings) -> None:
-    """Any two nodes deliver the messages they have in common in the same order."""
-    positions: dict[str, dict[str, TraceEvent]] = {}
-    for node in trace.nodes:
-        firsts: dict[str, TraceEvent] = {}
-        for event in split.delivered[node]:
-            firsts.setdefault(event.msg, event)  # type: ignore[arg-type]
-        positions[node] = firsts
+    """Any two nodes deliver the messages they have in common in the same order.
+
+    Fast test per pair (a, b): a's first deliveries, mapped to their places in b's order, must
+    be increasing; only a pair that fails it (or a trace with deliveries of unknown messages,
+    which have no number) is explained by ``_pair_order``.
+    """
     nodes = trace.nodes
+    if any(-1 in split.numbers[node] for node in nodes):
+        orders = None
+    else:
+        orders = [list(dict.fromkeys(split.numbers[node])) for node in nodes]  # first deliveries
+        places = []
+        for order in orders:
+            place = array("i", [-1]) * len(split.who)
+            for i, g in enumerate(order):
+                place[g] = i
+            places.append(place)
+    firsts: dict[str, dict[str, TraceEvent]] = {}
     for i, a in enumerate(nodes):
-        for b in nodes[i + 1:]:
-            mine, theirs = positions[a], positions[b]
-            common = [(e.index, theirs[m].index, m) for m, e in mine.items() if m in theirs]
-            common.sort()
-            for (_, pb1, m1), (_, pb2, m2) in pairwise(common):
-                if pb2 < pb1:
-                    findings.add("total-order", f"{a} delivers {m1!r} (line {mine[m1].line}) "
-                                 f"before {m2!r} (line {mine[m2].line}), but {b} delivers "
-                                 f"{m2!r} (line {theirs[m2].line}) before {m1!r} (line "
-                                 f"{theirs[m1].line})",
-                                 [mine[m1], mine[m2], theirs[m2], theirs[m1]])
-                    break
+        for j in range(i + 1, len(nodes)):
+            if orders is not None:
+                seen = [p for p in map(places[j].__getitem__, orders[i]) if p >= 0]
+                if all(map(lt, seen, islice(seen, 1, None))):
+                    continue
+            _pair_order(split, a, nodes[j], firsts, findings)
+
+
+def _pair_order(split: _Split, a: str, b: str, firsts: dict[str, dict[str, TraceEvent]],
+                findings: Findings) -> None:
+    """Report the first pair of common messages that ``a`` and ``b`` deliver in opposite orders."""
+    for node in (a, b):
+        if node not in firsts:
+            first: dict[str, TraceEvent] = {}
+            for event in split.delivered[node]:
+                first.setdefault(event.msg, event)  # type: ignore[arg-type]
+            firsts[node] = first
+    mine, theirs = firsts[a], firsts[b]
+    common = [(e.index, theirs[m].index, m) for m, e in mine.items() if m in theirs]
+    common.sort()
+    for (_, pb1, m1), (_, pb2, m2) in pairwise(common):
+        if pb2 < pb1:
+            findings.add("total-order", f"{a} delivers {m1!r} (line {mine[m1].line}) "
+                         f"before {m2!r} (line {mine[m2].line}), but {b} delivers "
+                         f"{m2!r} (line {theirs[m2].line}) before {m1!r} (line "
+                         f"{theirs[m1].line})",
+                         [mine[m1], mine[m2], theirs[m2], theirs[m1]])
+            break
