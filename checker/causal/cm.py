@@ -41,13 +41,12 @@ def cm_patterns(memory: Memory, co: Clocks, deadline: Deadline) -> list[Pattern]
             readers.setdefault(src, []).append(position)
     found: list[Pattern] = []
     for line in memory.sessions:
-        deadline.check()
-        found += _session(memory, co, readers, line)
+        found += _session(memory, co, readers, line, deadline)
     return dedupe(found)  # two sessions can find the same cycle
 
 
 def _session(memory: Memory, co: Clocks, readers: dict[int, list[int]],
-             line: tuple[int, ...]) -> list[Pattern]:
+             line: tuple[int, ...], deadline: Deadline) -> list[Pattern]:
     ops, source = memory.ops, memory.source
     reads = [p for p in line if not ops[p].write and source[p] != -2]
     watched = set(reads)
@@ -86,6 +85,7 @@ def _session(memory: Memory, co: Clocks, readers: dict[int, list[int]],
         return True
 
     while pending:
+        deadline.check()
         read = pending.popleft()
         queued.discard(read)
         src = source[read]
