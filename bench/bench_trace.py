@@ -5,12 +5,15 @@ and the storage causal-consistency checks (CC, CM, CCv) on a sizeable read/write
 
 The trace is a causal (indeed total-order) broadcast run: nodes broadcast and deliver in the
 global broadcast order, each lagging at random. It is written to a temporary JSON Lines file
-and read back, so reading is measured too. Peak RSS is the whole process's.
+and read back, so reading is measured too. Each step prints the process's peak RSS so far (peak RSS
+only grows, so a step that adds nothing to it shows the same figure as the step before), and the
+load average when the run starts and ends: on a shared machine, compare runs at similar loads.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -68,24 +71,28 @@ def bench_trace(events: int, nodes: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.jsonl"
         total = write_broadcast_run(path, events, nodes)
+        before = peak_mb()
         started = time.perf_counter()
         trace = load_trace(path)
         read_s = time.perf_counter() - started
+        read_mb = peak_mb()
     started = time.perf_counter()
     clocks = vector_clocks(trace)
     clock_s = time.perf_counter() - started
+    clock_mb = peak_mb()
     started = time.perf_counter()
     findings = Findings()
     check_broadcast(trace, "causal", clocks, findings)
     check_s = time.perf_counter() - started
     assert not findings, findings.summary()
     work = clock_s + check_s
-    print(f"trace: {total} events, {nodes} nodes, {len(trace.senders)} broadcasts")
-    print(f"  read        {read_s:7.2f} s  {total / read_s:12,.0f} events/s")
-    print(f"  clocks      {clock_s:7.2f} s  {total / clock_s:12,.0f} events/s")
-    print(f"  causal      {check_s:7.2f} s  {total / check_s:12,.0f} events/s")
+    print(f"trace: {total} events, {nodes} nodes, {len(trace.senders)} broadcasts "
+          f"(peak RSS before reading {before:.0f} MB)")
+    for step, seconds, mb in (("read", read_s, read_mb), ("clocks", clock_s, clock_mb),
+                              ("causal", check_s, peak_mb())):
+        print(f"  {step:8} {seconds:7.2f} s  {total / seconds:12,.0f} events/s  "
+              f"peak RSS {mb:5.0f} MB")
     print(f"  clocks+causal {work:5.2f} s (budget 20 s); with reading {work + read_s:.2f} s")
-    print(f"  peak RSS    {peak_mb():7.0f} MB")
 
 
 def bench_storage(ops: int, sessions: int, keys: int, seed: int = 2) -> None:
@@ -114,6 +121,10 @@ def bench_storage(ops: int, sessions: int, keys: int, seed: int = 2) -> None:
     print(f"  peak RSS {peak_mb():7.0f} MB")
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -122,8 +133,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--keys", type=int, default=100)
     args = parser.parse_args()
+    print(f"start: {load()}")
     bench_trace(args.events, args.nodes)
     bench_storage(args.ops, args.sessions, args.keys)
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.budget import Deadline
+from checker.causal.cm import cm_patterns
 from checker.causal.memory import memory_of
-from checker.causal.patterns import Pattern, cc_patterns, ccv_patterns, cm_patterns
+from checker.causal.patterns import Pattern, cc_patterns, ccv_patterns
 from checker.history import History
 from checker.result import Anomaly, CheckResult
 
@@ -25,7 +26,7 @@ def causal_patterns(history: History, *, keyed: bool, consistency: str,
     if consistency == "CCv":
         found += ccv_patterns(memory, co)
     elif consistency == "CM":
-        found += cm_patterns(memory, deadline)
+        found += cm_patterns(memory, co, deadline)
     return found
 
 

@@ -12,7 +12,7 @@ With unique written values, co = (po | wr)+ is fixed, and a history is
   write to x before a read of x's initial value in o's session (WriteHBInitRead). hb_o is the
   smallest transitive relation holding co and, for every read r(x) of o's session up to o that
   reads from w2, the edge w1 -> w2 for every other write w1 to x with w1 -hb_o-> r. hb_o only grows
-  along a session, so checking each session's last operation suffices.
+  along a session, so checking each session's last operation suffices (``cm.py``).
 
 Causal pasts are downward closed in every session (po is in co), so a vector clock (one counter per
 session) represents one exactly; "the writes to x in r's past" are, per session, a prefix, and the
@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from checker.budget import Deadline
 from checker.causal.memory import Memory
 
-Clocks = list[tuple[int, ...]]
+Clocks = Sequence[Sequence[int]]
+"""Vector clocks, one per operation (tuples, or lists while they grow)."""
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,13 @@ def cc_patterns(memory: Memory) -> tuple[list[Pattern], Clocks | None]:
         return found, None
     for position, src in enumerate(memory.source):
         if src == -1:
-            write = next(iter(_writes_in_past(memory, co, position)), None)
+            write = next(iter(writes_in_past(memory, co, position)), None)
             if write is not None:
                 found.append(Pattern("WriteCOInitRead", (write, position),
                                      f"{memory.describe(position)} reads the initial value, but "
                                      f"{memory.describe(write)} is in its causal past"))
         elif src >= 0:
-            for w in _writes_in_past(memory, co, position):
+            for w in writes_in_past(memory, co, position):
                 if w != src and before(memory, co, src, w):
                     found.append(Pattern("WriteCORead", (src, w, position),
                                          f"{memory.describe(position)} reads from "
@@ -150,7 +150,7 @@ def cc_patterns(memory: Memory) -> tuple[list[Pattern], Clocks | None]:
     return found, co
 
 
-def _writes_in_past(memory: Memory, clocks: Clocks, read: int) -> list[int]:
+def writes_in_past(memory: Memory, clocks: Clocks, read: int) -> list[int]:
     """Per session, the last write to the read's key in its past (they stand for all)."""
     key = memory.ops[read].key
     clock = clocks[read]
@@ -167,7 +167,7 @@ def ccv_patterns(memory: Memory, co: Clocks) -> list[Pattern]:
     extra: dict[int, list[int]] = {}
     for position, src in enumerate(memory.source):
         if src >= 0:
-            for w in _writes_in_past(memory, co, position):
+            for w in writes_in_past(memory, co, position):
                 if w != src and not before(memory, co, w, src):
                     extra.setdefault(src, []).append(w)
     clocks, cycle = clocks_of(memory, extra)
@@ -177,40 +177,8 @@ def ccv_patterns(memory: Memory, co: Clocks) -> list[Pattern]:
                           "write a later read observes)")]
 
 
-def cm_patterns(memory: Memory, deadline: Deadline) -> list[Pattern]:
-    """WriteHBInitRead and CyclicHB, one saturation per session (its last operation's hb)."""
-    found: list[Pattern] = []
-    for line in memory.sessions:
-        reads = [p for p in line if not memory.ops[p].write and memory.source[p] != -2]
-        extra: dict[int, list[int]] = {}
-        init_read = False
-        while not init_read:
-            deadline.check()
-            hb, cycle = clocks_of(memory, extra)
-            if hb is None:
-                found.append(cycle_pattern(memory, "CyclicHB", cycle, f"hb of process "
-                                           f"{memory.ops[line[-1]].op.process!r}'s last operation"))
-                break
-            grew = False
-            for read in reads:
-                src = memory.source[read]
-                for w in _writes_in_past(memory, hb, read):
-                    if src == -1:
-                        found.append(Pattern("WriteHBInitRead", (w, read),
-                                             f"{memory.describe(read)} reads the initial value, "
-                                             f"but {memory.describe(w)} happens before it in "
-                                             f"the order its process must see"))
-                        init_read = True
-                        break
-                    if w != src and not before(memory, hb, w, src):
-                        extra.setdefault(src, []).append(w)
-                        grew = True
-            if not grew:
-                break
-    return _dedupe(found)
-
-
-def _dedupe(patterns: list[Pattern]) -> list[Pattern]:
+def dedupe(patterns: list[Pattern]) -> list[Pattern]:
+    """The patterns in order, each (name, operations) once."""
     seen: set[tuple[str, tuple[int, ...]]] = set()
     kept = []
     for p in patterns:

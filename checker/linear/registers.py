@@ -83,6 +83,11 @@ class CasRegister:
     The state is the value held (nil at first). Note that a state of nil and "the register held
     nil" are the same thing here; with ``nil_reads_match_anything`` a read of nil says nothing.
     With ``failed_cas_constrains`` (etcd) a failed CAS is a read that the value was not ``old``.
+
+    Like ``Register``, operations with a ``key`` address independent registers: linearizability
+    is local (Herlihy and Wing's locality; Porcupine's P-compositionality), so each key is
+    checked alone, and a multi-key history (Redis, etcd with several keys) is not read as one
+    register whose CAS sees the other keys' writes.
     """
 
     name: str = "cas-register"
@@ -116,6 +121,9 @@ class CasRegister:
             old, new = _cas_pair(op.value)
             return bool(old == new)
         return False
+
+    def partition(self, op: Operation) -> Hashable:
+        return op.key
 
     def keep_failed(self, op: Operation) -> bool:
         return self.failed_cas_constrains and op.f == "cas"

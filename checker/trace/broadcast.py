@@ -14,138 +14,218 @@ The orders, each checked at every node that delivers, crashed nodes included:
 - total order: two nodes that both deliver m1 and m2 deliver them in the same order.
 
 FIFO and causal are checked in one pass per node: a node's deliveries from each sender must
-cover a prefix of that sender's broadcasts, and the prefix needed before delivering m2 is read off
-the vector clock of broadcast(m2) (how many of the sender's broadcasts happen before it).
+cover a prefix of that sender's broadcasts, so the node keeps one counter per sender (how long the
+delivered prefix is). What delivering m2 needs is read off the vector clock of broadcast(m2): per
+sender, how many of its broadcasts happen before it, a vector computed once per broadcast. Both
+vectors are packed into integers, so each delivery costs one guarded subtraction (see
+``ordered``); only a failing comparison looks at which sender falls short.
+
+Built for million-event traces: every per-delivery step that can run in C does (sets, ``map``,
+arrays), and the slow, explaining code runs only for the nodes or pairs that fail a fast test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import pairwise
+from array import array
+from dataclasses import dataclass
+from itertools import islice, pairwise
+from operator import attrgetter, eq, lshift, lt
 
 from checker.trace.clocks import VectorClocks
 from checker.trace.findings import Findings, ordinal
 from checker.trace.model import Kind, Trace, TraceEvent
 
+_PEER = attrgetter("peer")
 LEVELS = ("reliable", "fifo", "causal", "total-order", "fifo-total-order")
 
 
 def check_broadcast(trace: Trace, level: str, clocks: VectorClocks | None,
                     findings: Findings) -> None:
     """Add every violation of ``level`` to ``findings`` (``clocks`` is needed for causal)."""
-    broadcasts = _broadcasts(trace)
-    reliable(trace, broadcasts, findings)
+    split = _split(trace)
+    reliable(trace, split, findings)
     if level == "causal":
         assert clocks is not None
-        ordered(trace, broadcasts, findings, clocks)
+        ordered(trace, split, findings, clocks)
     elif level in ("fifo", "fifo-total-order"):
-        ordered(trace, broadcasts, findings, None)
+        ordered(trace, split, findings, None)
     if level in ("total-order", "fifo-total-order"):
-        total_order(trace, findings)
+        total_order(trace, split, findings)
 
 
-def _broadcasts(trace: Trace) -> dict[str, list[TraceEvent]]:
-    """Each node's broadcast events in its local order."""
-    return {node: [e for e in trace.timeline(node) if e.kind is Kind.BROADCAST]
-            for node in trace.nodes}
+@dataclass(frozen=True)
+class _Split:
+    """Each node's broadcasts and deliveries in its local order, and the broadcasts numbered.
+
+    Broadcast ``g`` (numbered by sender column, then local order) is ``who[g] = (column, k)``:
+    the k-th (0-based) broadcast of node ``nodes[column]``. ``numbers[node]`` gives, per delivery
+    of the node, the number of the broadcast it delivers, or -1 for a message never broadcast.
+    """
+
+    sent: dict[str, list[TraceEvent]]
+    delivered: dict[str, list[TraceEvent]]
+    who: list[tuple[int, int]]
+    numbers: dict[str, array[int]]
 
 
-def _deliveries(trace: Trace, node: str) -> Iterable[TraceEvent]:
-    return (e for e in trace.timeline(node) if e.kind is Kind.DELIVER)
-
-
-def reliable(trace: Trace, broadcasts: dict[str, list[TraceEvent]], findings: Findings) -> None:
-    correct = trace.correct()
-    delivered: dict[str, dict[str, TraceEvent]] = {}
+def _split(trace: Trace) -> _Split:
+    events, broadcast, deliver = trace.events, Kind.BROADCAST, Kind.DELIVER
+    sent: dict[str, list[TraceEvent]] = {}
+    delivered: dict[str, list[TraceEvent]] = {}
     for node in trace.nodes:
-        seen: dict[str, TraceEvent] = {}
-        for event in _deliveries(trace, node):
-            msg = event.msg
-            assert msg is not None
-            origin = trace.sender(msg)
-            if origin is None:
-                findings.add("unknown-message", f"{event.describe()} delivers {msg!r}, which no "
-                             f"node broadcast", [event])
-                continue
-            if event.peer is not None and event.peer != origin.node:
-                findings.add("wrong-sender", f"{event.describe()} says {msg!r} came from "
-                             f"{event.peer}, but {origin.describe()} broadcast it",
-                             [origin, event])
-            if msg in seen:
-                findings.add("duplicate-delivery", f"{node} delivers {msg!r} twice: "
-                             f"{seen[msg].describe()} and again on line {event.line}",
-                             [origin, seen[msg], event])
-                continue
-            seen[msg] = event
-        delivered[node] = seen
-    required: dict[str, TraceEvent] = {}
+        mine = [events[i] for i in trace.timelines[node]]
+        sent[node] = [e for e in mine if e.kind is broadcast]
+        delivered[node] = [e for e in mine if e.kind is deliver]
+    # number_at[position of a broadcast] = its number; one extra -1 at the end, so that the -1 of
+    # source_of (a delivery of a message never broadcast) indexes it and yields -1.
+    number_at = array("i", [-1]) * (len(events) + 1)
+    who: list[tuple[int, int]] = []
+    for c, node in enumerate(trace.nodes):
+        for k, event in enumerate(sent[node]):
+            number_at[event.id] = len(who)
+            who.append((c, k))
+    source_of = trace.source_of
+    numbers = {node: array("i", [number_at[source_of[e.id]] for e in delivered[node]])
+               for node in trace.nodes}  # arrays: 4 bytes a delivery, not a 28-byte int
+    return _Split(sent, delivered, who, numbers)
+
+
+def reliable(trace: Trace, split: _Split, findings: Findings) -> None:
+    correct = trace.correct()
+    origin_of = [trace.nodes[column] for column, _ in split.who]
+    complete = True  # every correct node delivered every broadcast (so nothing is lost)
+    for node in trace.nodes:
+        numbers, mine = split.numbers[node], split.delivered[node]
+        got = set(numbers)
+        peers = list(map(_PEER, mine))
+        if not (-1 not in got and len(got) == len(numbers) and
+                sum(map(eq, peers, map(origin_of.__getitem__, numbers))) +
+                peers.count(None) == len(numbers)):
+            # some unknown message, duplicate or wrong sender: look delivery by delivery
+            _node_findings(trace, split, node, origin_of, findings)
+        got.discard(-1)
+        complete = complete and (node not in correct or len(got) == len(split.who))
+    if not complete:
+        _lost(trace, split, {n: set(split.numbers[n]) for n in correct}, correct, findings)
+
+
+def _node_findings(trace: Trace, split: _Split, node: str, origin_of: list[str],
+                   findings: Findings) -> None:
+    """A node's unknown messages, wrong senders and duplicates, delivery by delivery."""
+    seen = bytearray(len(split.who))
+    for event, g in zip(split.delivered[node], split.numbers[node], strict=True):
+        if g < 0:
+            findings.add("unknown-message", f"{event.describe()} delivers {event.msg!r}, "
+                         f"which no node broadcast", [event])
+            continue
+        origin = split.sent[origin_of[g]][split.who[g][1]]
+        if event.peer is not None and event.peer != origin_of[g]:
+            findings.add("wrong-sender", f"{event.describe()} says {event.msg!r} came "
+                         f"from {event.peer}, but {origin.describe()} broadcast it",
+                         [origin, event])
+        if seen[g]:
+            first = next(e for e in split.delivered[node] if e.msg == event.msg)
+            findings.add("duplicate-delivery", f"{node} delivers {event.msg!r} twice: "
+                         f"{first.describe()} and again on line {event.line}",
+                         [origin, first, event])
+        seen[g] = 1
+
+
+def _lost(trace: Trace, split: _Split, distinct: dict[str, set[int]], correct: tuple[str, ...],
+          findings: Findings) -> None:
+    """Agreement: what a correct node broadcast or delivered, every correct node delivers."""
+    nodes = trace.nodes
+    required: dict[int, TraceEvent] = {}  # broadcast number -> why it is required
+    offsets = [0]  # the number of each node's first broadcast
+    for node in nodes:
+        offsets.append(offsets[-1] + len(split.sent[node]))
     for node in correct:
-        for event in broadcasts[node]:
-            required.setdefault(event.msg, event)  # type: ignore[arg-type]
-        for msg, event in delivered[node].items():
-            required.setdefault(msg, event)
-    for msg, witness in required.items():
-        missing = [n for n in correct if msg not in delivered[n]]
+        start = offsets[nodes.index(node)]
+        for k, event in enumerate(split.sent[node]):
+            required.setdefault(start + k, event)
+        for event, g in zip(split.delivered[node], split.numbers[node], strict=True):
+            if g >= 0:
+                required.setdefault(g, event)
+    for g, witness in required.items():
+        missing = [n for n in correct if g not in distinct[n]]
         if not missing:
             continue
-        origin = trace.sender(msg)
-        assert origin is not None
+        column, k = split.who[g]
+        origin = split.sent[nodes[column]][k]
         why = ("was broadcast by correct node " + origin.node if witness.kind is Kind.BROADCAST
                else f"was delivered by correct node {witness.node} (line {witness.line})")
-        findings.add("lost-delivery", f"{msg!r} ({origin.describe()}) {why}, but correct "
+        findings.add("lost-delivery", f"{origin.msg!r} ({origin.describe()}) {why}, but correct "
                      f"node{'s' if len(missing) > 1 else ''} {', '.join(missing)} never "
                      f"deliver{'' if len(missing) > 1 else 's'} it",
                      [origin] if witness is origin else [origin, witness])
 
 
-def ordered(trace: Trace, broadcasts: dict[str, list[TraceEvent]], findings: Findings,
+def ordered(trace: Trace, split: _Split, findings: Findings,
             clocks: VectorClocks | None) -> None:
-    """FIFO (``clocks`` None) or causal order: each delivery must follow the deliveries it needs."""
-    nodes = trace.nodes
-    rank = {e.msg: (node, k) for node, sent in broadcasts.items() for k, e in enumerate(sent)}
-    needs = _causal_needs(trace, broadcasts, clocks) if clocks is not None else None
+    """FIFO (``clocks`` None) or causal order: each delivery must follow the deliveries it needs.
+
+    ``needs[g][c]`` is how many of column c's broadcasts must be delivered before broadcast g
+    (for FIFO, only its own sender's earlier ones), and ``prefix[c]`` how many (a prefix) the
+    node has delivered so far. Both are also packed into one integer each, fields of ``bits``
+    bits whose top (guard) bit is 0, so that ``prefix >= need`` in every field is one test:
+    ``((prefix | G) - need) & G == G`` (a field's guard bit survives the subtraction exactly
+    when its prefix is at least its need; see ``clocks.py``).
+    """
+    nodes, who, sent = trace.nodes, split.who, split.sent
+    width = len(nodes)
+    if clocks is None:
+        needs = [tuple(k if c == column else 0 for c in range(width)) for column, k in who]
+    else:
+        needs = _causal_needs(trace, split, clocks)
+    bits = max(len(sent[n]) for n in nodes).bit_length() + 1
+    shifts = [c * bits for c in range(width)]
+    guard = sum(1 << (shift + bits - 1) for shift in shifts)
+    packed = [sum(map(lshift, need, shifts)) for need in needs]
     for node in nodes:
-        prefix = dict.fromkeys(nodes, 0)
-        early: dict[str, set[int]] = {n: set() for n in nodes}
-        seen: set[str] = set()
-        for event in _deliveries(trace, node):
-            msg = event.msg
-            if msg not in rank or msg in seen:
+        prefix = [0] * width
+        have = 0  # prefix, packed
+        early: list[set[int]] = [set() for _ in nodes]
+        seen = bytearray(len(who))
+        for j, g in enumerate(split.numbers[node]):
+            if g < 0 or seen[g]:
                 continue  # unknown messages and duplicates are reliability findings
-            seen.add(msg)  # type: ignore[arg-type]
-            sender, k = rank[msg]
-            wanted = {sender: k} if needs is None else needs[msg]  # type: ignore[index]
-            for other, count in wanted.items():
-                if prefix[other] < count:
-                    _report(trace, findings, broadcasts[other][prefix[other]],
-                            broadcasts[sender][k], event, clocks is not None)
+            seen[g] = 1
+            sender, k = who[g]
+            if ((have | guard) - packed[g]) & guard != guard:
+                for other, count in enumerate(needs[g]):
+                    if prefix[other] < count:
+                        _report(trace, findings, sent[nodes[other]][prefix[other]],
+                                sent[nodes[sender]][k], split.delivered[node][j],
+                                clocks is not None)
             if k == prefix[sender]:
-                prefix[sender] += 1
+                k += 1
                 pending = early[sender]
-                while prefix[sender] in pending:
-                    pending.discard(prefix[sender])
-                    prefix[sender] += 1
+                while k in pending:
+                    pending.discard(k)
+                    k += 1
+                have += (k - prefix[sender]) << shifts[sender]
+                prefix[sender] = k
             else:
                 early[sender].add(k)
 
 
-def _causal_needs(trace: Trace, broadcasts: dict[str, list[TraceEvent]],
-                  clocks: VectorClocks) -> dict[str, dict[str, int]]:
-    """For each broadcast m: sender -> how many of its broadcasts happen before broadcast(m)."""
-    nodes = trace.nodes
+def _causal_needs(trace: Trace, split: _Split, clocks: VectorClocks) -> list[tuple[int, ...]]:
+    """For each broadcast (numbered as in ``ordered``): per column, how many of that column's
+    broadcasts happen before it."""
     upto: list[list[int]] = []  # upto[c][i]: broadcasts among node c's first i events
-    for node in nodes:
-        counts = [0]
-        for event in trace.timeline(node):
-            counts.append(counts[-1] + (event.kind is Kind.BROADCAST))
+    for node in trace.nodes:
+        end = len(trace.timelines[node]) + 1
+        counts = [0] * end
+        starts = [e.index for e in split.sent[node]] + [end]
+        for k in range(1, len(starts)):  # k broadcasts from the k-th one's index on
+            counts[starts[k - 1]:starts[k]] = [k] * (starts[k] - starts[k - 1])
         upto.append(counts)
-    needs: dict[str, dict[str, int]] = {}
-    for node, sent in broadcasts.items():
-        for event in sent:
-            clock = clocks.clock(event.id)
-            wanted = {n: upto[c][clock[c]] for c, n in enumerate(nodes) if clock[c]}
-            wanted[node] -= 1  # the broadcast itself
-            needs[event.msg] = {n: k for n, k in wanted.items() if k}  # type: ignore[index]
+    needs: list[tuple[int, ...]] = []
+    for c, node in enumerate(trace.nodes):
+        for event in split.sent[node]:
+            need = list(map(list.__getitem__, upto, clocks.clock(event.id)))
+            need[c] -= 1  # the broadcast itself
+            needs.append(tuple(need))
     return needs
 
 
@@ -154,8 +234,8 @@ def _report(trace: Trace, findings: Findings, first: TraceEvent, second: TraceEv
     name = "fifo-order" if first.node == second.node else "causal-order"
     if findings.skip(name):
         return
-    later = next((e for e in _deliveries(trace, delivery.node)
-                  if e.msg == first.msg and e.index > delivery.index), None)
+    later = next((e for e in trace.timeline(delivery.node) if e.kind is Kind.DELIVER
+                  and e.msg == first.msg and e.index > delivery.index), None)
     when = f"only later (line {later.line})" if later else "never"
     if name == "fifo-order":
         count = sum(1 for e in trace.timeline(first.node)
@@ -171,25 +251,51 @@ def _report(trace: Trace, findings: Findings, first: TraceEvent, second: TraceEv
                  [first, second, delivery, *([later] if later else [])])
 
 
-def total_order(trace: Trace, findings: Findings) -> None:
-    """Any two nodes deliver the messages they have in common in the same order."""
-    positions: dict[str, dict[str, TraceEvent]] = {}
-    for node in trace.nodes:
-        firsts: dict[str, TraceEvent] = {}
-        for event in _deliveries(trace, node):
-            firsts.setdefault(event.msg, event)  # type: ignore[arg-type]
-        positions[node] = firsts
+def total_order(trace: Trace, split: _Split, findings: Findings) -> None:
+    """Any two nodes deliver the messages they have in common in the same order.
+
+    Fast test per pair (a, b): a's first deliveries, mapped to their places in b's order, must
+    be increasing; only a pair that fails it (or a trace with deliveries of unknown messages,
+    which have no number) is explained by ``_pair_order``.
+    """
     nodes = trace.nodes
+    if any(-1 in split.numbers[node] for node in nodes):
+        orders = None
+    else:
+        orders = [list(dict.fromkeys(split.numbers[node])) for node in nodes]  # first deliveries
+        places = []
+        for order in orders:
+            place = array("i", [-1]) * len(split.who)
+            for i, g in enumerate(order):
+                place[g] = i
+            places.append(place)
+    firsts: dict[str, dict[str, TraceEvent]] = {}
     for i, a in enumerate(nodes):
-        for b in nodes[i + 1:]:
-            mine, theirs = positions[a], positions[b]
-            common = [(e.index, theirs[m].index, m) for m, e in mine.items() if m in theirs]
-            common.sort()
-            for (_, pb1, m1), (_, pb2, m2) in pairwise(common):
-                if pb2 < pb1:
-                    findings.add("total-order", f"{a} delivers {m1!r} (line {mine[m1].line}) "
-                                 f"before {m2!r} (line {mine[m2].line}), but {b} delivers "
-                                 f"{m2!r} (line {theirs[m2].line}) before {m1!r} (line "
-                                 f"{theirs[m1].line})",
-                                 [mine[m1], mine[m2], theirs[m2], theirs[m1]])
-                    break
+        for j in range(i + 1, len(nodes)):
+            if orders is not None:
+                seen = [p for p in map(places[j].__getitem__, orders[i]) if p >= 0]
+                if all(map(lt, seen, islice(seen, 1, None))):
+                    continue
+            _pair_order(split, a, nodes[j], firsts, findings)
+
+
+def _pair_order(split: _Split, a: str, b: str, firsts: dict[str, dict[str, TraceEvent]],
+                findings: Findings) -> None:
+    """Report the first pair of common messages that ``a`` and ``b`` deliver in opposite orders."""
+    for node in (a, b):
+        if node not in firsts:
+            first: dict[str, TraceEvent] = {}
+            for event in split.delivered[node]:
+                first.setdefault(event.msg, event)  # type: ignore[arg-type]
+            firsts[node] = first
+    mine, theirs = firsts[a], firsts[b]
+    common = [(e.index, theirs[m].index, m) for m, e in mine.items() if m in theirs]
+    common.sort()
+    for (_, pb1, m1), (_, pb2, m2) in pairwise(common):
+        if pb2 < pb1:
+            findings.add("total-order", f"{a} delivers {m1!r} (line {mine[m1].line}) "
+                         f"before {m2!r} (line {mine[m2].line}), but {b} delivers "
+                         f"{m2!r} (line {theirs[m2].line}) before {m1!r} (line "
+                         f"{theirs[m1].line})",
+                         [mine[m1], mine[m2], theirs[m2], theirs[m1]])
+            break

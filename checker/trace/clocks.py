@@ -7,8 +7,21 @@ clock is its node's running clock with its own entry bumped, merged (entrywise m
 sender's clock for a receive. No transitive closure is built (that would cost O(n^2) memory).
 
 Because an event's own entry is its index at its node, ``a -> b`` iff ``a != b`` and
-``clock(b)[node(a)] >= index(a)``: a single comparison. Clocks live in one flat ``array('i')``
-(4 bytes per entry: 64 MB for a million events over 16 nodes).
+``clock(b)[node(a)] >= index(a)``: a single comparison.
+
+**Packed clocks.** A clock is one Python integer holding every entry in a field of ``bits`` bits
+(node column c in bits ``c*bits`` and up), the field's top bit a guard that is always 0 in a
+stored clock. Bumping the own entry is one addition, and the entrywise max of two clocks is eight
+operations on whole integers (SIMD within a register), each running in C over all fields at once:
+
+    d = (a | G) - b          # per field: a_i + 2^(bits-1) - b_i; no borrow crosses a field
+    g = d & G                # guard bit set exactly where a_i >= b_i
+    m = g - (g >> (bits-1))  # those fields filled with ones below the guard
+    max = b ^ ((a ^ b) & m)  # a_i where a_i >= b_i, else b_i
+
+where ``G`` has the guard bit of every field set. Against a list comprehension over the entries
+this is about four times faster on 16 nodes, and a million clocks over 16 nodes take about as
+much memory as a flat array of 32-bit entries would (one 64-byte integer each).
 
 A pass that cannot finish means happens-before has a cycle: some node receives a message that can
 only be sent after the receipt. No execution does that, so it is a ``FormatError``.
@@ -16,9 +29,11 @@ only be sent after the receipt. No execution does that, so it is a ``FormatError
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import repeat
+from operator import and_, rshift
 
 from checker.errors import FormatError
 from checker.trace.model import Trace, TraceEvent
@@ -26,15 +41,31 @@ from checker.trace.model import Trace, TraceEvent
 
 @dataclass(frozen=True, eq=False)
 class VectorClocks:
-    """The clock of every event of ``trace``, node columns in ``trace.nodes`` order."""
+    """The clock of every event of ``trace``, node columns in ``trace.nodes`` order.
+
+    ``packed[i]`` is event i's clock, entry c in bits ``c*bits`` to ``c*bits + bits - 2``.
+    """
 
     trace: Trace
-    flat: array[int]
-    width: int
+    packed: list[int]
+    bits: int
+
+    @property
+    def width(self) -> int:
+        return len(self.trace.nodes)
+
+    def entry(self, event_id: int, column: int) -> int:
+        """How many events of node ``trace.nodes[column]`` happen before the event or are it."""
+        return (self.packed[event_id] >> (column * self.bits)) & ((1 << self.bits) - 1)
 
     def clock(self, event_id: int) -> tuple[int, ...]:
-        start = event_id * self.width
-        return tuple(self.flat[start:start + self.width])
+        width = self.width
+        return tuple(map(and_, map(rshift, repeat(self.packed[event_id], width), self._shifts),
+                         repeat((1 << self.bits) - 1, width)))
+
+    @cached_property
+    def _shifts(self) -> list[int]:
+        return [c * self.bits for c in range(self.width)]
 
     def as_dict(self, event_id: int) -> dict[str, int]:
         """The clock as ShiViz writes it: node -> counter, zero entries left out."""
@@ -44,8 +75,7 @@ class VectorClocks:
     def happens_before(self, a: int, b: int) -> bool:
         """True when event ``a`` happens before event ``b`` (a -> b)."""
         first = self.trace.events[a]
-        column = self.trace.columns[first.node]
-        return a != b and self.flat[b * self.width + column] >= first.index
+        return a != b and self.entry(b, self.trace.columns[first.node]) >= first.index
 
     def concurrent(self, a: int, b: int) -> bool:
         return a != b and not self.happens_before(a, b) and not self.happens_before(b, a)
@@ -65,19 +95,22 @@ def vector_clocks(trace: Trace) -> VectorClocks:
     """Compute every event's vector clock (raises ``FormatError`` on a happens-before cycle)."""
     nodes = trace.nodes
     width = len(nodes)
-    events = trace.events
+    timelines = [trace.timelines[n] for n in nodes]
+    bits = max(len(t) for t in timelines).bit_length() + 1  # room for every count, and a guard
+    low = bits - 1
+    guard = sum(1 << (c * bits + low) for c in range(width))
     source_of = trace.source_of
-    flat = array("i", bytes(4 * width * len(events)))
-    done = bytearray(len(events))
+    packed = [0] * len(trace.events)
+    done = bytearray(len(trace.events))
     waiting: dict[int, list[int]] = {}
     cursor = [0] * width
-    running = [[0] * width for _ in nodes]
-    timelines = [trace.timelines[n] for n in nodes]
+    running = [0] * width
     ready = list(range(width - 1, -1, -1))
     while ready:
         col = ready.pop()
         timeline = timelines[col]
         clock = running[col]
+        bump = 1 << (col * bits)
         position = cursor[col]
         end = len(timeline)
         while position < end:
@@ -87,12 +120,11 @@ def vector_clocks(trace: Trace) -> VectorClocks:
                 if not done[sent]:
                     waiting.setdefault(sent, []).append(col)
                     break
-                start = sent * width
-                other = flat[start:start + width]
-                clock = [a if a >= b else b for a, b in zip(clock, other, strict=True)]
-            clock[col] += 1
-            start = event_id * width
-            flat[start:start + width] = array("i", clock)
+                other = packed[sent]
+                ge = ((clock | guard) - other) & guard
+                clock = other ^ ((clock ^ other) & (ge - (ge >> low)))
+            clock += bump
+            packed[event_id] = clock
             done[event_id] = 1
             position += 1
             woken = waiting.pop(event_id, None)
@@ -102,7 +134,7 @@ def vector_clocks(trace: Trace) -> VectorClocks:
         running[col] = clock
     if waiting or any(cursor[c] < len(timelines[c]) for c in range(width)):
         raise _cycle_error(trace, cursor, timelines)
-    return VectorClocks(trace, flat, width)
+    return VectorClocks(trace, packed, bits)
 
 
 def _cycle_error(trace: Trace, cursor: list[int], timelines: list[tuple[int, ...]]) -> FormatError:

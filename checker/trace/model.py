@@ -15,8 +15,9 @@ receives; that pair is the message edge of happens-before. ``local`` is any othe
 correct); in the crash-recovery model the next event after a crash must be ``recover``, and a
 node is correct when it is up at the end of the trace.
 
-``TraceBuilder`` is the one gate every reader uses: it validates, orders each node's events,
-matches messages and raises ``FormatError`` naming file and line for input that cannot be a trace.
+``TraceBuilder`` (in ``checker.trace.builder``) is the one gate every reader uses: it validates,
+orders each node's events, matches messages and raises ``FormatError`` naming file and line for
+input that cannot be a trace.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeAlias
+
+import msgspec
 
 from checker.errors import FormatError
 
@@ -49,6 +52,10 @@ class Kind(enum.Enum):
     REPLY = "reply"
     ACK = "ack"
 
+    # Members are singletons compared by identity, so identity hashing is exact; Enum's default
+    # hashes the name in Python code, which dominated set lookups on million-event traces.
+    __hash__ = object.__hash__
+
 
 KINDS: dict[str, Kind] = {k.value: k for k in Kind}
 SENDING: frozenset[Kind] = frozenset({Kind.SEND, Kind.BROADCAST, Kind.REQUEST, Kind.REPLY})
@@ -60,13 +67,17 @@ ADDRESSED: frozenset[Kind] = frozenset({Kind.SEND, Kind.REQUEST, Kind.REPLY})
 RPC_KINDS: frozenset[Kind] = frozenset({Kind.REQUEST, Kind.EXECUTE, Kind.REPLY, Kind.ACK})
 
 
-@dataclass(frozen=True, slots=True)
-class TraceEvent:
+class TraceEvent(msgspec.Struct, frozen=True, gc=False):
     """One event: ``id`` is its position in the trace, ``index`` its 1-based place at its node.
 
     ``peer`` is ``to`` for sending kinds and ``from`` for receiving ones; ``rpc`` names the logical
     request of RPC events; ``vc`` is the vector clock the system recorded, if any; ``label`` is
     free text (ShiViz's event text, a local step's description).
+
+    A frozen ``msgspec.Struct`` rather than a dataclass: a trace holds millions of these, and a
+    Struct is built in C (0.09 us against 1.35 us for a frozen slotted dataclass) and, with
+    ``gc=False``, is never tracked by the cycle collector (it holds only strings, ints and
+    tuples, so it cannot be part of a cycle).
     """
 
     id: int
@@ -125,13 +136,19 @@ class Trace:
 
     def crashed(self) -> frozenset[str]:
         """Nodes that are down at the end: their last crash is not followed by a recovery."""
+        return self._down
+
+    @cached_property
+    def _down(self) -> frozenset[str]:
         down: set[str] = set()
+        events, crash, recover = self.events, Kind.CRASH, Kind.RECOVER
         for node in self.nodes:
             for position in reversed(self.timelines[node]):
-                kind = self.events[position].kind
-                if kind is Kind.CRASH:
+                kind = events[position].kind
+                if kind is crash:
                     down.add(node)
-                if kind in (Kind.CRASH, Kind.RECOVER):
+                    break
+                if kind is recover:
                     break
         return frozenset(down)
 
@@ -148,107 +165,3 @@ class Trace:
         return FormatError(problem, path=self.source, line=None if event is None else event.line)
 
 
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """An event as a reader found it, before ordering and matching."""
-
-    node: str
-    kind: Kind
-    line: int
-    order: float | None = None
-    msg: str | None = None
-    peer: str | None = None
-    rpc: str | None = None
-    vc: Clock | None = None
-    label: str | None = None
-
-
-class TraceBuilder:
-    """Validates raw events, orders each node's events and matches messages.
-
-    Readers call ``add`` per event in file order, then ``build``. A node's local order is its
-    events' ``order`` (``time`` or ``seq``) when every one of them has one, else file order.
-    ``source_edges`` lets a reader (ShiViz) give message edges directly, as (sender, receiver)
-    pairs of positions in the order events were added.
-    """
-
-    def __init__(self, source: str | None = None) -> None:
-        self.source = source
-        self.raw: list[RawEvent] = []
-
-    def fail(self, problem: str, line: int | None) -> FormatError:
-        return FormatError(problem, path=self.source, line=line)
-
-    def add(self, event: RawEvent) -> None:
-        kind = event.kind
-        if kind in (SENDING - {Kind.REQUEST, Kind.REPLY}) | {Kind.RECV, Kind.DELIVER} \
-                and event.msg is None:
-            raise self.fail(f"a {kind.value} event needs a msg id", event.line)
-        if kind in ADDRESSED and event.peer is None:
-            raise self.fail(f"a {kind.value} event needs 'to' (the node it is for)", event.line)
-        if kind in RPC_KINDS and event.rpc is None:
-            raise self.fail(f"a {kind.value} event needs an rpc id", event.line)
-        self.raw.append(event)
-
-    def build(self, source_edges: Sequence[tuple[int, int]] | None = None) -> Trace:
-        if not self.raw:
-            raise self.fail("empty trace: no events", None)
-        by_node: dict[str, list[int]] = {}
-        for position, raw in enumerate(self.raw):
-            by_node.setdefault(raw.node, []).append(position)
-        # Ids are file positions, so that explanations read like the file.
-        events: list[TraceEvent] = [None] * len(self.raw)  # type: ignore[list-item]
-        timelines: dict[str, tuple[int, ...]] = {}
-        for node, positions in by_node.items():
-            if all(self.raw[p].order is not None for p in positions):
-                positions.sort(key=lambda p: (self.raw[p].order, p))
-            timelines[node] = tuple(positions)
-            for index, position in enumerate(positions, start=1):
-                raw = self.raw[position]
-                if raw.kind is Kind.CRASH and index != len(positions):
-                    after = self.raw[positions[index]]
-                    if after.kind is not Kind.RECOVER:
-                        raise self.fail(f"node {node!r} records an event after its crash (line "
-                                        f"{raw.line}) without a recover event first",
-                                        after.line)
-                events[position] = TraceEvent(position, node, raw.kind, index, raw.line,
-                                              raw.msg, raw.peer, raw.rpc, raw.vc, raw.label)
-        senders = self._senders(events)
-        source_of = array("i", [-1]) * len(events)
-        if source_edges is not None:
-            for sent, received in source_edges:
-                source_of[received] = sent
-        else:
-            self._match(events, senders, source_of)
-        return Trace(tuple(events), tuple(by_node), timelines, source_of, senders, self.source)
-
-    def _senders(self, events: list[TraceEvent]) -> dict[str, int]:
-        senders: dict[str, int] = {}
-        for event in events:
-            if event.kind in SENDING and event.msg is not None:
-                first = senders.setdefault(event.msg, event.id)
-                if first != event.id:
-                    raise self.fail(f"message id {event.msg!r} is sent twice (first on line "
-                                    f"{events[first].line}); message ids must be unique",
-                                    event.line)
-        return senders
-
-    def _match(self, events: list[TraceEvent], senders: dict[str, int],
-               source_of: array[int]) -> None:
-        for event in events:
-            if event.kind not in RECEIVING or event.msg is None:
-                continue
-            sent = senders.get(event.msg)
-            if sent is None:
-                if event.kind is Kind.DELIVER:
-                    continue  # a delivery of a message never broadcast is a check finding
-                raise self.fail(f"{event.kind.value} of message {event.msg!r} that no event "
-                                f"sends", event.line)
-            origin = events[sent]
-            if event.kind is Kind.DELIVER and origin.kind is not Kind.BROADCAST:
-                raise self.fail(f"deliver of {event.msg!r}, which was sent point-to-point "
-                                f"(line {origin.line}), not broadcast", event.line)
-            if event.kind is not Kind.DELIVER and origin.kind is Kind.BROADCAST:
-                raise self.fail(f"{event.kind.value} of {event.msg!r}, which was broadcast "
-                                f"(line {origin.line}); use deliver", event.line)
-            source_of[event.id] = sent

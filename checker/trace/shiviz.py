@@ -25,8 +25,9 @@ from typing import Any
 import orjson
 
 from checker.errors import FormatError, UsageError
+from checker.trace.builder import RawEvent, TraceBuilder
 from checker.trace.jsonl import event_from_mapping, event_to_mapping
-from checker.trace.model import Kind, RawEvent, Trace, TraceBuilder
+from checker.trace.model import Kind, Trace
 
 WRITE_REGEX = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})"
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import networkx as nx
 
+from checker.trace.builder import TraceBuilder
 from checker.trace.jsonl import event_from_mapping
-from checker.trace.model import Kind, Trace, TraceBuilder
+from checker.trace.model import Kind, Trace
 
 
 def make_trace(rows: list[dict[str, Any]]) -> Trace:
@@ -76,3 +77,26 @@ def brute_broadcast(trace: Trace, level: str) -> bool:
                         (pa[m1] < pa[m2]) != (pb[m1] < pb[m2]):
                     return False
     return True
+
+
+def brute_order_counts(trace: Trace, causal: bool) -> dict[str, int]:
+    """How many order findings the definitions give: one per (first delivery of m2 at a node,
+    sender q) such that some broadcast of q that must precede m2 is not delivered before it
+    (``fifo-order`` when q sent m2, else ``causal-order``; FIFO only looks at m2's sender)."""
+    hb = closure(trace)
+    bcast = {e.msg: e for e in trace.events if e.kind is Kind.BROADCAST}
+    counts = {"fifo-order": 0, "causal-order": 0}
+    for node in trace.nodes:
+        before: set[str | None] = set()
+        for d in (e for e in trace.timeline(node) if e.kind is Kind.DELIVER):
+            if d.msg in bcast and d.msg not in before:
+                b2 = bcast[d.msg]
+                for q in trace.nodes:
+                    if not causal and q != b2.node:
+                        continue
+                    if any(b1.node == q and b1.msg not in before and
+                           (hb.has_edge(b1.id, b2.id) if causal else b1.index < b2.index)
+                           for b1 in bcast.values()):
+                        counts["fifo-order" if q == b2.node else "causal-order"] += 1
+            before.add(d.msg)
+    return counts

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 from checker.api import check
 from checker.errors import FormatError
 from checker.trace.broadcast import LEVELS
-from tests.trace.helpers import brute_broadcast, is_acyclic, make_trace
+from tests.trace.helpers import (
+    brute_broadcast,
+    brute_order_counts,
+    is_acyclic,
+    make_trace,
+)
 
 Rows = list[dict[str, Any]]
 
@@ -101,6 +106,10 @@ def verdicts(rows: Rows) -> None:
         result = check(trace, model="broadcast", consistency=level)  # type: ignore[arg-type]
         expected = brute_broadcast(trace, level)
         assert result.valid is expected, (level, rows, result.explanation)
+        if level in ("fifo", "causal"):  # and every violating (delivery, sender) is counted
+            counts = result.details["counts"]
+            assert brute_order_counts(trace, level == "causal") == {
+                name: counts.get(name, 0) for name in ("fifo-order", "causal-order")}, rows
 
 
 @pytest.mark.parametrize("discipline", LEVELS)

@@ -70,6 +70,24 @@ def test_vector_clocks_decide_happens_before(rows: list[dict[str, object]]) -> N
         assert clocks.happens_before(a, b) == hb.has_edge(a, b)
 
 
+@pytest.mark.parametrize(("nodes", "length"), [(40, 3), (3, 63), (2, 64)])
+def test_packed_clocks_with_wide_fields_and_full_counters(nodes: int, length: int) -> None:
+    """Many nodes (a wide integer), and counters at the top of their field (3 nodes of 63 events
+    fill all six bits below the guard, 2 nodes of 96 use seven): clocks equal the definition."""
+    rows: list[dict[str, object]] = []
+    for i in range(length):  # a ring of messages and local steps, so every entry moves
+        node, to = f"n{i % nodes}", f"n{(i + 1) % nodes}"
+        rows.append({"node": node, "type": "send", "msg": f"m{i}", "to": to})
+        rows.append({"node": to, "type": "recv", "msg": f"m{i}"})
+        rows.append({"node": node, "type": "local"})
+    trace = make_trace(rows)
+    clocks, hb = vector_clocks(trace), closure(trace)
+    for event in trace.events:
+        past = [trace.events[a] for a in hb.predecessors(event.id)] + [event]
+        expected = tuple(sum(1 for e in past if e.node == n) for n in trace.nodes)
+        assert clocks.clock(event.id) == expected
+
+
 @settings(max_examples=50, deadline=None)
 @given(rows=message_traces())
 def test_shiviz_round_trip_keeps_happens_before(rows: list[dict[str, object]]) -> None:
