@@ -125,8 +125,8 @@ def _external_reads(txns: list[Txn], facts: Facts) -> tuple[list[Read], list[Rea
             whole = seen
             mine = tuple(own.get(k, ()))
             expected = last_read[k] + mine if k in last_read else None
-            if expected is not None and seen != expected or mine and not (
-                    len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine):
+            if (expected is not None and seen != expected) or (mine and not (
+                    len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine)):
                 steps = [f"read {show(k)} = {show(last_read[k])}"] if expected is not None \
                     else []
                 steps += [f"appended {show(mine)}"] if mine else []

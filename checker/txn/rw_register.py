@@ -30,7 +30,7 @@ from checker.values import Value, show
 def infer(history: History) -> Facts:
     txns = transactions(history)
     graph = Graph(len(txns))
-    facts = Facts(txns, graph)
+    facts = Facts(txns, graph, assumed=WW | RW)
     writer: dict[tuple[Value, Value], int] = {}
     final: dict[tuple[int, Value], Value] = {}
     for txn in txns[1:]:
