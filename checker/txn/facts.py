@@ -46,5 +46,8 @@ class Facts:
     choices: list[Choice] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     assumed: int = 0
+    chains: dict[Value, list[tuple[int, int, tuple[int, ...]]]] = field(default_factory=dict)
+    """Per key, the chains whose order ``choices`` leaves open, as (first writer, last writer,
+    readers of the last version): what a candidate version order is made of (``witness``)."""
     values: dict[tuple[int, Value], Value] = field(default_factory=dict)
     """(writer, key) -> the value it installed, for explanations."""

@@ -81,6 +81,7 @@ def infer(history: History) -> Facts:
         unseen.setdefault(k, {})[node] = None
     for k, members in unseen.items():
         nodes = list(members)
+        facts.chains[k] = [(a, a, ()) for a in nodes]
         for i, a in enumerate(nodes):
             facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
     return facts

@@ -152,6 +152,7 @@ def _chains(facts: Facts, k: Value, nodes: list[int], pred: dict[tuple[int, Valu
     if first is not None:
         for chain in others:
             link(first[-1], chain[0])
+    facts.chains[k] = [(c[0], c[-1], tuple(readers.get((c[-1], k), ()))) for c in others]
     for i, x in enumerate(others):
         for y in others[i + 1:]:
             facts.choices.append(Choice(
