@@ -20,7 +20,7 @@ from bench.txn_gen import history
 from checker.api import check
 from checker.budget import peak_rss_bytes
 
-SUMMARY = ("weakest_violated", "strongest_possible")
+SUMMARY = ("weakest_violated", "strongest_possible", "decided")
 
 
 def run(workload: str, mode: str, n: int, level: str, keys: int) -> None:

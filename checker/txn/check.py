@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from checker.budget import Deadline
@@ -10,10 +12,10 @@ from checker.history import History
 from checker.result import Anomaly, CheckResult
 from checker.txn import levels
 from checker.txn.cycles import Cycle, anomalies, classify
-from checker.txn.decide import Decision, decide
+from checker.txn.decide import Decision, decide, extras
 from checker.txn.explain import describe, explain
 from checker.txn.facts import Facts
-from checker.txn.model import PROCESS, REALTIME, Graph, add_session_edges
+from checker.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_edges
 
 
 def infer(history: History, model: str) -> Facts:
@@ -28,32 +30,57 @@ def infer(history: History, model: str) -> Facts:
     return facts
 
 
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring it afterwards.
+
+    Checking allocates millions of small containers (edges, reasons, reads) and makes no
+    reference cycles that matter; meanwhile each full collection walks the whole heap, history
+    included (gigabytes of read lists for a 100,000-transaction list-append history). Paused,
+    memory is still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
+    with paused_collector():
+        return _check(history, model, consistency, deadline)
+
+
+def _check(history: History, model: str, consistency: str, deadline: Deadline) -> CheckResult:
     facts = infer(history, model)
     deadline.check()
-    decision = decide(facts, consistency, model, deadline)
     forbidden = levels.forbidden(consistency)
+    # Anomalies seen without any cycle (a lost update, a garbage read...) already settle the
+    # level: the solver is not asked to prove it again.
+    if any(a.name in forbidden for a in facts.anomalies):
+        decision = Decision(False, "anomalies")
+    else:
+        decision = decide(facts, consistency, model, deadline)
     found: list[Anomaly] = list(facts.anomalies)
     graph = facts.graph
-    for cycle in anomalies(graph, PROCESS | REALTIME):
+    for cycle in anomalies(graph, PROCESS | REALTIME, assumed=facts.assumed):
         found.append(cycle_anomaly(facts, graph, cycle, model))
     broken = [a for a in found if a.name in forbidden]
     valid = decision.valid and not broken
     if not valid and not broken:
-        extra = _decision_anomaly(facts, decision, consistency, model)
-        found.append(extra)
-    names = {a.name for a in found}
-    violated = set(levels.violated_by(names))
-    if not valid:
-        violated |= {n for n in levels.NAMES if consistency in levels.implied(n)}
-    else:
-        violated -= levels.implied(consistency)
+        found.append(_decision_anomaly(facts, decision, consistency, model))
+    verdicts = _verdicts(facts, model, consistency, valid, found, deadline)
+    violated = {n for n, ok in verdicts.items() if not ok}
     ordered = [n for n in levels.NAMES if n in violated]
     possible = [n for n in levels.NAMES if n not in violated]
     details = {"weakest_violated": levels.weakest(ordered),
                "strongest_possible": levels.strongest(possible),
+               "decided": [n for n in levels.NAMES if n in verdicts],
                "method": decision.method, **dict(decision.figures)}
+    names = {a.name for a in found}
     if valid:
         text = f"no anomaly forbidden by {consistency} ({decision.method})"
     else:
@@ -62,6 +89,48 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
     return CheckResult(valid=valid, model=model, consistency=consistency,
                        anomalies=tuple(found), explanation=text,
                        figures={"transactions": len(facts.txns) - 1}, details=details)
+
+
+def _verdicts(facts: Facts, model: str, consistency: str, valid: bool, found: list[Anomaly],
+              deadline: Deadline) -> dict[str, bool]:
+    """A verdict for every level that the anomalies or a cheap decision bear on.
+
+    - the level asked for, decided exactly; when it holds, so does every level it implies;
+    - a level that forbids an anomaly found is violated, and so is every level implying it;
+    - every other polynomial level (read-uncommitted up to causal, and their strong-session
+      variants: graphs and saturation) is decided here, weakest first; when one fails, its
+      own anomaly (G0, G1c, fractured-read, causality-violation) joins ``found``.
+
+    Levels left out (repeatable read, snapshot isolation, serializable and their variants,
+    when not asked for and not ruled out) are not decided: deciding them needs the solver.
+    """
+    names = {a.name for a in found}
+    verdicts: dict[str, bool] = {consistency: valid}
+    if valid:
+        verdicts.update((n, True) for n in levels.implied(consistency))
+
+    def rule_out(level: str) -> None:
+        for n in levels.NAMES:
+            if level in levels.implied(n):
+                verdicts[n] = False
+
+    for n in levels.violated_by(names):
+        rule_out(n)
+    if not valid:
+        rule_out(consistency)
+    for n in levels.NAMES:
+        if n in verdicts or levels.implied(n) & POLYGRAPH:
+            continue
+        decision = decide(facts, n, model, deadline)
+        verdicts[n] = decision.valid
+        if not decision.valid:
+            found.append(_decision_anomaly(facts, decision, n, model))
+            rule_out(n)
+    return verdicts
+
+
+POLYGRAPH = {"serializable", "repeatable-read", "snapshot-isolation"}
+"""Levels decided by the polygraph solver, and every level implying one of them."""
 
 
 def cycle_anomaly(facts: Facts, graph: Graph, cycle: Cycle, model: str) -> Anomaly:
@@ -76,6 +145,11 @@ def _decision_anomaly(facts: Facts, decision: Decision, level: str, model: str) 
     txns = facts.txns
     nodes = decision.cycle
     ops = tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
+    if decision.method == "graph":
+        mask = (WW | WR) & ~facts.assumed if "read-committed" in levels.implied(level) \
+            else WW & ~facts.assumed
+        cycle = classify(facts.graph, list(nodes), mask | extras(level), mask | extras(level))
+        return cycle_anomaly(facts, facts.graph, cycle, model)
     if decision.method == "saturation":
         name = "causality-violation" if "causal" in levels.implied(level) else "fractured-read"
         names = ", ".join(txns[n].name for n in nodes)

@@ -150,11 +150,13 @@ def classify(graph: Graph, nodes: list[int], first: int = -1, rest: int = -1) ->
     return Cycle(base, tuple(nodes), tuple(kinds))
 
 
-def anomalies(graph: Graph, extra: int, limit: int = 64) -> list[Cycle]:
+def anomalies(graph: Graph, extra: int, limit: int = 64, assumed: int = 0) -> list[Cycle]:
     """Cycles of each class in ``graph`` using data edges plus the ``extra`` kinds.
 
     For each class and each of data-only, +process, +realtime (within ``extra``), at most one
-    witness; a class found with fewer edge kinds is not searched again with more.
+    witness; a class found with fewer edge kinds is not searched again with more. G0 and G1c
+    cycles use no ``assumed`` kinds (edges that only snapshot isolation and stronger levels
+    guarantee, see ``Facts.assumed``); cycles with rw edges may use them.
     """
     found: dict[str, Cycle] = {}
     tiers = [DATA] + [DATA | m for m in (PROCESS, PROCESS | REALTIME) if m & extra == m]
@@ -166,8 +168,12 @@ def anomalies(graph: Graph, extra: int, limit: int = 64) -> list[Cycle]:
         sizes[c] = sizes.get(c, 0) + 1
     for tier in tiers:
         for start_kind, path_kinds in ((WW, WW), (WR, WW | WR), (RW, WW | WR), (RW, DATA)):
-            mask = path_kinds | (tier & ~DATA)
-            cycle = _first_cycle(graph, adj, comp, sizes, start_kind, mask, limit)
+            dropped = 0 if start_kind & RW else assumed
+            start = start_kind & ~dropped
+            if not start:
+                continue
+            mask = path_kinds & ~dropped | (tier & ~DATA)
+            cycle = _first_cycle(graph, adj, comp, sizes, start, mask, limit)
             if cycle is not None:
                 found.setdefault(cycle.name, cycle)
     return list(found.values())

@@ -92,6 +92,11 @@ def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge
 
 def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                prune: bool = True) -> Decision:
+    from checker.txn import witness
+
+    method = "polygraph-si" if snapshot else "polygraph-ser"
+    if prune and witness.holds(facts, extra, snapshot=snapshot):
+        return Decision(True, method, figures=(("choices", len(facts.choices)), ("witness", 1)))
     graph = facts.graph
     ww, rw = _choice_edges(facts, graph, snapshot)
     d_mask = WW | WR | extra
@@ -116,7 +121,6 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))
-    method = "polygraph-si" if snapshot else "polygraph-ser"
     if outcome.acyclic:
         return Decision(True, method, figures=figures)
     typed = _typed(facts, outcome)

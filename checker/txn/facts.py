@@ -6,7 +6,13 @@
 - ``choices``: version-order decisions left open (rw-register only): for two chains of
   writes X and Y of one key, either X precedes Y (X's last writer ww-> Y's first, and X's last
   version's readers rw-> Y's first) or the other way round;
-- ``anomalies``: problems visible without any cycle (garbage, aborted and intermediate reads...).
+- ``anomalies``: problems visible without any cycle (garbage, aborted and intermediate reads...);
+- ``assumed``: the edge kinds of ``graph`` that hold only under an assumption the weak levels do
+  not make. rw-register's version orders come from read-then-write chains (no write falls
+  between the version a transaction read and the one it wrote), which snapshot isolation and
+  serializability guarantee and read committed does not: its ww and rw edges are ``assumed``.
+  Cycle classes forbidden at read-uncommitted and read-committed (G0, G1c) are searched without
+  them, so that a name never claims more than the level's own decision can prove.
 """
 
 from __future__ import annotations
@@ -39,5 +45,9 @@ class Facts:
     writers: dict[Value, set[int]] = field(default_factory=dict)
     choices: list[Choice] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
+    assumed: int = 0
+    chains: dict[Value, list[tuple[int, int, tuple[int, ...]]]] = field(default_factory=dict)
+    """Per key, the chains whose order ``choices`` leaves open, as (first writer, last writer,
+    readers of the last version): what a candidate version order is made of (``witness``)."""
     values: dict[tuple[int, Value], Value] = field(default_factory=dict)
     """(writer, key) -> the value it installed, for explanations."""

@@ -47,13 +47,78 @@ def infer(history: History) -> Facts:
     for (node, k), v in last_append.items():
         facts.values[(node, k)] = v
     reads, wholes = _external_reads(txns, facts)
-    longest: dict[Value, tuple[Value, ...]] = {}
-    for _, k, seen in wholes:
-        if len(seen) > len(longest.get(k, ())):
-            longest[k] = seen
+    longest, bad_keys = _orders(facts, wholes)
+    for k, (node, order) in longest.items():
+        if k not in bad_keys:
+            _key_edges(history, facts, k, order, writer, last_append)
+            _elements(facts, node, k, order, writer)
+    by_key: dict[Value, list[tuple[int, tuple[Value, ...]]]] = {}
+    for node, k, seen in reads:
+        by_key.setdefault(k, []).append((node, seen))
+    for k, key_reads in by_key.items():
+        if k in bad_keys:
+            continue
+        order = longest[k][1]
+        for node, seen in key_reads:
+            _read_edges(facts, node, k, seen, order, writer, last_append)
+    seen_pairs = {(k, v) for k, (_, order) in longest.items() for v in order}
+    unseen: dict[Value, dict[int, None]] = {}
+    full_readers: dict[Value, list[int]] = {}
+    for node, k, seen in wholes:
+        if k not in bad_keys and len(seen) == len(longest[k][1]):
+            full_readers.setdefault(k, []).append(node)
+    for (k, v), node in writer.items():
+        txn = txns[node]
+        if (k, v) in seen_pairs or not txn.committed:
+            continue
+        order = longest[k][1] if k in longest else ()
+        if order and (k, order[-1]) in writer:
+            graph.add(writer[(k, order[-1])], node, WW, Reason(k, order[-1], v))
+        for reader in full_readers.get(k, ()):
+            if reader != node:
+                graph.add(reader, node, RW, Reason(k, order, v))
+        facts.writers.setdefault(k, {0}).add(node)
+        unseen.setdefault(k, {})[node] = None
+    for k, members in unseen.items():
+        nodes = list(members)
+        facts.chains[k] = [(a, a, ()) for a in nodes]
+        for i, a in enumerate(nodes):
+            facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
+    return facts
+
+
+def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
+    return tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
+
+
+def _orders(facts: Facts, wholes: list[Read],
+            ) -> tuple[dict[Value, tuple[int, tuple[Value, ...]]], set[Value]]:
+    """Each key's longest read (its reader and value), and the keys whose reads disagree.
+
+    Reads of hot keys are long and many, so the work is done once per distinct read value
+    (histories often share one tuple between reads of the same version) with tuple slices and
+    comparisons; only the longest read, and reads that are not its prefixes, are searched for
+    duplicate elements (a prefix of a list without duplicates has none).
+    """
+    txns = facts.txns
+    longest: dict[Value, tuple[int, tuple[Value, ...]]] = {}
+    distinct: dict[Value, dict[int, tuple[Value, ...]]] = {}
+    for node, k, seen in wholes:
+        distinct.setdefault(k, {})[id(seen)] = seen
+        if k not in longest or len(seen) > len(longest[k][1]):
+            longest[k] = (node, seen)
+    odd: set[int] = set()
+    for k, values in distinct.items():
+        full = longest[k][1]
+        odd.update(i for i, seen in values.items()
+                   if seen is not full and full[: len(seen)] != seen)
+        if len(set(full)) != len(full):
+            odd.add(id(full))
     bad_keys: set[Value] = set()
     for node, k, seen in wholes:
-        full = longest.get(k, ())
+        if id(seen) not in odd:
+            continue
+        full = longest[k][1]
         if full[: len(seen)] != seen:
             bad_keys.add(k)
             facts.anomalies.append(Anomaly(
@@ -65,45 +130,25 @@ def infer(history: History) -> Facts:
             facts.anomalies.append(Anomaly(
                 "duplicate-elements", f"{txns[node].name} read {show(k)} = {show(seen)}, "
                 "with an element twice", _ops(txns, node), {"key": show(k)}))
-    for k, order in longest.items():
-        if k not in bad_keys:
-            _key_edges(history, facts, k, order, writer, last_append)
-    by_key: dict[Value, list[tuple[int, tuple[Value, ...]]]] = {}
-    for node, k, seen in reads:
-        by_key.setdefault(k, []).append((node, seen))
-    for k, key_reads in by_key.items():
-        if k in bad_keys:
-            continue
-        order = longest.get(k, ())
-        for node, seen in key_reads:
-            _read_edges(facts, node, k, seen, order, writer, last_append)
-    seen_pairs = {(k, v) for k, order in longest.items() for v in order}
-    unseen: dict[Value, list[int]] = {}
-    full_readers: dict[Value, list[int]] = {}
-    for node, k, seen in wholes:
-        if k not in bad_keys and len(seen) == len(longest.get(k, ())):
-            full_readers.setdefault(k, []).append(node)
-    for (k, v), node in writer.items():
-        txn = txns[node]
-        if (k, v) in seen_pairs or not txn.committed:
-            continue
-        order = longest.get(k, ())
-        if order and (k, order[-1]) in writer:
-            graph.add(writer[(k, order[-1])], node, WW, Reason(k, order[-1], v))
-        for reader in full_readers.get(k, ()):
-            if reader != node:
-                graph.add(reader, node, RW, Reason(k, order, v))
-        facts.writers.setdefault(k, {0}).add(node)
-        if node not in unseen.setdefault(k, []):
-            unseen[k].append(node)
-    for k, nodes in unseen.items():
-        for i, a in enumerate(nodes):
-            facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
-    return facts
+    return longest, bad_keys
 
 
-def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
-    return tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
+def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
+              writer: dict[tuple[Value, Value], int]) -> None:
+    """Garbage and aborted elements, checked once per key on its longest read (by ``node``)."""
+    txns = facts.txns
+    for v in order:
+        w = writer.get((k, v))
+        if w is None:
+            facts.anomalies.append(Anomaly(
+                "garbage-read", f"{txns[node].name} read {show(v)} in {show(k)} = "
+                f"{show(order)}, but no transaction appended it", _ops(txns, node),
+                {"key": show(k)}))
+        elif txns[w].aborted:
+            facts.anomalies.append(Anomaly(
+                "G1a", f"{txns[node].name} read {show(k)} = {show(order)}, including "
+                f"{txns[w].name}'s append of {show(v)}, which aborted",
+                _ops(txns, node, w), {"key": show(k)}))
 
 
 def _external_reads(txns: list[Txn], facts: Facts) -> tuple[list[Read], list[Read]]:
@@ -124,20 +169,22 @@ def _external_reads(txns: list[Txn], facts: Facts) -> tuple[list[Read], list[Rea
             seen = tuple(v) if isinstance(v, tuple) else ()
             whole = seen
             mine = tuple(own.get(k, ()))
-            if mine:
-                expected_tail = mine
-                if k in last_read:
-                    expected = last_read[k] + mine
-                    ok = seen == expected
-                else:
-                    ok = seen[len(seen) - len(mine):] == expected_tail if seen else False
-                if not ok:
-                    facts.anomalies.append(Anomaly(
-                        "internal", f"{txn.name} appended {show(mine)} to {show(k)} but then "
-                        f"read {show(k)} = {show(seen)}", _ops(txns, txn.node),
-                        {"key": show(k)}))
-                    continue
-                seen = seen[: len(seen) - len(mine)]
+            expected = last_read[k] + mine if k in last_read else None
+            if (expected is not None and seen != expected) or (mine and not (
+                    len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine)):
+                steps = [f"read {show(k)} = {show(last_read[k])}"] if expected is not None \
+                    else []
+                steps += [f"appended {show(mine)}"] if mine else []
+                facts.anomalies.append(Anomaly(
+                    "internal", f"{txn.name} {' and '.join(steps)}, but then read {show(k)} = "
+                    f"{show(seen)}; it expected {show(expected or ('...', *mine))}",
+                    _ops(txns, txn.node), {"key": show(k)}))
+                if mine and seen[len(seen) - len(mine):] != mine:
+                    continue  # its own appends are missing: nothing external to learn
+            # A read that ends in the transaction's own appends shows, before them, a version
+            # some other transaction installed: a non-repeatable read under read committed
+            # is still a read of that version, and gives its edges.
+            seen = seen[: len(seen) - len(mine)]
             last_read[k] = whole
             own.pop(k, None)
             found.append((txn.node, k, seen))
@@ -177,18 +224,6 @@ def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
                 last_append: dict[tuple[int, Value], Value]) -> None:
     txns, graph = facts.txns, facts.graph
     reader = txns[node]
-    # Elements are checked once per key, on the longest read (others are its prefixes).
-    for v in (seen if seen == order or order[: len(seen)] != seen else ()):
-        w = writer.get((k, v))
-        if w is None:
-            facts.anomalies.append(Anomaly(
-                "garbage-read", f"{reader.name} read {show(v)} in {show(k)} = {show(seen)}, "
-                "but no transaction appended it", _ops(txns, node), {"key": show(k)}))
-        elif txns[w].aborted:
-            facts.anomalies.append(Anomaly(
-                "G1a", f"{reader.name} read {show(k)} = {show(seen)}, including "
-                f"{txns[w].name}'s append of {show(v)}, which aborted",
-                _ops(txns, node, w), {"key": show(k)}))
     if seen:
         last = seen[-1]
         w = writer.get((k, last))

@@ -30,7 +30,7 @@ from checker.values import Value, show
 def infer(history: History) -> Facts:
     txns = transactions(history)
     graph = Graph(len(txns))
-    facts = Facts(txns, graph)
+    facts = Facts(txns, graph, assumed=WW | RW)
     writer: dict[tuple[Value, Value], int] = {}
     final: dict[tuple[int, Value], Value] = {}
     for txn in txns[1:]:
@@ -152,6 +152,7 @@ def _chains(facts: Facts, k: Value, nodes: list[int], pred: dict[tuple[int, Valu
     if first is not None:
         for chain in others:
             link(first[-1], chain[0])
+    facts.chains[k] = [(c[0], c[-1], tuple(readers.get((c[-1], k), ()))) for c in others]
     for i, x in enumerate(others):
         for y in others[i + 1:]:
             facts.choices.append(Choice(

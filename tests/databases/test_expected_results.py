@@ -54,7 +54,7 @@ VALID_SMALL = [
     ("serializable", "serializable"),
     ("serializable", "strict-serializable"),
     ("repeatable-read", "snapshot-isolation"),
-    pytest.param("read-committed", "read-committed", marks=RC_INTERNAL),
+    ("read-committed", "read-committed"),
 ]
 
 
