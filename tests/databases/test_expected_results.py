@@ -22,14 +22,6 @@ from recorders.databases.postgres import record_postgres
 from recorders.databases.redis import record_redis
 from recorders.databases.servers import RunningServer
 
-RC_INTERNAL = pytest.mark.xfail(
-    strict=False,
-    reason="Under READ COMMITTED a transaction that reads a key, appends to it and reads it again "
-           "may see other transactions' appends in between (a non-repeatable read, allowed at "
-           "read committed). Elle calls that 'internal', and Elle's own model table does not "
-           "forbid 'internal' at read-committed; a checker that does reports a false violation.")
-
-
 def require(model: str, consistency: str) -> None:
     """Skip (before recording anything) when this build cannot check ``model``/``consistency``."""
     spec = models().get(model)
@@ -90,8 +82,6 @@ has no forced one), so they are explanations, not separate verdicts."""
 def test_full_runs_match_what_is_known(postgres: RunningServer, workload: str, isolation: str,
                                        consistency: str, valid: bool,
                                        anomaly: str | None) -> None:
-    if (workload, isolation, consistency) == ("list-append", "read-committed", "read-committed"):
-        pytest.xfail(RC_INTERNAL.kwargs["reason"])
     require(workload, consistency)
     recording = record_postgres(isolation=isolation, workload=workload, txns=1500, clients=8,
                                 dsn=postgres.address)
