@@ -22,6 +22,7 @@ from recorders.databases.postgres import record_postgres
 from recorders.databases.redis import record_redis
 from recorders.databases.servers import RunningServer
 
+
 def require(model: str, consistency: str) -> None:
     """Skip (before recording anything) when this build cannot check ``model``/``consistency``."""
     spec = models().get(model)
