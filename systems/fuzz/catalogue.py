@@ -10,8 +10,9 @@ guarantee under that model, so a lossy network under a protocol that assumes rel
 would only "find" the assumption. Node faults are off unless asked for (``--faults``) for the
 same reason; ``recover`` switches the nodes to crash-recovery.
 
-A run is judged as ``histcheck check`` would judge its trace file: written as JSON Lines, read
-with the model's loader (trace models) or as a history, and checked by ``checker.api.check``.
+A run is judged as ``histcheck check`` would judge its file: the entry's trace or, for storage
+systems, its client history, written as JSON Lines, read with the model's loader (trace models)
+or as a history, and checked by ``checker.api.check``.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ class Sizes:
     max_operations: int
 
 
-SIZES = {"rpc": Sizes(1, 3, 8), "channel": Sizes(2, 3, 12), "broadcast": Sizes(2, 4, 5)}
+SIZES = {"rpc": Sizes(1, 3, 8), "channel": Sizes(2, 3, 12), "broadcast": Sizes(2, 4, 5),
+         "register": Sizes(2, 4, 12), "kv": Sizes(2, 4, 12)}
+"""Workload sizes per model. Storage systems' own default faults (a partition, a crash) play out
+over time, so their clients need enough operations to run into them."""
 """Bounds on the workload; the catalogue's defaults are near the top of each range."""
 
 
@@ -136,7 +140,7 @@ def checker_judge(entry: Entry, consistency: str | None, scratch: Path,
     path = scratch / "run.jsonl"
 
     def judge(sim: Simulator) -> CheckResult:
-        sim.trace.write(path)
+        entry.write(sim, path)
         return check(load_for(entry.model, path), model=entry.model,
                      consistency=consistency or entry.consistency, budget=budget)
 
