@@ -59,8 +59,40 @@ def test_async_primary_backup_loses_acknowledged_writes() -> None:
     assert not all(lin("async-primary-backup", seed) for seed in range(5))
 
 
+def scenario_reads(variant: str, seed: int, **kw: object) -> tuple[object, object]:
+    """What the half-write scenario's readers (c6 then c7, with four workload clients) read."""
+    history = run_register(variant, seed=seed, scenario=True, **kw).sim.operations.history()  # type: ignore[arg-type]
+    reads = {op.process: op.value for op in history if op.f == "read" and op.ok}
+    (write,) = [op for op in history if op.process == 5]
+    assert write.value == 5000 and write.indeterminate  # the writer crashed half-way
+    return reads[6], reads[7]
+
+
+def test_the_half_write_scenario_inverts_reads_without_write_back_on_every_seed() -> None:
+    for seed in range(5):
+        assert scenario_reads("no-write-back", seed) == (5000, None)
+        assert not lin("no-write-back", seed)  # the default run is the scenario
+
+
+def test_write_back_makes_the_second_read_see_what_the_first_returned() -> None:
+    for seed in range(5):
+        assert scenario_reads("abd", seed) == (5000, 5000)
+        assert lin("abd", seed, scenario=True)
+
+
+def test_the_half_write_scenario_works_with_three_replicas() -> None:
+    assert scenario_reads("no-write-back", 0, replicas=3) == (5000, None)
+    assert scenario_reads("abd", 0, replicas=3) == (5000, 5000)
+
+
+def test_explicit_faults_replace_the_scenario() -> None:
+    run = run_register("no-write-back", seed=0, faults=())
+    assert len(run.clients) == 4 and {op.process for op in run.sim.operations.history()} <= {
+        1, 2, 3, 4}
+
+
 def test_no_write_back_reads_are_at_least_recorded_faithfully() -> None:
-    history = run_register("no-write-back", seed=0).sim.operations.history()
+    history = run_register("no-write-back", seed=0, faults=()).sim.operations.history()
     reads = [op for op in history if op.f == "read" and op.ok]
     written = {op.value for op in history if op.f == "write"} | {None}
     assert reads and all(op.value in written for op in reads)
