@@ -1,11 +1,14 @@
 """Run a replicated register in the simulator: replicas, clients, a workload and default faults.
 
-Variants (``VARIANTS``): ``abd`` (correct: linearizable), ``no-write-back`` (reads skip the
+Variants (``VARIANTS``): ``abd`` (correct: linearizable), ``leader-cas`` (correct: ABD reads,
+writes and compare-and-sets ordered by a fixed leader), ``no-write-back`` (reads skip the
 write-back phase), ``single-replica`` (reads ask one replica), ``async-primary-backup``
 (acknowledges before replicating, loses writes on failover).
 
 The workload: each client reads (70%) or writes; written values are unique integers
-(``client * 1000 + k``), so a read names the write it saw. Without explicit faults the run has
+(``client * 1000 + k``), so a read names the write it saw. ``leader-cas`` draws from a small
+range instead (``CAS_VALUES``), so that a compare-and-set often finds the value it expects: reads
+40%, writes 20%, ``cas [expected, new]`` 40%. Without explicit faults the run has
 the system's default faults, chosen to exercise what each variant claims: for the quorum variants
 a partition that cuts one replica off for a while and a crash of another later (always a
 minority), for primary-backup a crash of the primary half-way through. ``no-write-back`` runs
@@ -20,13 +23,14 @@ from functools import partial
 
 from systems.clients import Op, Progress, run_clients
 from systems.register.abd import AbdClient, Flavour, Replica
+from systems.register.leader import LeaderClient, LeaderReplica
 from systems.register.primary_backup import PrimaryBackupClient, PrimaryBackupReplica
 from systems.register.scenario import half_write
 from systems.sim.core import Simulator
 from systems.sim.faults import Crash, Fault, Partition
 from systems.sim.models import MS, SystemModel
 
-VARIANTS = ("abd", "no-write-back", "single-replica", "async-primary-backup")
+VARIANTS = ("abd", "leader-cas", "no-write-back", "single-replica", "async-primary-backup")
 FLAVOURS = {"abd": Flavour(), "no-write-back": Flavour(write_back=False),
             "single-replica": Flavour(single_replica=True)}
 
@@ -45,6 +49,22 @@ def workload(sim: Simulator, client: int, count: int) -> list[Op]:
             ops.append(Op("read"))
         else:
             ops.append(Op("write", client * 1000 + k))
+    return ops
+
+
+CAS_VALUES = 3
+
+
+def cas_workload(sim: Simulator, count: int) -> list[Op]:
+    ops = []
+    for _ in range(count):
+        r = sim.rng.random()
+        if r < 0.4:
+            ops.append(Op("read"))
+        elif r < 0.6:
+            ops.append(Op("write", sim.rng.randrange(CAS_VALUES)))
+        else:
+            ops.append(Op("cas", (sim.rng.randrange(CAS_VALUES), sim.rng.randrange(CAS_VALUES))))
     return ops
 
 
@@ -116,10 +136,17 @@ def run_register(variant: str, *, seed: int, clients: int = 4, operations: int =
     for name in replica_names:
         if variant == "async-primary-backup":
             sim.add_node(name, partial(PrimaryBackupReplica, replicas=replica_names))
+        elif variant == "leader-cas" and name == replica_names[0]:
+            sim.add_node(name, partial(LeaderReplica, replicas=replica_names))
         else:
             sim.add_node(name, Replica)
     stride = clients + len(extra)
     for number, name in enumerate(client_names, start=1):
+        if variant == "leader-cas":
+            sim.add_node(name, partial(LeaderClient, number=number,
+                                       ops=cas_workload(sim, operations), stride=stride,
+                                       replicas=replica_names, leader=replica_names[0]))
+            continue
         ops = workload(sim, number, operations)
         if variant == "async-primary-backup":
             sim.add_node(name, partial(PrimaryBackupClient, number=number, ops=ops,
