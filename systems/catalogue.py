@@ -96,6 +96,12 @@ SERIALIZABLE, STRICT_SERIALIZABLE = "serializable", "strict-serializable"
 STORAGE: tuple[Entry, ...] = (
     _e("register", "abd", REGISTER, LINEARIZABLE, "valid", "abd",
        "ABD: quorum writes, quorum reads that write back what they read"),
+    _e("register", "leader-cas", CAS_REGISTER, LINEARIZABLE, "valid", "leader-cas",
+       "ABD reads; writes and compare-and-sets ordered by a fixed leader, each stored at a "
+       "majority before the next"),
+    _e("register", "no-write-back", REGISTER, LINEARIZABLE, "invalid", "no-write-back",
+       "bug: reads skip the write-back phase: a value stored at a minority is read, then unread "
+       "(new-old inversion)"),
     _e("register", "single-replica", REGISTER, LINEARIZABLE, "invalid", "single-replica",
        "bug: reads ask one replica (the nearest), which may lag: stale reads"),
     _e("register", "async-primary-backup", REGISTER, LINEARIZABLE, "invalid",

@@ -108,8 +108,9 @@ class AbdClient(Client):
 
     def __init__(self, name: str, number: int, ops: list[Op], *, stride: int,
                  replicas: tuple[str, ...], flavour: Flavour = Flavour(),
-                 retry: int = 30 * MS) -> None:
+                 retry: int = 30 * MS, start_at: int = 0) -> None:
         super().__init__(name, number, ops, stride=stride)
+        self.start_at = start_at
         self.replicas = replicas
         self.flavour = flavour
         self.retry = retry
@@ -120,6 +121,10 @@ class AbdClient(Client):
     @property
     def majority(self) -> int:
         return len(self.replicas) // 2 + 1
+
+    def start(self) -> None:
+        """Begin at ``start_at`` (plus a think time): scripted scenarios need idle clients."""
+        self.set_timer(self.start_at + self.rng.randint(0, self.think), self._invoke_next)
 
     def begin(self, number: int, op: Op) -> None:
         if op.f == "read" and self.flavour.single_replica:
