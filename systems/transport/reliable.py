@@ -85,6 +85,7 @@ class TransportStats:
     buffered: int = 0
     delivered: int = 0
     dropped_beyond_window: int = 0
+    peak_in_flight: int = 0  # most segments ever unacknowledged at once (<= the window)
 
 
 class Connection:
@@ -124,6 +125,7 @@ class Connection:
             self._unacked[seq] = _Outstanding(payload, self.env.now())
             self.stats.sent += 1
             self.env.emit(_DATA.pack(DATA, seq) + payload)
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self._unacked))
         if self._unacked and self._timer is None:
             self._timer = self.env.set_timer(self.rtt.rto, self._expired)
 
