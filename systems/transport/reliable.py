@@ -31,7 +31,7 @@ from __future__ import annotations
 import struct
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 _DATA = struct.Struct("!BI")
@@ -62,10 +62,6 @@ class RttEstimator:
     srtt: float | None = None
     rttvar: float = 0.0
     samples: int = 0
-    initial: int = field(init=False)  # the first guess, used until there is a sample
-
-    def __post_init__(self) -> None:
-        self.initial = self.rto
 
     def sample(self, rtt: int) -> None:
         self.samples += 1
@@ -80,10 +76,12 @@ class RttEstimator:
         self.rto = min(self.max_rto, self.rto * 2)
 
     def restore(self) -> None:
-        """Undo backoff: the timeout the samples so far give (the first guess if none)."""
-        if self.srtt is None:
-            self.rto = self.initial
-        else:
+        """Undo backoff: the timeout the samples so far give.
+
+        Without a sample nothing changes: the first guess may be shorter than the round trip,
+        and only a measurement may bring the backed-off timeout down (Karn).
+        """
+        if self.srtt is not None:
             self.rto = int(min(self.max_rto, max(self.min_rto, self.srtt + 4 * self.rttvar)))
 
 
