@@ -13,8 +13,14 @@ provides an ``Environment`` to send datagrams out, hand payloads up and set time
 - Flow control: the sender never has more unacknowledged segments than ``min(window, advertised
   window)``; the rest wait in a queue.
 - Adaptive timeouts (Jacobson/Karels): smoothed round-trip time ``srtt`` and deviation ``rttvar``
-  from each acked segment that was not retransmitted (Karn's rule); timeout = srtt + 4 rttvar,
-  doubled on every expiry. On a timeout the oldest unacknowledged segment is sent again.
+  from acked segments; timeout = srtt + 4 rttvar, doubled on every expiry. On a timeout the
+  oldest unacknowledged segment is sent again. Karn's rule: a retransmitted segment gives no
+  sample (which copy was acked?). With cumulative acks neither does any segment sent before a
+  retransmission and acked after it: it may have sat in the receiver's buffer behind the hole,
+  and its "round trip" would include the wait (over real UDP this inflated srtt to seconds).
+  Under heavy loss clean samples are rare, so an ack of new data also undoes the backoff
+  (``RttEstimator.restore``): the path delivers again, and the doubled timeout reflected losses,
+  not a longer round trip. Without it one lossy stretch left the timeout at its maximum.
 
 Segment format (network byte order): DATA = kind 1, seq (32 bits), payload; ACK = kind 2,
 next expected seq (32 bits), window (16 bits).
@@ -64,17 +70,26 @@ class RttEstimator:
         else:
             self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
             self.srtt = 0.875 * self.srtt + 0.125 * rtt
-        self.rto = int(min(self.max_rto, max(self.min_rto, self.srtt + 4 * self.rttvar)))
+        self.restore()
 
     def backoff(self) -> None:
         self.rto = min(self.max_rto, self.rto * 2)
+
+    def restore(self) -> None:
+        """Undo backoff: the timeout the samples so far give.
+
+        Without a sample nothing changes: the first guess may be shorter than the round trip,
+        and only a measurement may bring the backed-off timeout down (Karn).
+        """
+        if self.srtt is not None:
+            self.rto = int(min(self.max_rto, max(self.min_rto, self.srtt + 4 * self.rttvar)))
 
 
 @dataclass(slots=True)
 class _Outstanding:
     payload: bytes
     sent_at: int
-    retransmitted: bool = False
+    epoch: int  # retransmissions made before it was sent; unchanged at its ack = clean sample
 
 
 @dataclass(slots=True)
@@ -85,6 +100,7 @@ class TransportStats:
     buffered: int = 0
     delivered: int = 0
     dropped_beyond_window: int = 0
+    peak_in_flight: int = 0  # most segments ever unacknowledged at once (<= the window)
 
 
 class Connection:
@@ -121,9 +137,10 @@ class Connection:
         while self._queue and len(self._unacked) < limit:
             seq, payload = self._next_seq, self._queue.popleft()
             self._next_seq += 1
-            self._unacked[seq] = _Outstanding(payload, self.env.now())
+            self._unacked[seq] = _Outstanding(payload, self.env.now(), self.stats.retransmissions)
             self.stats.sent += 1
             self.env.emit(_DATA.pack(DATA, seq) + payload)
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self._unacked))
         if self._unacked and self._timer is None:
             self._timer = self.env.set_timer(self.rtt.rto, self._expired)
 
@@ -134,7 +151,6 @@ class Connection:
         if self.retransmit:
             seq = min(self._unacked)
             out = self._unacked[seq]
-            out.retransmitted = True
             self.stats.retransmissions += 1
             self.env.emit(_DATA.pack(DATA, seq) + out.payload)
             self.rtt.backoff()
@@ -143,10 +159,13 @@ class Connection:
     def _on_ack(self, ack: int, window: int) -> None:
         self._peer_window = window
         now = self.env.now()
-        for seq in [s for s in self._unacked if s < ack]:
+        acked = [s for s in self._unacked if s < ack]
+        for seq in acked:
             out = self._unacked.pop(seq)
-            if not out.retransmitted:
+            if out.epoch == self.stats.retransmissions:
                 self.rtt.sample(now - out.sent_at)
+        if acked:
+            self.rtt.restore()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
