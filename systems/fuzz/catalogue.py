@@ -74,7 +74,7 @@ class Sizes:
 
 SIZES = {"rpc": Sizes(1, 3, 8), "channel": Sizes(2, 3, 12), "broadcast": Sizes(2, 4, 5),
          "register": Sizes(2, 4, 15), "cas-register": Sizes(2, 4, 15), "kv": Sizes(2, 4, 15),
-         "multi-register": Sizes(2, 4, 15), "causal-kv": Sizes(2, 4, 15),
+         "multi-register": Sizes(4, 5, 20), "causal-kv": Sizes(4, 5, 20),
          "list-append": Sizes(2, 4, 15), "rw-register": Sizes(2, 4, 15)}
 """Workload sizes per model. Storage systems' own default faults (a partition, a crash) play out
 over time, so their clients need enough operations to run into them."""
