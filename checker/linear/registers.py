@@ -30,14 +30,10 @@ class Register:
         return NIL
 
     def step(self, state: Any, op: Operation) -> Any:
-        f = op.f
-        if f == "read":
-            if _held(op.value) == state or (op.value is None and self.nil_reads_match_anything):
-                return state
-            return None if op.type is not INFO else state
-        if f == "write":
-            return _held(op.value)
-        raise ValueError(f"{self.name} has no operation {f!r} (expected read or write)")
+        after = _read_or_write(state, op, self.nil_reads_match_anything)
+        if after is _NEITHER:
+            raise ValueError(f"{self.name} has no operation {op.f!r} (expected read or write)")
+        return after
 
     def pure(self, op: Operation) -> bool:
         return op.f == "read"
@@ -72,6 +68,25 @@ def _held(value: Value) -> Any:
     return NIL if value is None else value
 
 
+_NEITHER: Any = object()
+"""What ``_read_or_write`` returns for an operation that is neither a read nor a write."""
+
+
+def _read_or_write(state: Any, op: Operation, nil_reads_match_anything: bool) -> Any:
+    """The register step every register model shares: a read needs its value, a write sets it.
+
+    ``None`` means impossible; an indeterminate read constrains nothing.
+    """
+    f = op.f
+    if f == "read":
+        if _held(op.value) == state or (op.value is None and nil_reads_match_anything):
+            return state
+        return None if op.type is not INFO else state
+    if f == "write":
+        return _held(op.value)
+    return _NEITHER
+
+
 def _register_state(state: Any) -> str:
     return "nil" if state is NIL else show(state)
 
@@ -98,13 +113,10 @@ class CasRegister:
         return NIL
 
     def step(self, state: Any, op: Operation) -> Any:
+        after = _read_or_write(state, op, self.nil_reads_match_anything)
+        if after is not _NEITHER:
+            return after
         f = op.f
-        if f == "read":
-            if _held(op.value) == state or (op.value is None and self.nil_reads_match_anything):
-                return state
-            return None if op.type is not INFO else state
-        if f == "write":
-            return _held(op.value)
         if f == "cas":
             old, new = _cas_pair(op.value)
             if op.type is FAIL:

@@ -201,14 +201,8 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             linearized, optional = frame[0] | (1 << j), frame[6]
         else:
             linearized, optional = frame[0], frame[6] | (1 << j)
-        key = (linearized, nxt)
-        covering = seen.get(key)
-        if covering is None:
-            seen[key] = [optional]
-        elif any(other & ~optional == 0 for other in covering):
+        if subsumed(seen, (linearized, nxt), optional):
             continue
-        else:
-            covering.append(optional)
         explored += 1
         if explored % CHECK_EVERY == 0:
             yield explored
@@ -223,6 +217,24 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         pred[succ[j]] = pred[j]
         stack.append([linearized, nxt, candidates(nxt), 0, path, count, optional])
     return Outcome(False, unwind(best_path), _stuck(part, best_path), explored)
+
+
+def subsumed(seen: dict[Any, list[int]], key: Any, used: int) -> bool:
+    """Whether a configuration was covered by one visited with a subset of the optional
+    (indeterminate) operations ``used``; otherwise remember it.
+
+    Using fewer indeterminate operations leaves strictly more choices open, so a visited
+    configuration with the same key and a subset of ``used`` already explored everything this
+    one could.
+    """
+    covering = seen.get(key)
+    if covering is None:
+        seen[key] = [used]
+        return False
+    if any(other & ~used == 0 for other in covering):
+        return True
+    covering.append(used)
+    return False
 
 
 def _stuck(part: Part, path: Path) -> tuple[int, ...]:

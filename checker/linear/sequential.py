@@ -29,7 +29,7 @@ from checker.linear.model import Resolved
 from checker.linear.parts import Part, lift
 from checker.linear.registers import NIL
 from checker.linear.saturate import accesses, saturate
-from checker.linear.search import CHECK_EVERY, Outcome, Path, _expand, unwind
+from checker.linear.search import CHECK_EVERY, Outcome, Path, _expand, subsumed, unwind
 
 
 def _proof_note(cycle: tuple[int, ...]) -> str:
@@ -175,14 +175,8 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             used |= 1 << lane_no
         else:
             frontier = (*frontier[:lane_no], frontier[lane_no] + 1, *frontier[lane_no + 1:])
-        key = (frontier, nxt)
-        covering = seen.get(key)
-        if covering is None:
-            seen[key] = [used]
-        elif any(other & ~used == 0 for other in covering):
+        if subsumed(seen, (frontier, nxt), used):
             continue
-        else:
-            covering.append(used)
         explored += 1
         if explored % CHECK_EVERY == 0:
             yield explored
