@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from checker.errors import FormatError, UsageError
-from checker.formats.json_positions import OPEN_ARRAY, object_start_lines
+from checker.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
 from checker.formats.sessions import MicroOp, Session, Txn, build
 from checker.history import FAIL, INFO, OK, History
 from checker.values import Value
@@ -38,12 +38,7 @@ def looks_like_dbcop(head: bytes) -> bool:
 
 def read_dbcop(path: Path) -> History:
     source = str(path)
-    data = path.read_bytes()
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
-        raise FormatError(f"invalid JSON: {exc.msg}", path=source, line=line) from None
+    data, doc = load_document(path)
     if isinstance(doc, dict):
         doc = doc.get("data")
     if not isinstance(doc, list) or not all(isinstance(s, list) for s in doc):

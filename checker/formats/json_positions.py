@@ -1,4 +1,4 @@
-"""Where objects start in a JSON document, so errors in one-document formats can name a line.
+"""Where things are in a JSON document, so errors in one-document formats can name a line.
 
 A JSON parser reports values, not the lines they came from. ``object_start_lines`` walks the
 bytes once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
@@ -8,6 +8,12 @@ bytes once (skipping strings) and returns the line of every ``{`` whose enclosin
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from checker.errors import FormatError
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
 _CLOSE = (0x5D, 0x7D)
@@ -39,3 +45,13 @@ def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list
         if byte == _NEWLINE:
             line += 1
     return lines
+
+
+def load_document(path: Path) -> tuple[bytes, Any]:
+    """The bytes of a one-document JSON file and what they parse to; bad JSON names its line."""
+    data = path.read_bytes()
+    try:
+        return data, orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
+        raise FormatError(f"invalid JSON: {exc.msg}", path=str(path), line=line) from None

@@ -20,7 +20,7 @@ import msgspec
 import orjson
 
 from checker.errors import FormatError, HistoryError
-from checker.formats.json_positions import OPEN_ARRAY, object_start_lines
+from checker.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
 from checker.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
 from checker.history import Event, EventType, History, HistoryBuilder
 from checker.values import freeze, thaw
@@ -106,12 +106,7 @@ def general_event(raw_line: bytes, source: str, number: int) -> Event:
 def read_json_array(path: Path) -> History:
     """Read elle-cli's JSON form: one array of event objects (line numbers are approximate)."""
     source = str(path)
-    data = path.read_bytes()
-    try:
-        items = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
-        raise FormatError(f"invalid JSON: {exc.msg}", path=source, line=line) from None
+    data, items = load_document(path)
     if not isinstance(items, list):
         raise FormatError("expected a JSON array of events", path=source, line=1)
     builder = HistoryBuilder(source)
