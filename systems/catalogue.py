@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checker.errors import UsageError
 from systems.clients import Progress
 from systems.sim.core import Simulator
 from systems.sim.faults import Fault
 from systems.sim.models import SystemModel
+
+if TYPE_CHECKING:
+    from systems.dsm.run import Access
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,9 @@ class Options:
     faults: tuple[Fault, ...] = ()
     links: bool = False
     progress: Progress | None = field(default=None, compare=False)
+    accesses: tuple[tuple[Access, ...], ...] | None = None
+    """dsm only: each node's memory accesses instead of random ones (and, by default, the
+    network's partitions without the crash: see ``systems.dsm.run``)."""
 
 
 @dataclass(frozen=True, slots=True)

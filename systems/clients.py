@@ -1,10 +1,11 @@
 """Clients of the storage systems: run operations one at a time and record them as a history.
 
 Every storage system (``register``, ``smr``, ``twopc``, ``dsm``) is driven the same way: a few
-client nodes, each with a list of operations drawn from the seeded random source before the run,
-invoke one operation, wait for its outcome, think for a moment and invoke the next. What a system
-does for an operation is its own business (``Client.begin``); when it knows the outcome it calls
-``finish``. The driver records the history with the simulator's ``OperationRecorder``:
+client nodes, each with a list of operations drawn from the seeded random source before the run
+(or given explicitly), invoke one operation, wait for its outcome, think for a moment (or pause as
+long as the next operation says) and invoke the next. What a system does for an operation is its
+own business (``Client.begin``); when it knows the outcome it calls ``finish``. The driver
+records the history with the simulator's ``OperationRecorder``:
 
 - ``ok``: the operation happened, with this result;
 - ``fail``: it certainly did not happen (a server said so before doing anything);
@@ -42,6 +43,8 @@ class Op:
     f: str
     value: Value = None
     key: Value = None
+    pause: int | None = None
+    """µs to wait before invoking it; None: a random think time (explicit workloads set it)."""
 
 
 @dataclass(slots=True)
@@ -75,7 +78,15 @@ class Client(Node):
         return self.next_index >= len(self.ops) and self.current is None
 
     def start(self) -> None:
-        self.set_timer(self.rng.randint(0, self.think), self._invoke_next)
+        self.set_timer(self.pause(), self._invoke_next)
+
+    def pause(self) -> int:
+        """How long to wait before the next operation: its own pause, or a think time."""
+        if self.next_index < len(self.ops):
+            chosen = self.ops[self.next_index].pause
+            if chosen is not None:
+                return chosen
+        return self.rng.randint(0, self.think)
 
     def _invoke_next(self) -> None:
         if self.next_index >= len(self.ops):
@@ -121,7 +132,7 @@ class Client(Node):
         self.completed += 1
         if kind is INFO:
             self.process += self.stride
-        self.set_timer(self.rng.randint(0, self.think), self._invoke_next)
+        self.set_timer(self.pause(), self._invoke_next)
 
 
 def run_clients(sim: Simulator, clients: list[str], *, slice_: int = 50 * MS,

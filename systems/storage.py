@@ -50,7 +50,8 @@ def _dsm(variant: str, seed: int, options: Options, progress: Progress | None) -
 
     return run_dsm(variant, seed=seed, nodes=options.clients or 4,
                    operations=15 if options.operations is None else options.operations,
-                   model=options.model, faults=options.faults or None, progress=progress).sim
+                   model=options.model, faults=options.faults or None,
+                   accesses=options.accesses, progress=progress).sim
 
 
 RUNNERS: dict[str, Callable[[str, int, Options, Progress | None], Simulator]] = {

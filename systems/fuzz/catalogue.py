@@ -3,7 +3,9 @@
 For an entry, hypothesis chooses the workload's size (clients or nodes, and operations each,
 both shrinking toward 1), a fault schedule when faults are enabled, and, through the simulator's
 random source, everything else: the workload's content (the rpc calls and their arguments, who
-sends to whom), each call's time, each message's fate (lost, duplicated) and delay.
+sends to whom), each call's time, each message's fate (lost, duplicated) and delay. Storage
+systems fuzz their run's seed instead of each draw (``STORAGE_CHOICE_LIMIT``), and the DSM's
+workload is explicit, access by access (``dsm_cases``), so that its bugs shrink to a few accesses.
 
 The network, node and timing models stay the entry's own: a catalogue entry promises its
 guarantee under that model, so a lossy network under a protocol that assumes reliable links
@@ -24,12 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from checker.budget import UNLIMITED, Budget
 from checker.result import CheckResult
 from systems.catalogue import Entry, Options
-from systems.fuzz.driver import DEFAULT_CONFIG, FuzzConfig, Outcome, search
+from systems.dsm.run import Access
+from systems.fuzz.driver import DEFAULT_CONFIG, FuzzConfig, Outcome, Report, search
 from systems.fuzz.strategies import NO_FAULTS, FaultSpace, fault_schedules
 from systems.sim.core import Simulator
 from systems.sim.faults import Fault
@@ -38,18 +42,26 @@ from systems.sim.models import MS, SystemModel
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """The explicit part of one example: workload size and the fault schedule."""
+    """The explicit part of one example: workload size (or the workload itself, for DSM) and
+    the fault schedule."""
 
     clients: int
     operations: int
     faults: tuple[Fault, ...] = ()
+    accesses: tuple[tuple[Access, ...], ...] | None = None
 
     def fault_texts(self) -> list[str]:
         """The faults as ``histcheck simulate --fault`` spells them."""
         return [_fault_text(f) for f in self.faults]
 
-    def describe(self) -> str:
-        faults = ", ".join(self.fault_texts()) or "none"
+    def describe(self, no_faults: str = "none") -> str:
+        """The case in words; ``no_faults`` says what an empty schedule means for the system
+        (storage systems then run their own default faults)."""
+        faults = ", ".join(self.fault_texts()) or no_faults
+        if self.accesses is not None:
+            nodes = "; ".join(f"n{i}: " + (" ".join(map(str, node)) or "-")
+                              for i, node in enumerate(self.accesses, start=1))
+            return f"{self.clients} nodes, accesses after initialisation {nodes}; faults: {faults}"
         return f"{self.clients} clients/nodes, {self.operations} operations each, faults: {faults}"
 
 
@@ -74,11 +86,10 @@ class Sizes:
 
 SIZES = {"rpc": Sizes(1, 3, 8), "channel": Sizes(2, 3, 12), "broadcast": Sizes(2, 4, 5),
          "register": Sizes(2, 4, 15), "cas-register": Sizes(2, 4, 15), "kv": Sizes(2, 4, 15),
-         "multi-register": Sizes(4, 5, 20), "causal-kv": Sizes(4, 5, 20),
          "list-append": Sizes(2, 4, 15), "rw-register": Sizes(2, 4, 15)}
-"""Workload sizes per model. Storage systems' own default faults (a partition, a crash) play out
-over time, so their clients need enough operations to run into them."""
-"""Bounds on the workload; the catalogue's defaults are near the top of each range."""
+"""Workload sizes per model, with the catalogue's defaults near the top of each range. Storage
+systems' own default faults (a partition, a crash) play out over time, so their clients need
+enough operations to run into them. The DSM's workloads are explicit (``DSM_SIZES``)."""
 
 
 def node_names(entry: Entry, clients: int) -> list[str]:
@@ -87,8 +98,55 @@ def node_names(entry: Entry, clients: int) -> list[str]:
     return [f"n{i}" for i in range(1, clients + 1)]
 
 
+DSM_SIZES = Sizes(2, 4, 20)
+"""DSM workloads are explicit: 2 to 4 nodes, each with up to 20 accesses after initialising."""
+DSM_ADDRESSES = (0, 2)
+"""Addresses a DSM access may name: one on each of two pages (a bug needs two pages; more
+addresses would only make conflicting accesses rarer)."""
+DSM_KINDS = ("r", "r", "w")
+"""Two reads to a write (reads first: shrinking turns writes into reads)."""
+DSM_GO_ON = 15
+"""A node's list of accesses ends when a choice in ``[0, DSM_GO_ON]`` is 0: about 11 accesses
+on average when generated, where hypothesis's own lists would make about 7."""
+DSM_PAUSES = (0, 25 * MS, 100 * MS)
+"""Pauses before a DSM access: none, about a page fault, and long enough for a partition to
+heal and the page's manager to resend."""
+
+
+def dsm_cases(entry: Entry, faults: FaultSpace = NO_FAULTS) -> st.SearchStrategy[Case]:
+    """Explicit DSM workloads: hypothesis chooses every access and the pause before it, so
+    shrinking deletes accesses, shortens pauses and moves accesses toward reads of address 0,
+    down to the conflicting few that show a memory's bug (read a; write a elsewhere; read a
+    again). Message delays stay the seeded random source's; pauses longer than a page fault
+    make the order of the accesses that matter hold whatever the delays."""
+    access = st.builds(Access, st.sampled_from(DSM_KINDS), st.sampled_from(DSM_ADDRESSES),
+                       st.sampled_from(DSM_PAUSES))
+
+    @st.composite
+    def each(draw: st.DrawFn) -> tuple[Access, ...]:
+        # Like st.lists, but longer on average (hypothesis's lists favour a handful), and each
+        # access is a "go on" choice plus the access, so the shrinker can delete any of them.
+        accesses: list[Access] = []
+        while len(accesses) < DSM_SIZES.max_operations and draw(st.integers(0, DSM_GO_ON)):
+            accesses.append(draw(access))
+        return tuple(accesses)
+
+    @st.composite
+    def case(draw: st.DrawFn) -> Case:
+        nodes = DSM_SIZES.min_clients + draw(
+            st.integers(0, DSM_SIZES.max_clients - DSM_SIZES.min_clients))
+        accesses = tuple(draw(each()) for _ in range(nodes))
+        assume(any(accesses))  # no access at all: nothing to initialise, nothing recorded
+        schedule = draw(fault_schedules(node_names(entry, nodes), space=faults))
+        return Case(nodes, max(map(len, accesses)), schedule, accesses)
+
+    return case()
+
+
 def cases(entry: Entry, faults: FaultSpace = NO_FAULTS) -> st.SearchStrategy[Case]:
     """Cases for ``entry``: sizes shrink toward the smallest, the schedule toward no faults."""
+    if entry.system == "dsm":
+        return dsm_cases(entry, faults)
     sizes = SIZES.get(entry.model, Sizes(2, 4, 5))
 
     @st.composite
@@ -116,7 +174,8 @@ def run_case(entry: Entry, case: Case, faults: FaultSpace = NO_FAULTS) -> Simula
     model = None
     if faults.recover:
         model = dataclasses.replace(default_model(entry), nodes="crash-recovery")
-    return entry.run(0, Options(case.clients, case.operations, model, case.faults))
+    return entry.run(0, Options(case.clients, case.operations, model, case.faults,
+                                accesses=case.accesses))
 
 
 def load_for(model: str, path: Path) -> Any:
@@ -157,8 +216,8 @@ def checker_judge(entry: Entry, consistency: str | None, scratch: Path,
 
 def fuzz_entry(entry: Entry, *, consistency: str | None = None,
                faults: FaultSpace = NO_FAULTS, config: FuzzConfig = DEFAULT_CONFIG,
-               judge: Judge | None = None, budget: Budget = UNLIMITED
-               ) -> Outcome[Case, Simulator]:
+               judge: Judge | None = None, budget: Budget = UNLIMITED,
+               report: Report | None = None) -> Outcome[Case, Simulator]:
     """Fuzz one catalogue entry; ``judge`` defaults to histcheck's checker for its model."""
     if entry.records_history and config.choice_limit == DEFAULT_CONFIG.choice_limit:
         config = dataclasses.replace(config, choice_limit=STORAGE_CHOICE_LIMIT)
@@ -169,4 +228,4 @@ def fuzz_entry(entry: Entry, *, consistency: str | None = None,
             sim = run_case(entry, case, faults)
             return chosen(sim), sim
 
-        return search(cases(entry, faults), attempt, config)
+        return search(cases(entry, faults), attempt, config, report)

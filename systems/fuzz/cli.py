@@ -1,20 +1,21 @@
 """``histcheck fuzz``: search a catalogue system for a violation and shrink it to the smallest.
 
 Exit codes as for ``histcheck check``: 0 no violation in the examples run, 1 a violation was
-found (its shrunk trace is written to ``--out``), 2 bad usage.
+found (its shrunk trace, or history for a storage system, is written to ``--out``), 2 bad usage.
 """
 
 from __future__ import annotations
 
 import shlex
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from checker.errors import HistcheckError
 
 if TYPE_CHECKING:
+    from checker.result import CheckResult
     from systems.catalogue import Entry
     from systems.fuzz.catalogue import Case
     from systems.fuzz.driver import Outcome
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 @click.option("--timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds per check before its verdict is unknown.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the shrunk failing trace (JSON Lines).")
+              help="Where to write the shrunk failing trace or history (JSON Lines).")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the result.")
 def fuzz_command(system: str, variant: str | None, consistency: str | None, max_examples: int,
                  seed: int, fault_kinds: str, replay: str | None, timeout: float,
@@ -55,8 +56,14 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
         level = resolve_consistency(get_model(entry.model), consistency or entry.consistency)
         faults = FaultSpace.parse(fault_kinds)
         config = FuzzConfig(max_examples=max_examples, seed=seed, replay=replay)
-        outcome = fuzz_entry(entry, consistency=level, faults=faults, config=config,
-                             budget=Budget(seconds=timeout))
+        status = FuzzStatus(max_examples) if sys.stderr.isatty() else None
+        try:
+            outcome = fuzz_entry(entry, consistency=level, faults=faults, config=config,
+                                 budget=Budget(seconds=timeout),
+                                 report=None if status is None else status.update)
+        finally:
+            if status is not None:
+                status.close()
     except HistcheckError as exc:
         click.echo(f"histcheck: {exc}", err=True)
         sys.exit(2)
@@ -68,26 +75,61 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
     summary = _summary(entry, level, outcome, seed, max_examples, command, out)
     failure = outcome.failure
     if failure is None:
+        added = faults.describe()
+        if entry.records_history and faults.empty:
+            added = "the system's own schedule"
         click.echo(f"{entry.system}/{entry.variant}: no violation of {entry.model} / {level} in "
                    f"{outcome.examples} examples ({outcome.examples_per_second:.0f}/s, seed "
-                   f"{seed}, faults {faults.describe()})" +
+                   f"{seed}, faults {added})" +
                    (f"; {outcome.unknown} checks ran out of time" if outcome.unknown else ""))
     else:
         if out is not None:
-            failure.kept.trace.write(out)
+            entry.write(failure.kept, out)
+        kept = "history" if entry.records_history else "trace"
+        sizes = f"{summary['operations']} operations" + (
+            "" if entry.records_history else f", {summary['trace_events']} trace events")
+        own = "the system's own schedule" if entry.records_history else "none"
         click.echo(f"{entry.system}/{entry.variant}: INVALID for {entry.model} / {level}: found "
-                   f"at example {failure.first_failure_at}, shrunk to {failure.case.describe()}"
-                   f" ({summary['operations']} operations, {summary['trace_events']} trace "
-                   f"events)")
+                   f"at example {failure.first_failure_at}, shrunk to "
+                   f"{failure.case.describe(no_faults=own)} ({sizes})")
         for line in failure.result.explanation.rstrip().splitlines():
             click.echo(f"  {line}")
-        click.echo(f"trace: {out}" if out else "trace: not written (pass --out FILE)")
+        click.echo(f"{kept}: {out}" if out else f"{kept}: not written (pass --out FILE)")
         click.echo(f"replay: {summary['replay']}")
     if as_json:
         import orjson
 
         click.echo(orjson.dumps(summary, default=str).decode())
     sys.exit(0 if failure is None else 1)
+
+
+class FuzzStatus:
+    """One status line on a terminal: examples run, then, once a violation is found, how far
+    shrinking has got (runs made, fewest operations in a failing run so far)."""
+
+    def __init__(self, max_examples: int, stream: TextIO | None = None) -> None:
+        self.max_examples, self.stream = max_examples, stream or sys.stderr
+        self.found_at = 0
+        self.smallest: int | None = None
+
+    def update(self, examples: int, result: CheckResult) -> None:
+        if result.valid is False:
+            self.found_at = self.found_at or examples
+            size = result.figures.get("operations")
+            if isinstance(size, int) and (self.smallest is None or size < self.smallest):
+                self.smallest = size
+        if self.found_at:
+            line = f"shrinking: {examples - self.found_at} runs"
+            if self.smallest is not None:
+                line += f", smallest failing run {self.smallest} operations"
+        else:
+            line = f"fuzzing: example {examples} of {self.max_examples}"
+        self.stream.write(f"\r{line:<72}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r" + " " * 72 + "\r")
+        self.stream.flush()
 
 
 def _summary(entry: Entry, level: str, outcome: Outcome[Case, Simulator], seed: int,
@@ -105,6 +147,9 @@ def _summary(entry: Entry, level: str, outcome: Outcome[Case, Simulator], seed: 
         return found
     result = failure.result
     replay = [*command, "--replay", failure.blob or "", "--out", out or "shrunk.jsonl"]
+    accesses = failure.case.accesses
+    if accesses is not None:  # an explicit workload (dsm): each node's accesses, in order
+        found["accesses"] = [[str(a) for a in node] for node in accesses]
     return {**found, "operations": result.figures.get("operations"),
             "trace_events": len(failure.kept.trace.events), "clients": failure.case.clients,
             "ops_each": failure.case.operations, "faults": failure.case.fault_texts(),

@@ -106,8 +106,12 @@ class _Counts:
     unknown: int = 0
 
 
+Report = Callable[[int, CheckResult], None]
+"""Called after every example with the number run so far and its verdict (for progress)."""
+
+
 def search(cases: st.SearchStrategy[C], attempt: Callable[[C], tuple[CheckResult, K]],
-           config: FuzzConfig = DEFAULT_CONFIG) -> Outcome[C, K]:
+           config: FuzzConfig = DEFAULT_CONFIG, report: Report | None = None) -> Outcome[C, K]:
     """Run ``attempt`` on hypothesis-chosen cases until one is invalid, then shrink it.
 
     ``attempt`` runs under ``random_source``: every ``Simulator`` it builds draws its choices
@@ -120,6 +124,8 @@ def search(cases: st.SearchStrategy[C], attempt: Callable[[C], tuple[CheckResult
         counts.examples += 1
         with random_source(lambda _seed: ChoiceRandom(chooser)):
             result, kept = attempt(case)
+        if report is not None:
+            report(counts.examples, result)
         if result.valid == "unknown":
             counts.unknown += 1
         if result.valid is False:

@@ -28,12 +28,6 @@ def operations(entry: Entry, failure: Failure[Case, Simulator]) -> int:
     return failure.case.clients * failure.case.operations
 
 
-SHRINKS_POORLY = {
-    "dsm": "the DSM bugs need four nodes and about ten operations each before a stale copy is "
-           "read; with the run's seed fuzzed, shrinking cannot go below that (open in issue 8)",
-}
-
-
 def ids(entry: Entry) -> str:
     return f"{entry.system}/{entry.variant}"
 
@@ -47,11 +41,7 @@ def assert_meets_the_promise(entry: Entry) -> None:
     failure = outcome.failure
     assert failure is not None, f"not caught in {outcome.examples} examples"
     assert failure.first_failure_at <= 200
-    size = operations(entry, failure)
-    if size > SMALL and entry.system in SHRINKS_POORLY:
-        why = SHRINKS_POORLY[entry.system]
-        pytest.xfail(f"caught, but shrunk only to {size} operations: {why}")
-    assert size <= SMALL, failure.case
+    assert operations(entry, failure) <= SMALL, failure.case
 
 
 @pytest.mark.slow
@@ -81,3 +71,14 @@ def test_a_few_examples_catch_a_bug(name: str) -> None:
     entry = next(e for e in CATALOGUE if ids(e) == name)
     failure = fuzz_entry(entry, config=FuzzConfig(max_examples=200)).failure
     assert failure is not None and operations(entry, failure) <= SMALL
+
+
+def test_a_dsm_bug_shrinks_to_a_handful_of_accesses() -> None:
+    """Explicit DSM workloads shrink access by access: no-invalidate comes down to the message
+    passing pattern (write data, write flag; read data, read flag, read stale data) or as small."""
+    entry = next(e for e in CATALOGUE if ids(e) == "dsm/no-invalidate")
+    failure = fuzz_entry(entry, config=FuzzConfig(max_examples=200)).failure
+    assert failure is not None and failure.case.accesses is not None
+    accesses = sum(map(len, failure.case.accesses))
+    assert accesses <= 8 and operations(entry, failure) <= accesses + 2, failure.case.describe()
+    assert failure.case.describe().startswith(f"{failure.case.clients} nodes, accesses after")

@@ -70,3 +70,21 @@ def test_an_unregistered_model_is_a_usage_error() -> None:
         pytest.skip("the rpc model is registered")
     code, output = fuzz("rpc")
     assert code == 2 and "unknown model 'rpc'" in output
+
+
+def test_the_status_line_counts_examples_then_shrinking_runs() -> None:
+    import io
+
+    from checker.result import CheckResult
+    from systems.fuzz.cli import FuzzStatus
+
+    stream = io.StringIO()
+    status = FuzzStatus(200, stream)
+    status.update(1, CheckResult(True, "m", "c"))
+    assert stream.getvalue().endswith("fuzzing: example 1 of 200".ljust(72))
+    status.update(7, CheckResult(False, "m", "c", figures={"operations": 40}))
+    status.update(8, CheckResult(True, "m", "c"))
+    status.update(9, CheckResult(False, "m", "c", figures={"operations": 12}))
+    assert "shrinking: 2 runs, smallest failing run 12 operations" in stream.getvalue()
+    status.close()
+    assert stream.getvalue().endswith("\r")

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from checker.history import INVOKE, OK, Event, from_events
-from systems.dsm.run import run_dsm
+from systems.dsm.run import (
+    EXPLICIT_FIRST_CUT,
+    Access,
+    default_faults,
+    explicit_span,
+    run_dsm,
+)
 from systems.sim.faults import Crash, Partition, Recover
 from systems.sim.models import MS, NetworkModel, SystemModel
 from tests.systems.storage_oracles import linearizable, multi_register_step
@@ -98,3 +104,45 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
             run_dsm(protocol, seed=3).sim.operations.write(tmp_path / name)
             out.append((tmp_path / name).read_bytes())
         assert out[0] == out[1] and out[0].count(b"\n") >= 100
+
+
+# -- explicit workloads (what the fuzzer writes) --------------------------------------------------
+MESSAGE_PASSING = ((Access("w", 0, 170 * MS), Access("w", 2)),
+                   (Access("r", 0), Access("r", 2, 300 * MS), Access("r", 0)))
+"""n2 reads the data (0) early; n1 writes the data, while n2 is cut off (from 170 ms; the partitions
+of an explicit workload cut n1, n2, n1, ... every 50 ms from 20 ms), then the flag (2); n2 reads
+the flag late and the data again. Having seen the new flag, a sequentially consistent memory must
+show n2 the new data."""
+
+
+def test_an_explicit_workload_is_run_as_written_after_initialising_the_used_addresses() -> None:
+    run = run_dsm("ivy", seed=3, accesses=MESSAGE_PASSING)
+    history = run.sim.operations.history()
+    by_process = {p: [op for op in history if op.process == p] for p in (1, 2)}
+    assert [op.value for op in by_process[1]] == [
+        (("w", 0, 0),), (("w", 0, 1000),), (("w", 2, 1001),)]
+    assert [op.value[0][:2] for op in by_process[2]] == [  # type: ignore[index]
+        ("w", 2), ("r", 0), ("r", 2), ("r", 0)]
+    assert all(op.ok for op in history)
+    flag_read, ended_before = by_process[2][2], by_process[2][1]
+    assert flag_read.call_time - ended_before.ret_time  # type: ignore[operator] >= 100 * MS  # its pause
+
+
+def test_an_explicit_workload_keeps_the_partitions_but_not_the_crash() -> None:
+    nodes = ("n1", "n2")
+    faults = default_faults("ivy", nodes, explicit_span(MESSAGE_PASSING), None,
+                            first_cut=EXPLICIT_FIRST_CUT)
+    assert faults and all(isinstance(f, Partition) for f in faults)
+    assert faults[0].at == EXPLICIT_FIRST_CUT  # fixed: shrinking the workload does not move it
+    assert any(isinstance(f, Crash) for f in default_faults("ivy", nodes, 300 * MS, "stop"))
+
+
+@pytest.mark.parametrize("protocol", ["ivy", "ivy-distributed", "no-wait-invalidate",
+                                      "no-invalidate"])
+def test_message_passing_shows_the_ivy_bugs(protocol: str) -> None:
+    verdicts = [sc(run_dsm(protocol, seed=seed, accesses=MESSAGE_PASSING).sim.operations.history())
+                for seed in range(10)]
+    if protocol == "no-wait-invalidate":  # only if the invalidation is sent while n2 is cut off,
+        assert verdicts.count(False) >= 8  # which depends on the message delays (17 of 20 seeds)
+    else:
+        assert verdicts == [not protocol.startswith("no-")] * 10
