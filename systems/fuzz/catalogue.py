@@ -214,6 +214,14 @@ def checker_judge(entry: Entry, consistency: str | None, scratch: Path,
     return judge
 
 
+def nothing_recorded(entry: Entry, consistency: str | None) -> CheckResult:
+    """The verdict on a run whose faults stopped every client before its first operation: an
+    empty history keeps every promise (and is no history file ``check`` would read)."""
+    return CheckResult(True, entry.model, consistency or entry.consistency,
+                       explanation="the run recorded no operations: its clients crashed before "
+                                   "they began", figures={"operations": 0})
+
+
 def fuzz_entry(entry: Entry, *, consistency: str | None = None,
                faults: FaultSpace = NO_FAULTS, config: FuzzConfig = DEFAULT_CONFIG,
                judge: Judge | None = None, budget: Budget = UNLIMITED,
@@ -226,6 +234,8 @@ def fuzz_entry(entry: Entry, *, consistency: str | None = None,
 
         def attempt(case: Case) -> tuple[CheckResult, Simulator]:
             sim = run_case(entry, case, faults)
+            if entry.records_history and not sim.operations.events():
+                return nothing_recorded(entry, consistency), sim
             return chosen(sim), sim
 
         return search(cases(entry, faults), attempt, config, report)

@@ -82,3 +82,19 @@ def test_a_dsm_bug_shrinks_to_a_handful_of_accesses() -> None:
     accesses = sum(map(len, failure.case.accesses))
     assert accesses <= 8 and operations(entry, failure) <= accesses + 2, failure.case.describe()
     assert failure.case.describe().startswith(f"{failure.case.clients} nodes, accesses after")
+
+
+def test_a_run_whose_clients_all_crash_at_once_is_valid_not_an_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis import strategies as st
+
+    from systems.dsm.run import Access
+    from systems.fuzz import catalogue
+    from systems.fuzz.catalogue import Case
+    from systems.sim.faults import Crash
+
+    entry = next(e for e in CATALOGUE if ids(e) == "dsm/ivy")
+    crashed = Case(2, 1, (Crash("n1", 0), Crash("n2", 0)), ((Access("r", 0),), ()))
+    monkeypatch.setattr(catalogue, "cases", lambda *_: st.just(crashed))
+    outcome = fuzz_entry(entry, config=FuzzConfig(max_examples=1))
+    assert outcome.failure is None and outcome.examples == 1
