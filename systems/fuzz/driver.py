@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -110,6 +111,37 @@ Report = Callable[[int, CheckResult], None]
 """Called after every example with the number run so far and its verdict (for progress)."""
 
 
+@contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Keep hypothesis from mixing constants of the caller's own modules into its draws.
+
+    Hypothesis sometimes draws a constant found in the source of loaded modules that are not
+    installed packages. That makes a search depend on which modules happen to be loaded and on
+    whether histcheck runs from a checkout or from site-packages: the same ``--seed`` would find
+    different runs. Its built-in constants stay (they are the same everywhere). This reaches
+    into hypothesis's internals; if they change, the search still works, only less repeatably.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a hypothesis without the mechanism
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    constants = getattr(providers, "Constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if original is None or constants is None or cache is None:  # pragma: no cover
+        yield
+        return
+    none = constants()
+    cache.clear()
+    providers._get_local_constants = lambda: none
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def search(cases: st.SearchStrategy[C], attempt: Callable[[C], tuple[CheckResult, K]],
            config: FuzzConfig = DEFAULT_CONFIG, report: Report | None = None) -> Outcome[C, K]:
     """Run ``attempt`` on hypothesis-chosen cases until one is invalid, then shrink it.
@@ -138,7 +170,8 @@ def search(cases: st.SearchStrategy[C], attempt: Callable[[C], tuple[CheckResult
                                             config.replay.encode("ascii"))(test)
     started = time.perf_counter()
     try:
-        test()
+        with _without_local_constants():
+            test()
     except DidNotReproduce:
         raise UsageError("the replay blob does not fail here: replay it with the same system, "
                          "variant, options and hypothesis version that found it") from None

@@ -17,7 +17,7 @@ import pytest
 
 from checker.history import History
 from checker.registry import models
-from checker.result import CheckResult
+from checker.result import Anomaly, CheckResult
 from recorders.databases.postgres import record_postgres
 from recorders.databases.redis import record_redis
 from recorders.databases.servers import RunningServer
@@ -37,10 +37,6 @@ def check(history: History, model: str, consistency: str) -> CheckResult:
     from checker.api import check as run_check
 
     return run_check(history, model=model, consistency=consistency)
-
-
-def anomaly_names(result: CheckResult) -> set[str]:
-    return {anomaly.name for anomaly in result.anomalies}
 
 
 VALID_SMALL = [
@@ -89,8 +85,18 @@ def test_full_runs_match_what_is_known(postgres: RunningServer, workload: str, i
     result = check(recording.history, workload, consistency)
     assert result.valid is valid, result.explanation
     if anomaly is not None:
-        names = anomaly_names(result)
-        assert any(name.startswith(anomaly) for name in names), names
+        assert any(names_the(found, anomaly) for found in result.anomalies), \
+            [(found.name, found.data.get("shape")) for found in result.anomalies]
+
+
+def names_the(found: Anomaly, anomaly: str) -> bool:
+    """``found`` is ``anomaly``: by name, or, for a cycle the polygraph solver had to find (it
+    is named after the level's anomaly, "G2", since its rw edges hold only in the version order
+    the solver chose), by the shape it was given, when it was given one."""
+    if found.name.startswith(anomaly):
+        return True
+    return anomaly.startswith("G2") and found.name == "G2" and \
+        str(found.data.get("shape", anomaly)).startswith(anomaly)
 
 
 @pytest.mark.parametrize("workload", ["register", "cas-register"])

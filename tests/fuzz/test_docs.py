@@ -52,7 +52,7 @@ def test_the_dsm_table_is_what_histcheck_fuzz_prints() -> None:
     if not hypothesis.__version__.startswith("6.170."):
         pytest.skip(f"the table was made with hypothesis 6.170, this is {hypothesis.__version__}")
     rows = dsm_table()
-    assert len(rows) == 5
+    assert len(rows) == 5, rows
     for variant, found, shrunk, ops in rows:
         done = subprocess.run([sys.executable, "-m", "checker.cli", "fuzz", "dsm", "--variant",
                                variant, "--json"], capture_output=True, text=True, check=False)

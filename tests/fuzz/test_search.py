@@ -104,3 +104,30 @@ def test_the_correct_toy_survives_200_examples_and_the_buggy_one_is_caught_in_th
     for seed in range(5):
         failure = fuzz_toy("backup-reads", FuzzConfig(max_examples=200, seed=seed)).failure
         assert failure is not None and len(failure.kept.operations.history()) <= 4
+
+
+def test_the_search_does_not_depend_on_which_local_modules_are_loaded(
+        tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hypothesis mixes constants from loaded local modules into its draws; the fuzzer shuts
+    that off, or a seed would find one run from a checkout and another from site-packages."""
+    import importlib
+    from pathlib import Path
+
+    def trail() -> list[object]:
+        seen: list[object] = []
+
+        def attempt(case: ToyCase) -> tuple[CheckResult, Simulator]:
+            seen.append(case)
+            sim = run_toy("primary-reads", case.workload, case.faults)
+            return check(sim.operations.history(), model="toy-register"), sim
+
+        search(TOY_CASES, attempt, FuzzConfig(max_examples=60, seed=3))
+        return seen
+
+    before = trail()
+    folder = Path(str(tmp_path))
+    numbers = ", ".join(str(n) for n in range(2, 200, 7))
+    (folder / "histcheck_many_constants.py").write_text(f"VALUES = ({numbers},)\n")
+    monkeypatch.syspath_prepend(str(folder))
+    importlib.import_module("histcheck_many_constants")
+    assert trail() == before
