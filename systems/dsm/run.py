@@ -15,8 +15,9 @@ on crash-recovery nodes), taking the pages only it held with it (accesses to the
 indeterminate). Causal and FIFO memories: every 40 ms one pair of nodes cannot talk for 30 ms
 (their broadcasts relay, so messages go round). The total-order memory's sequencer does not
 retransmit, so it runs without faults: the delays of the network are enough to show it is not
-linearizable. An explicit workload (``accesses``, the fuzzer's) gets the partitions, over as long
-as it runs, but no crash: node faults are the fuzzer's to add.
+linearizable. An explicit workload (``accesses``, the fuzzer's) gets the partitions, from
+20 ms on and over its expected length (``explicit_span``), but no crash: node faults are the
+fuzzer's to add.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class DsmRun:
     sim: Simulator
     journal: Journal
     nodes: tuple[str, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Access:
@@ -97,6 +99,7 @@ def scripted(node: int, accesses: tuple[tuple[Access, ...], ...], nodes: int) ->
     return [*initialisation(node, used, nodes),
             *(read(a.address, a.pause) if a.kind == "r" else
               write(a.address, node * 1000 + k, a.pause) for k, a in enumerate(accesses[node - 1]))]
+
 
 def default_faults(protocol: str, nodes: tuple[str, ...], span: int, crash: str | None,
                    first_cut: int | None = None) -> tuple[Fault, ...]:
