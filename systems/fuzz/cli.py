@@ -74,10 +74,9 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
         command += ["--faults", faults.describe()]
     summary = _summary(entry, level, outcome, seed, max_examples, command, out)
     failure = outcome.failure
+    own = "the system's own schedule" if entry.records_history else "none"  # when none is added
     if failure is None:
-        added = faults.describe()
-        if entry.records_history and faults.empty:
-            added = "the system's own schedule"
+        added = own if faults.empty else faults.describe()
         click.echo(f"{entry.system}/{entry.variant}: no violation of {entry.model} / {level} in "
                    f"{outcome.examples} examples ({outcome.examples_per_second:.0f}/s, seed "
                    f"{seed}, faults {added})" +
@@ -88,7 +87,6 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
         kept = "history" if entry.records_history else "trace"
         sizes = f"{summary['operations']} operations" + (
             "" if entry.records_history else f", {summary['trace_events']} trace events")
-        own = "the system's own schedule" if entry.records_history else "none"
         click.echo(f"{entry.system}/{entry.variant}: INVALID for {entry.model} / {level}: found "
                    f"at example {failure.first_failure_at}, shrunk to "
                    f"{failure.case.describe(no_faults=own)} ({sizes})")
