@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checker.budget import Budget
-from checker.formats import read_history
-from checker.history import Event, EventType, History, from_events
-from checker.linear import BUILTIN, check_history
+from histcheck.budget import Budget
+from histcheck.formats import read_history
+from histcheck.history import Event, EventType, History, from_events
+from histcheck.linear import BUILTIN, check_history
 
 ROOT = Path(__file__).resolve().parents[1] / "histories"
 QUIET = {"explain": "false"}

@@ -19,7 +19,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from checker.formats import read_history
+from histcheck.formats import read_history
 mode, target = sys.argv[1], Path(sys.argv[2])
 start = time.perf_counter()
 if mode == "corpus":
@@ -33,7 +33,7 @@ if mode == "corpus":
 elif mode == "stats":
     history = read_history(target)
     start = time.perf_counter()
-    from checker.stats import history_stats
+    from histcheck.stats import history_stats
     history_stats(history)
     count = len(history)
 else:

@@ -25,13 +25,13 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checker.budget import UNLIMITED
-from checker.causal.check import causal_patterns
-from checker.history import INVOKE, OK, Event, from_events
-from checker.trace.broadcast import check_broadcast
-from checker.trace.clocks import vector_clocks
-from checker.trace.findings import Findings
-from checker.trace.io import load_trace
+from histcheck.budget import UNLIMITED
+from histcheck.causal.check import causal_patterns
+from histcheck.history import INVOKE, OK, Event, from_events
+from histcheck.trace.broadcast import check_broadcast
+from histcheck.trace.clocks import vector_clocks
+from histcheck.trace.findings import Findings
+from histcheck.trace.io import load_trace
 
 
 def peak_mb() -> float:

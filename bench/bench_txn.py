@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.txn_gen import history
-from checker.api import check
-from checker.budget import peak_rss_bytes
+from histcheck.api import check
+from histcheck.budget import peak_rss_bytes
 
 SUMMARY = ("weakest_violated", "strongest_possible", "decided")
 

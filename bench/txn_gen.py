@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from checker.history import FAIL, INVOKE, OK, Event, History, from_events
+from histcheck.history import FAIL, INVOKE, OK, Event, History, from_events
 
 MODES = ("serializable", "snapshot", "snapshot-no-fcw", "none")
 
@@ -107,7 +107,7 @@ def history(workload: str, mode: str, n: int, *, seed: int = 0, keys: int = 1000
             concurrency: int = 10) -> History:
     """A whole simulated history (see ``events``), built with the cyclic collector paused
     (full collections would walk every read list built so far)."""
-    from checker.txn.check import paused_collector
+    from histcheck.txn.check import paused_collector
 
     with paused_collector():
         return from_events(events(workload, mode, n, seed=seed, keys=keys,

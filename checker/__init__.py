@@ -8,12 +8,12 @@ The public surface is small: read a history, check it, look at the result.
     True
 """
 
-from checker.api import check
-from checker.budget import Budget
-from checker.errors import BudgetExhausted, FormatError, HistcheckError, HistoryError, UsageError
-from checker.formats import read_history, write_history
-from checker.history import Event, EventType, History, HistoryBuilder, Operation, from_events
-from checker.result import Anomaly, CheckResult
+from histcheck.api import check
+from histcheck.budget import Budget
+from histcheck.errors import BudgetExhausted, FormatError, HistcheckError, HistoryError, UsageError
+from histcheck.formats import read_history, write_history
+from histcheck.history import Event, EventType, History, HistoryBuilder, Operation, from_events
+from histcheck.result import Anomaly, CheckResult
 
 __all__ = [
     "Anomaly",

@@ -6,11 +6,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import UNLIMITED, Budget, peak_rss_bytes
-from checker.errors import BudgetExhausted
-from checker.history import History
-from checker.registry import get_model, resolve_consistency
-from checker.result import UNKNOWN, CheckResult
+from histcheck.budget import UNLIMITED, Budget, peak_rss_bytes
+from histcheck.errors import BudgetExhausted
+from histcheck.history import History
+from histcheck.registry import get_model, resolve_consistency
+from histcheck.result import UNKNOWN, CheckResult
 
 
 def check(history: History, *, model: str, consistency: str | None = None,

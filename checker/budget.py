@@ -6,7 +6,7 @@ import resource
 import time
 from dataclasses import dataclass
 
-from checker.errors import BudgetExhausted
+from histcheck.errors import BudgetExhausted
 
 
 @dataclass(frozen=True)

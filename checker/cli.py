@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from checker.errors import HistcheckError, HistoryError, UsageError
+from histcheck.errors import HistcheckError, HistoryError, UsageError
 
 if TYPE_CHECKING:
-    from checker.history import History
-    from checker.registry import ModelSpec
-    from checker.result import CheckResult
+    from histcheck.history import History
+    from histcheck.registry import ModelSpec
+    from histcheck.result import CheckResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
@@ -41,7 +41,7 @@ def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
 
     A folder that is itself one history (Cobra's per-session logs) is yielded whole.
     """
-    from checker.formats import FOLDER_SNIFFERS
+    from histcheck.formats import FOLDER_SNIFFERS
 
     for raw in paths:
         path = Path(raw)
@@ -70,17 +70,17 @@ def load_for(spec: ModelSpec, path: Path, fmt: str | None) -> Any:
 
 
 def load(path: Path, fmt: str | None) -> History:
-    from checker.formats import read_history
+    from histcheck.formats import read_history
 
     return read_history(path, fmt)
 
 
 PLUGIN_COMMANDS: dict[str, str] = {
-    "hb": "checker.trace.command:hb",
-    "fuzz": "systems.fuzz.cli:fuzz_command",
-    "simulate": "systems.cli:simulate_command",
-    "systems": "systems.cli:systems_command",
-    "record": "recorders.databases.cli:record",
+    "hb": "histcheck.trace.command:hb",
+    "fuzz": "histcheck.systems.fuzz.cli:fuzz_command",
+    "simulate": "histcheck.systems.cli:simulate_command",
+    "systems": "histcheck.systems.cli:systems_command",
+    "record": "histcheck.recorders.databases.cli:record",
 }
 """Commands that live beside their family (name -> "module:attribute"), imported when used."""
 
@@ -144,10 +144,10 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
           report_dir: str | None, as_json: bool, junit_file: str | None) -> None:
     """Check histories (files, or folders of them) against a model and consistency level."""
-    from checker.api import check as run_check
-    from checker.budget import Budget
-    from checker.junit import Case, write_junit
-    from checker.registry import get_model, resolve_consistency
+    from histcheck.api import check as run_check
+    from histcheck.budget import Budget
+    from histcheck.junit import Case, write_junit
+    from histcheck.registry import get_model, resolve_consistency
 
     options: dict[str, Any] = _parse_options(opts)
     if engine is not None:
@@ -226,7 +226,7 @@ def render_result(path: Path, result: CheckResult) -> str:
               help="Output format: jsonl or edn (from TARGET's suffix when omitted).")
 def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) -> None:
     """Convert a history to native JSON Lines or Jepsen EDN."""
-    from checker.formats import write_history
+    from histcheck.formats import write_history
 
     try:
         history = load(Path(source), src_fmt)
@@ -242,7 +242,7 @@ def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) 
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def stats(path: str, fmt: str | None, as_json: bool) -> None:
     """A quick look at a history: operations, outcomes, concurrency, latencies."""
-    from checker.stats import history_stats, render_stats
+    from histcheck.stats import history_stats, render_stats
 
     try:
         figures = history_stats(load(Path(path), fmt))
@@ -269,10 +269,10 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     """
     import time
 
-    from checker.api import check as run_check
-    from checker.budget import Budget
-    from checker.labels import read_labels
-    from checker.registry import get_model
+    from histcheck.api import check as run_check
+    from histcheck.budget import Budget
+    from histcheck.labels import read_labels
+    from histcheck.registry import get_model
 
     try:
         labels = read_labels(Path(folder) / labels_name)
@@ -318,7 +318,7 @@ def _verdict_word(result: CheckResult) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per model.")
 def list_models(as_json: bool) -> None:
     """List the models and the consistency levels each can be checked for."""
-    from checker.registry import models
+    from histcheck.registry import models
 
     known = models()
     width = max((len(name) for name in known), default=0) + 2
@@ -334,7 +334,7 @@ def list_models(as_json: bool) -> None:
 @main.command(name="formats")
 def list_formats() -> None:
     """List the history formats histcheck reads and writes."""
-    from checker.formats import FORMATS
+    from histcheck.formats import FORMATS
 
     for fmt in FORMATS.values():
         mode = "read/write" if fmt.writer else "read"

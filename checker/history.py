@@ -25,8 +25,8 @@ from typing import TypeAlias
 
 import msgspec
 
-from checker.errors import HistoryError
-from checker.values import FrozenDict, Value
+from histcheck.errors import HistoryError
+from histcheck.values import FrozenDict, Value
 
 Process: TypeAlias = int | str
 Extra: TypeAlias = tuple[tuple[str, Value], ...]

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.result import CheckResult
+from histcheck.result import CheckResult
 
 
 @dataclass(frozen=True)

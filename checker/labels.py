@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.errors import FormatError
+from histcheck.errors import FormatError
 
 COLUMNS = ("path", "model", "consistency", "expected", "options", "origin")
 

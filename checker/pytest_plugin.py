@@ -3,7 +3,7 @@
 ``pytest histories/`` then checks a whole corpus, and a history whose verdict changes fails with
 the checker's explanation. Two ways to give the expected verdict:
 
-- a ``LABELS.tsv`` file (see ``checker.labels``): one item per row;
+- a ``LABELS.tsv`` file (see ``histcheck.labels``): one item per row;
 - the file name: ``*-ok.*`` must be valid and ``*-bad.*`` invalid, for the model and consistency
   named by the ini options ``histcheck_model`` and ``histcheck_consistency``.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from checker.labels import Label, read_labels
+from histcheck.labels import Label, read_labels
 
 _VERDICT_IN_NAME = re.compile(r"[-_](ok|bad)(\.[^/]*)?$")
 
@@ -69,9 +69,9 @@ class HistoryItem(pytest.Item):
         self.label = label
 
     def runtest(self) -> None:
-        from checker.api import check
-        from checker.budget import Budget
-        from checker.formats import read_history
+        from histcheck.api import check
+        from histcheck.budget import Budget
+        from histcheck.formats import read_history
 
         label = self.label
         timeout = str(self.config.getini("histcheck_timeout"))

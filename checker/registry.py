@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from checker.budget import Deadline
-from checker.errors import UsageError
-from checker.history import History
-from checker.result import CheckResult
+from histcheck.budget import Deadline
+from histcheck.errors import UsageError
+from histcheck.history import History
+from histcheck.result import CheckResult
 
 FAMILIES: tuple[str, ...] = (
-    "checker.linear.spec",
-    "checker.txn.spec",
-    "checker.workloads.spec",
-    "checker.trace.spec",
-    "checker.causal.spec",
+    "histcheck.linear.spec",
+    "histcheck.txn.spec",
+    "histcheck.workloads.spec",
+    "histcheck.trace.spec",
+    "histcheck.causal.spec",
 )
 """Modules that declare ``MODELS: tuple[ModelSpec, ...]``."""
 
@@ -46,9 +46,10 @@ class ModelSpec:
     """A model users can name with ``--model``, the levels it can be checked for, and its code.
 
     ``loader`` is for families whose input is not a ``History`` (message traces): a
-    ``"module:function"`` taking ``(path, fmt)`` and returning the object the checker wants. When it
-    is set, ``histcheck check`` reads files with it instead of ``checker.formats.read_history``, and
-    the CheckFunction's ``history`` parameter receives that object.
+    ``"module:function"`` taking ``(path, fmt)`` and returning the object the checker wants. When
+    it is set, ``histcheck check`` reads files with it instead of
+    ``histcheck.formats.read_history``, and the CheckFunction's ``history`` parameter receives that
+    object.
     """
 
     name: str

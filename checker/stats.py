@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from checker.history import History
+from histcheck.history import History
 
 if TYPE_CHECKING:
     import polars as pl

@@ -4,7 +4,7 @@ Data flows one way: systems -> recorders -> checker. Recorders import the checke
 and writers; the checker never imports a recorder.
 """
 
-from recorders.operations import MonotonicClock, OperationRecorder, Ticket
-from recorders.trace import TraceRecorder
+from histcheck.recorders.operations import MonotonicClock, OperationRecorder, Ticket
+from histcheck.recorders.trace import TraceRecorder
 
 __all__ = ["MonotonicClock", "OperationRecorder", "Ticket", "TraceRecorder"]

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from checker.formats import write_history
-from checker.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
-from checker.values import Value
+from histcheck.formats import write_history
+from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
+from histcheck.values import Value
 
 T = TypeVar("T")
 

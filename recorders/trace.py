@@ -18,8 +18,8 @@ from pathlib import Path
 
 import orjson
 
-from recorders import trace_events as ev
-from recorders.trace_events import TraceEvent
+from histcheck.recorders import trace_events as ev
+from histcheck.recorders.trace_events import TraceEvent
 
 Clock = Callable[[], int]
 

@@ -1,7 +1,7 @@
 """Instrumented reference systems: a deterministic simulator and the mechanisms of the notes.
 
-``systems.sim`` (virtual time, system models, faults), ``systems.rpc`` (stub generator,
-marshaling, fragmentation, worker pool, retry semantics, real sockets), ``systems.transport``
-(reliable transport over an unreliable network), ``systems.broadcast`` (the broadcast hierarchy)
-and ``systems.catalogue`` (every system and variant, with what it promises).
+Under ``histcheck.systems``: ``sim`` (virtual time, system models, faults), ``rpc`` (stub
+generator, marshaling, fragmentation, worker pool, retry semantics, real sockets), ``transport``
+(reliable transport over an unreliable network), ``broadcast`` (the broadcast hierarchy) and
+``catalogue`` (every system and variant, with what it promises).
 """

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checker.errors import UsageError
-from systems.clients import Progress
-from systems.sim.core import Simulator
-from systems.sim.faults import Fault
-from systems.sim.models import SystemModel
+from histcheck.errors import UsageError
+from histcheck.systems.clients import Progress
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Fault
+from histcheck.systems.sim.models import SystemModel
 
 if TYPE_CHECKING:
-    from systems.dsm.run import Access
+    from histcheck.systems.dsm.run import Access
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class Options:
     progress: Progress | None = field(default=None, compare=False)
     accesses: tuple[tuple[Access, ...], ...] | None = None
     """dsm only: each node's memory accesses instead of random ones (and, by default, the
-    network's partitions without the crash: see ``systems.dsm.run``)."""
+    network's partitions without the crash: see ``histcheck.systems.dsm.run``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Entry:
     @property
     def records_history(self) -> bool:
         """Storage systems record a client history; the others a trace."""
-        from systems.storage import RUNNERS
+        from histcheck.systems.storage import RUNNERS
 
         return self.system in RUNNERS
 
@@ -68,20 +68,20 @@ class Entry:
     def run(self, seed: int, options: Options = Options()) -> Simulator:
         """Simulate this entry; the returned simulator holds the trace (or the history)."""
         if self.records_history:
-            from systems.storage import RUNNERS
+            from histcheck.systems.storage import RUNNERS
 
             return RUNNERS[self.system](self.protocol, seed, options, options.progress)
         if self.model == "rpc":
-            from systems.rpc.simulated import run_rpc
+            from histcheck.systems.rpc.simulated import run_rpc
             return run_rpc(self.protocol, seed=seed, clients=options.clients or 3,
                            calls=options.operations or 10, model=options.model,
                            faults=options.faults).sim
         if self.model == "channel":
-            from systems.transport.simulated import run_channel
+            from histcheck.systems.transport.simulated import run_channel
             return run_channel(self.protocol, seed=seed, nodes=options.clients or 3,
                                messages=options.operations or 20, model=options.model,
                                faults=options.faults)
-        from systems.broadcast.scenario import run_broadcast
+        from histcheck.systems.broadcast.scenario import run_broadcast
         return run_broadcast(self.protocol, seed=seed, nodes=options.clients or 4,
                              messages=options.operations or 5, model=options.model,
                              faults=options.faults, links=options.links)
@@ -150,7 +150,7 @@ STORAGE: tuple[Entry, ...] = (
     _e("dsm", "fifo", MULTI_REGISTER, SEQUENTIAL, "invalid", "fifo",
        "writes by FIFO broadcast, local reads: PRAM only, not sequentially consistent"),
 )
-"""Entries whose runs record client histories (see ``systems.storage``)."""
+"""Entries whose runs record client histories (see ``histcheck.systems.storage``)."""
 
 CATALOGUE: tuple[Entry, ...] = (
     _e("rpc", "at-most-once", "rpc", "at-most-once", "valid", "at-most-once",

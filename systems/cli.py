@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker.errors import HistcheckError
+from histcheck.errors import HistcheckError
 
 if TYPE_CHECKING:
-    from systems.clients import Progress
-    from systems.sim.core import Simulator
+    from histcheck.systems.clients import Progress
+    from histcheck.systems.sim.core import Simulator
 
 
 @click.command("systems")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
 def systems_command(as_json: bool) -> None:
     """List the reference systems and variants, and what each should check as."""
-    from systems.catalogue import CATALOGUE
+    from histcheck.systems.catalogue import CATALOGUE
 
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in CATALOGUE], indent=2))
@@ -62,9 +62,9 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
     """Simulate SYSTEM deterministically from --seed and write its trace (or, for the storage
     systems, its client history) to --out. A progress bar shows on stderr when it is a terminal.
     For storage systems, --fault replaces the system's default faults."""
-    from systems.catalogue import Options, find
-    from systems.sim.faults import parse_fault
-    from systems.sim.models import NetworkModel, SystemModel, TimingModel
+    from histcheck.systems.catalogue import Options, find
+    from histcheck.systems.sim.faults import parse_fault
+    from histcheck.systems.sim.models import NetworkModel, SystemModel, TimingModel
 
     try:
         entry = find(system, variant)

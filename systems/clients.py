@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from checker.history import FAIL, INFO, OK, EventType
-from checker.values import Value
-from recorders.operations import Ticket
-from systems.sim.core import Simulator, Timer
-from systems.sim.models import MS
-from systems.sim.node import Node
+from histcheck.history import FAIL, INFO, OK, EventType
+from histcheck.recorders.operations import Ticket
+from histcheck.systems.sim.core import Simulator, Timer
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.values import Value
 
 Progress = Callable[[int, int], None]
 """Called with (operations completed, operations in total) as a run goes on."""

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from systems.clients import Progress
-from systems.sim.core import Simulator
+from histcheck.systems.clients import Progress
+from histcheck.systems.sim.core import Simulator
 
 if TYPE_CHECKING:
-    from systems.catalogue import Options
+    from histcheck.systems.catalogue import Options
 
 
 def _register(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
-    from systems.register.run import run_register
+    from histcheck.systems.register.run import run_register
 
     return run_register(variant, seed=seed, clients=options.clients or 4,
                         operations=15 if options.operations is None else options.operations,
@@ -27,7 +27,7 @@ def _register(variant: str, seed: int, options: Options, progress: Progress | No
 
 
 def _smr(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
-    from systems.smr.run import run_smr
+    from histcheck.systems.smr.run import run_smr
 
     return run_smr(variant, seed=seed, clients=options.clients or 4,
                    operations=15 if options.operations is None else options.operations,
@@ -36,7 +36,7 @@ def _smr(variant: str, seed: int, options: Options, progress: Progress | None) -
 
 def _twopc(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
     """``variant`` is ``<variant>`` or ``<variant>/<workload>`` (list-append by default)."""
-    from systems.twopc.run import run_twopc
+    from histcheck.systems.twopc.run import run_twopc
 
     name, _, workload = variant.partition("/")
     return run_twopc(name, seed=seed, workload_kind=workload or "list-append",
@@ -46,7 +46,7 @@ def _twopc(variant: str, seed: int, options: Options, progress: Progress | None)
 
 
 def _dsm(variant: str, seed: int, options: Options, progress: Progress | None) -> Simulator:
-    from systems.dsm.run import run_dsm
+    from histcheck.systems.dsm.run import run_dsm
 
     return run_dsm(variant, seed=seed, nodes=options.clients or 4,
                    operations=15 if options.operations is None else options.operations,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-import checker.registry
+import histcheck.registry
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORIES = ROOT / "histories"
@@ -21,6 +21,6 @@ settings.load_profile("ci")
 @pytest.fixture
 def contract_models(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Register tests.contract_models beside the real families."""
-    monkeypatch.setattr(checker.registry, "FAMILIES",
-                        (*checker.registry.FAMILIES, "tests.contract_models"))
+    monkeypatch.setattr(histcheck.registry, "FAMILIES",
+                        (*histcheck.registry.FAMILIES, "tests.contract_models"))
     yield

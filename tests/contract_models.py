@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import History
-from checker.registry import ModelSpec
-from checker.result import Anomaly, CheckResult
+from histcheck.budget import Deadline
+from histcheck.history import History
+from histcheck.registry import ModelSpec
+from histcheck.result import Anomaly, CheckResult
 
 MODELS = (
     ModelSpec("no-fail", "valid when no operation failed", ("no-fail",),

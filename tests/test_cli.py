@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
+from histcheck.cli import main
 
 pytestmark = pytest.mark.usefixtures("contract_models")
 
@@ -128,13 +128,13 @@ def test_convert_to_edn_and_back(tmp_path: Path) -> None:
 
 def test_help_is_fast() -> None:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "checker.cli", "--help"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "histcheck.cli", "--help"], capture_output=True,
                           check=True, cwd=Path(__file__).resolve().parent.parent)
     elapsed = time.perf_counter() - started
     assert b"check" in done.stdout
     assert elapsed < 1.0, f"--help took {elapsed:.2f} s"
     imported = subprocess.run(
-        [sys.executable, "-c", "import sys, checker.cli; "
+        [sys.executable, "-c", "import sys, histcheck.cli; "
          "print(sorted(m for m in ('polars', 'z3', 'networkx') if m in sys.modules))"],
         capture_output=True, check=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     assert imported.stdout.strip() == "[]"

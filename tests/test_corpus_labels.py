@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from checker.api import check
-from checker.cli import load_for
-from checker.labels import Label, read_labels
-from checker.registry import get_model
+from histcheck.api import check
+from histcheck.cli import load_for
+from histcheck.labels import Label, read_labels
+from histcheck.registry import get_model
 from tests.conftest import HISTORIES
 
 LABELS = read_labels(HISTORIES / "LABELS.tsv")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.errors import HistoryError
-from checker.history import (
+from histcheck.errors import HistoryError
+from histcheck.history import (
     FAIL,
     INFO,
     INVOKE,
@@ -15,7 +15,7 @@ from checker.history import (
     HistoryBuilder,
     from_events,
 )
-from checker.values import freeze
+from histcheck.values import freeze
 
 
 def ev(process: int | str, kind: str, f: str, value: object = None,

@@ -10,7 +10,7 @@ GOOD = ('{"process": 0, "type": "invoke", "f": "write", "value": 1}\n'
         '{"process": 0, "type": "ok", "f": "write", "value": 1}\n')
 BAD = ('{"process": 1, "type": "invoke", "f": "write", "value": 2}\n'
        '{"process": 1, "type": "fail", "f": "write", "value": 2}\n')
-PLUGIN_ONCE = ("-p", "no:histcheck", "-p", "checker.pytest_plugin", "-p", "no:cacheprovider")
+PLUGIN_ONCE = ("-p", "no:histcheck", "-p", "histcheck.pytest_plugin", "-p", "no:cacheprovider")
 """Load the plugin once, whether or not histcheck's entry point also provides it."""
 HEADER = "path\tmodel\tconsistency\texpected\toptions\torigin\n"
 
@@ -18,8 +18,8 @@ HEADER = "path\tmodel\tconsistency\texpected\toptions\torigin\n"
 @pytest.fixture
 def tester(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeconftest(
-        "import checker.registry\n"
-        "checker.registry.FAMILIES = (*checker.registry.FAMILIES, 'tests.contract_models')\n")
+        "import histcheck.registry\n"
+        "histcheck.registry.FAMILIES = (*histcheck.registry.FAMILIES, 'tests.contract_models')\n")
     pytester.syspathinsert(str(pytest.importorskip("tests").__path__[0] + "/.."))
     return pytester
 
@@ -47,4 +47,4 @@ def test_the_plugin_is_installed_under_its_entry_point() -> None:
     found = [ep for ep in entry_points(group="pytest11") if ep.name == "histcheck"]
     if not found:
         pytest.skip("histcheck is not installed in this environment (running from the source tree)")
-    assert found[0].value == "checker.pytest_plugin"
+    assert found[0].value == "histcheck.pytest_plugin"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.causal.cm import cm_patterns
-from checker.causal.memory import memory_of
-from checker.causal.patterns import Pattern, cc_patterns, ccv_patterns
-from checker.history import History
-from checker.result import Anomaly, CheckResult
+from histcheck.budget import Deadline
+from histcheck.causal.cm import cm_patterns
+from histcheck.causal.memory import memory_of
+from histcheck.causal.patterns import Pattern, cc_patterns, ccv_patterns
+from histcheck.history import History
+from histcheck.result import Anomaly, CheckResult
 
 LIMIT = 20
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from checker.budget import Deadline
-from checker.causal.memory import Memory
-from checker.causal.patterns import (
+from histcheck.budget import Deadline
+from histcheck.causal.memory import Memory
+from histcheck.causal.patterns import (
     Clocks,
     Pattern,
     before,

@@ -18,9 +18,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from checker.errors import HistoryError
-from checker.history import FAIL, INFO, History, Operation
-from checker.values import Value
+from histcheck.errors import HistoryError
+from histcheck.history import FAIL, INFO, History, Operation
+from histcheck.values import Value
 
 READS = frozenset({"read", "r"})
 WRITES = frozenset({"write", "w"})

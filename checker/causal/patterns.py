@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from checker.causal.memory import Memory
+from histcheck.causal.memory import Memory
 
 Clocks = Sequence[Sequence[int]]
 """Vector clocks, one per operation (tuples, or lists while they grow)."""

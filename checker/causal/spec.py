@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checker.registry import ModelSpec
+from histcheck.registry import ModelSpec
 
-_CHECK = "checker.causal.check:check_causal"
+_CHECK = "histcheck.causal.check:check_causal"
 
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("causal-register", "one read/write register with unique written values: causal "

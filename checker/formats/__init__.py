@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.errors import FormatError, UsageError
-from checker.history import History
+from histcheck.errors import FormatError, UsageError
+from histcheck.history import History
 
 HEAD_BYTES = 4096
 
@@ -49,19 +49,19 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("jsonl", "native JSON Lines: one Jepsen-style event object per line",
-               "checker.formats.jsonl:read_jsonl", "checker.formats.jsonl:write_jsonl"),
+               "histcheck.formats.jsonl:read_jsonl", "histcheck.formats.jsonl:write_jsonl"),
         Format("json", "elle-cli's JSON: one array of event objects",
-               "checker.formats.jsonl:read_json_array"),
+               "histcheck.formats.jsonl:read_json_array"),
         Format("edn", "Jepsen/Knossos/Elle/Porcupine EDN: a stream or vector of maps",
-               "checker.formats.jepsen_edn:read_edn", "checker.formats.jepsen_edn:write_edn"),
+               "histcheck.formats.jepsen_edn:read_edn", "histcheck.formats.jepsen_edn:write_edn"),
         Format("jepsen-log", "Jepsen log lines (INFO jepsen.util - 3 :ok :cas [1 4])",
-               "checker.formats.jepsen_log:read_jepsen_log"),
+               "histcheck.formats.jepsen_log:read_jepsen_log"),
         Format("polysi", "PolySI text: one r|w(key,value,session,txn) per line",
-               "checker.formats.polysi:read_polysi"),
+               "histcheck.formats.polysi:read_polysi"),
         Format("cobra", "Cobra binary client logs: a folder with one log per session",
-               "checker.formats.cobra:read_cobra", folder=True),
+               "histcheck.formats.cobra:read_cobra", folder=True),
         Format("dbcop", "dbcop JSON: an array of sessions of transactions",
-               "checker.formats.dbcop:read_dbcop", "checker.formats.dbcop:write_dbcop"),
+               "histcheck.formats.dbcop:read_dbcop", "histcheck.formats.dbcop:write_dbcop"),
     )
 }
 
@@ -119,31 +119,31 @@ def _is_edn(head: bytes) -> bool:
 
 
 def _is_jepsen_log(head: bytes) -> bool:
-    from checker.formats.jepsen_log import looks_like_jepsen_log
+    from histcheck.formats.jepsen_log import looks_like_jepsen_log
 
     return looks_like_jepsen_log(head.decode("utf-8", "replace"))
 
 
 def _is_polysi(head: bytes) -> bool:
-    from checker.formats.polysi import looks_like_polysi
+    from histcheck.formats.polysi import looks_like_polysi
 
     return looks_like_polysi(head)
 
 
 def _is_cobra(head: bytes) -> bool:
-    from checker.formats.cobra import looks_like_cobra
+    from histcheck.formats.cobra import looks_like_cobra
 
     return looks_like_cobra(head)
 
 
 def _is_dbcop(head: bytes) -> bool:
-    from checker.formats.dbcop import looks_like_dbcop
+    from histcheck.formats.dbcop import looks_like_dbcop
 
     return looks_like_dbcop(head)
 
 
 def _is_cobra_folder(path: Path) -> bool:
-    from checker.formats.cobra import looks_like_cobra_folder
+    from histcheck.formats.cobra import looks_like_cobra_folder
 
     return looks_like_cobra_folder(path)
 

@@ -11,7 +11,7 @@ A read names its writer, so values are not needed to match reads to writes: hist
 writeId as the value of the write (``("w", key, writeId)``, unique per key as rw-register wants)
 and of every read of it (``("r", key, writeId)``). A read whose writer is Cobra's initial
 transaction ``0xbebeebee`` or the null writer ``0xdeadbeef`` saw the state before any logged
-transaction and becomes ``("r", key, None)`` (see ``checker.formats.sessions``).
+transaction and becomes ``("r", key, None)`` (see ``histcheck.formats.sessions``).
 
 Aborted transactions are not logged, so a read whose writer never appears means the history is
 incomplete: that is an error, not a guess. So is a read whose writeId belongs to a different
@@ -27,10 +27,10 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.errors import FormatError
-from checker.formats.sessions import MicroOp, Session, Txn, build
-from checker.history import INVOKE, OK, History
-from checker.values import Value
+from histcheck.errors import FormatError
+from histcheck.formats.sessions import MicroOp, Session, Txn, build
+from histcheck.history import INVOKE, OK, History
+from histcheck.values import Value
 
 INIT_WRITER = 0xBEBEEBEE
 NULL_WRITER = 0xDEADBEEF

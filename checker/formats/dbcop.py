@@ -8,7 +8,7 @@ transaction is ``{"events": [...], "committed": bool}``; an event is
 Session i (0-based in the file) becomes process i + 1 (dbcop numbers sessions from 1 and keeps 0
 for its synthetic root). Versions are unique across the history and become the values: writes
 ``("w", k, v)``, reads ``("r", k, v)``; a read of version ``null`` read the uninitialised variable
-and becomes ``("r", k, None)`` (see ``checker.formats.sessions``). A transaction with
+and becomes ``("r", k, None)`` (see ``histcheck.formats.sessions``). A transaction with
 ``committed: false`` becomes a ``fail`` operation. Errors name the line the transaction starts on.
 """
 
@@ -19,11 +19,11 @@ from typing import Any
 
 import orjson
 
-from checker.errors import FormatError, UsageError
-from checker.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
-from checker.formats.sessions import MicroOp, Session, Txn, build
-from checker.history import FAIL, INFO, OK, History
-from checker.values import Value
+from histcheck.errors import FormatError, UsageError
+from histcheck.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
+from histcheck.formats.sessions import MicroOp, Session, Txn, build
+from histcheck.history import FAIL, INFO, OK, History
+from histcheck.values import Value
 
 
 def looks_like_dbcop(head: bytes) -> bool:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from checker.errors import FormatError
-from checker.values import FrozenDict, sort_key
+from histcheck.errors import FormatError
+from histcheck.values import FrozenDict, sort_key
 
 _TOKEN = re.compile(
     r"""

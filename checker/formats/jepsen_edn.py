@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.errors import FormatError, HistoryError
-from checker.formats.edn import iter_maps
-from checker.formats.mapping import event_from_mapping
-from checker.history import Event, EventType, History, HistoryBuilder
-from checker.values import FrozenDict, Value, show
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats.edn import iter_maps
+from histcheck.formats.mapping import event_from_mapping
+from histcheck.history import Event, EventType, History, HistoryBuilder
+from histcheck.values import FrozenDict, Value, show
 
 
 def read_edn(path: Path) -> History:

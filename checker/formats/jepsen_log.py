@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checker.errors import FormatError, HistoryError
-from checker.formats.edn import loads
-from checker.history import Event, EventType, History, HistoryBuilder
-from checker.values import freeze
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats.edn import loads
+from histcheck.history import Event, EventType, History, HistoryBuilder
+from histcheck.values import freeze
 
 _OP_LINE = re.compile(
     r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?[\w-]+)\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)"

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from checker.errors import FormatError
+from histcheck.errors import FormatError
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
 _CLOSE = (0x5D, 0x7D)

@@ -19,11 +19,11 @@ from typing import Any
 import msgspec
 import orjson
 
-from checker.errors import FormatError, HistoryError
-from checker.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
-from checker.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
-from checker.history import Event, EventType, History, HistoryBuilder
-from checker.values import freeze, thaw
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
+from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
+from histcheck.history import Event, EventType, History, HistoryBuilder
+from histcheck.values import freeze, thaw
 
 _TYPES = {t.value: t for t in EventType}
 _FREEZE = (list, dict)

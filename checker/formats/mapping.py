@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.errors import HistoryError
-from checker.history import Event, EventType, looks_like_txn
-from checker.values import freeze
+from histcheck.errors import HistoryError
+from histcheck.history import Event, EventType, looks_like_txn
+from histcheck.values import freeze
 
 ANONYMOUS_PROCESS = "anonymous"
 """The process of events that name none (Elle's small examples): they form one client."""

@@ -7,7 +7,7 @@ Example (histories/txn-formats/polysi-text/galera.txt)::
 
 Keys and values are integers; written values are unique per key. Every key implicitly starts at
 0 (PolySI's initial transaction), so a read of 0 is a read of the initial state and becomes
-``("r", key, None)`` (see ``checker.formats.sessions``); writing 0 is an error, since it would
+``("r", key, None)`` (see ``histcheck.formats.sessions``); writing 0 is an error, since it would
 make such reads ambiguous. Transactions keep their order of first appearance within their
 session; a transaction number names one transaction, so it cannot appear in two sessions.
 """
@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.errors import FormatError
-from checker.formats.sessions import MicroOp, Session, Txn, build
-from checker.history import History
-from checker.values import Value
+from histcheck.errors import FormatError
+from histcheck.formats.sessions import MicroOp, Session, Txn, build
+from histcheck.history import History
+from histcheck.values import Value
 
 INITIAL = 0
 _LINE = re.compile(r"^\s*([rw])\(\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\)\s*$")

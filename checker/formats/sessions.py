@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.history import FAIL, INVOKE, OK, Event, EventType, History, HistoryBuilder, Process
-from checker.values import Value
+from histcheck.history import FAIL, INVOKE, OK, Event, EventType, History, HistoryBuilder, Process
+from histcheck.values import Value
 
 MicroOp = tuple[str, Value, Value]
 

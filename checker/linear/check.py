@@ -17,16 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
-from checker.errors import BudgetExhausted, UsageError
-from checker.history import INFO, History, Operation
-from checker.linear.explain import explain_invalid, shrink
-from checker.linear.model import Model, Resolved, resolve
-from checker.linear.parts import Part, build_part, lift, split
-from checker.linear.schedule import Searcher, first_invalid, run_parts
-from checker.linear.search import Outcome
-from checker.result import UNKNOWN, Anomaly, CheckResult
-from checker.values import show
+from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
+from histcheck.errors import BudgetExhausted, UsageError
+from histcheck.history import INFO, History, Operation
+from histcheck.linear.explain import explain_invalid, shrink
+from histcheck.linear.model import Model, Resolved, resolve
+from histcheck.linear.parts import Part, build_part, lift, split
+from histcheck.linear.schedule import Searcher, first_invalid, run_parts
+from histcheck.linear.search import Outcome
+from histcheck.result import UNKNOWN, Anomaly, CheckResult
+from histcheck.values import show
 
 LINEARIZABLE = "linearizable"
 SEQUENTIAL = "sequential"
@@ -41,7 +41,7 @@ DETAIL_LIMIT = 20_000
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
     """The registry's entry for the built-in models (``models.BUILTIN``)."""
-    from checker.linear.models import BUILTIN
+    from histcheck.linear.models import BUILTIN
 
     if model not in BUILTIN:
         raise UsageError(f"unknown linearizability model {model!r}")
@@ -66,7 +66,7 @@ def check_history(history: History, model: Model[Any], *, consistency: str = LIN
 
 def _searcher(engine: str, consistency: str, deadline: Deadline | None = None) -> Searcher:
     if engine == "smt":
-        from checker.linear.smt import SOLVER_MS, solving
+        from histcheck.linear.smt import SOLVER_MS, solving
 
         def by_smt(part: Part, model: Resolved) -> Any:
             limit = SOLVER_MS
@@ -77,11 +77,11 @@ def _searcher(engine: str, consistency: str, deadline: Deadline | None = None) -
 
         return by_smt
     if consistency == SEQUENTIAL:
-        from checker.linear.sequential import searching as sc_searching
+        from histcheck.linear.sequential import searching as sc_searching
 
         sequential: Searcher = sc_searching
         return sequential
-    from checker.linear.search import searching
+    from histcheck.linear.search import searching
 
     return searching
 
@@ -170,7 +170,7 @@ def _linearizable_first(history: History, model: Resolved, deadline: Deadline,
     """Every linearizable history is sequentially consistent, and real time prunes far more
     than program order: try linearizability first, with a slice of the budget. Returns the
     sequential verdict when that settles it, None otherwise."""
-    from checker.linear.search import searching
+    from histcheck.linear.search import searching
 
     seconds = deadline.budget.seconds
     remaining = None if seconds is None else max(0.0, seconds - deadline.elapsed())
@@ -215,7 +215,7 @@ def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
     """
     from dataclasses import replace
 
-    from checker.linear.search import searching
+    from histcheck.linear.search import searching
 
     def decided(sub: Part, search: Searcher, limit: float) -> bool | None:
         run = search(sub, model)

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from checker.history import History, Operation
-from checker.linear.model import Resolved
+from histcheck.history import History, Operation
+from histcheck.linear.model import Resolved
 
 PREFIX_SHOWN = 8
 """How many of the last steps of the longest prefix the text shows (the report shows all)."""

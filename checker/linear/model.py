@@ -36,8 +36,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from checker.history import Operation
-from checker.values import show
+from histcheck.history import Operation
+from histcheck.values import show
 
 S = TypeVar("S", bound=Hashable)
 
@@ -105,7 +105,7 @@ def _describe_state(state: Any) -> str:
 def resolve(model: Model[Any]) -> Resolved:
     """Fill in the optional hooks of ``model`` with their defaults."""
     if not callable(getattr(model, "initial", None)) or not callable(getattr(model, "step", None)):
-        from checker.errors import UsageError
+        from histcheck.errors import UsageError
 
         raise UsageError(f"{model!r} is not a model: it needs initial() and step(state, op)")
     return Resolved(

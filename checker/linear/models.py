@@ -19,10 +19,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import INFO, OK, Operation
-from checker.linear.model import Choices, Model
-from checker.linear.registers import CasRegister, Register
-from checker.values import Value, show, sort_key
+from histcheck.history import INFO, OK, Operation
+from histcheck.linear.model import Choices, Model
+from histcheck.linear.registers import CasRegister, Register
+from histcheck.values import Value, show, sort_key
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import FAIL, INFO, History, Operation
-from checker.linear.model import Choices, Resolved
-from checker.values import Value, show
+from histcheck.history import FAIL, INFO, History, Operation
+from histcheck.linear.model import Choices, Resolved
+from histcheck.values import Value, show
 
 INFINITY = float("inf")
 

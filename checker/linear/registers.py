@@ -11,8 +11,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import FAIL, INFO, Operation
-from checker.values import Value, show
+from histcheck.history import FAIL, INFO, Operation
+from histcheck.values import Value, show
 
 
 @dataclass(frozen=True)

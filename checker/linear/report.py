@@ -13,9 +13,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from checker.history import History, Operation
-from checker.result import CheckResult
-from checker.values import show
+from histcheck.history import History, Operation
+from histcheck.result import CheckResult
+from histcheck.values import show
 
 LANE = 34
 LEFT = 90

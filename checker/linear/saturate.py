@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from checker.history import INFO, Operation
-from checker.linear.model import Resolved
-from checker.linear.registers import Register
-from checker.values import Value
+from histcheck.history import INFO, Operation
+from histcheck.linear.model import Resolved
+from histcheck.linear.registers import Register
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

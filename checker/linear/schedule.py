@@ -15,10 +15,10 @@ import os
 from collections.abc import Callable, Generator
 from typing import Any
 
-from checker.budget import Budget, Deadline
-from checker.linear.model import Resolved
-from checker.linear.parts import Part
-from checker.linear.search import Outcome
+from histcheck.budget import Budget, Deadline
+from histcheck.linear.model import Resolved
+from histcheck.linear.parts import Part
+from histcheck.linear.search import Outcome
 
 Searcher = Callable[[Part, Resolved], Generator[int, None, Outcome]]
 
@@ -67,7 +67,7 @@ _WORK: list[tuple[list[Part], Resolved, Searcher, Budget]] = []
 
 
 def _work(index: int) -> tuple[int, Outcome | str]:
-    from checker.errors import BudgetExhausted
+    from histcheck.errors import BudgetExhausted
 
     parts, model, searcher, budget = _WORK[0]
     deadline = budget.start()
@@ -85,7 +85,7 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
                   workers: int) -> tuple[list[tuple[Part, Outcome]], int]:
     import multiprocessing
 
-    from checker.errors import BudgetExhausted
+    from histcheck.errors import BudgetExhausted
 
     seconds = deadline.budget.seconds
     remaining = None if seconds is None else max(0.0, seconds - deadline.elapsed())

@@ -30,10 +30,10 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import Operation
-from checker.linear.model import Choices, Resolved
-from checker.linear.parts import Part
+from histcheck.budget import Deadline
+from histcheck.history import Operation
+from histcheck.linear.model import Choices, Resolved
+from histcheck.linear.parts import Part
 
 CHECK_EVERY = 512
 REACH_LOOKAHEAD = 200

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Generator, Hashable
 from typing import Any
 
-from checker.linear.model import Resolved
-from checker.linear.parts import Part, lift
-from checker.linear.registers import NIL
-from checker.linear.saturate import accesses, saturate
-from checker.linear.search import CHECK_EVERY, Outcome, Path, _expand, subsumed, unwind
+from histcheck.linear.model import Resolved
+from histcheck.linear.parts import Part, lift
+from histcheck.linear.registers import NIL
+from histcheck.linear.saturate import accesses, saturate
+from histcheck.linear.search import CHECK_EVERY, Outcome, Path, _expand, subsumed, unwind
 
 
 def _proof_note(cycle: tuple[int, ...]) -> str:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from checker.errors import BudgetExhausted, UsageError
-from checker.linear.model import Resolved
-from checker.linear.parts import Part, lift
-from checker.linear.search import Outcome, _expand
+from histcheck.errors import BudgetExhausted, UsageError
+from histcheck.linear.model import Resolved
+from histcheck.linear.parts import Part, lift
+from histcheck.linear.search import Outcome, _expand
 
 STATE_LIMIT = 20_000
 CLOSURE_LIMIT = 64

@@ -6,12 +6,12 @@ Each model can be checked for ``linearizable`` (real-time order; the default) an
 
 from __future__ import annotations
 
-from checker.registry import ModelSpec
+from histcheck.registry import ModelSpec
 
 _CONSISTENCIES = ("linearizable", "sequential")
 _OPTIONS = ("engine", "workers", "explain", "shrink-seconds")
-_CHECK = "checker.linear.check:check"
-_REPORT = "checker.linear.report:write_report"
+_CHECK = "histcheck.linear.check:check"
+_REPORT = "histcheck.linear.report:write_report"
 
 _SUMMARIES = (
     ("register", "read/write register starting at nil; a nil read means nil"),

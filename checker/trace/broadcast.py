@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from itertools import islice, pairwise
 from operator import attrgetter, eq, lshift, lt
 
-from checker.trace.clocks import VectorClocks
-from checker.trace.findings import Findings, ordinal
-from checker.trace.model import Kind, Trace, TraceEvent
+from histcheck.trace.clocks import VectorClocks
+from histcheck.trace.findings import Findings, ordinal
+from histcheck.trace.model import Kind, Trace, TraceEvent
 
 _PEER = attrgetter("peer")
 LEVELS = ("reliable", "fifo", "causal", "total-order", "fifo-total-order")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import msgspec
 
-from checker.errors import FormatError
-from checker.trace.model import (
+from histcheck.errors import FormatError
+from histcheck.trace.model import (
     ADDRESSED,
     RECEIVING,
     RPC_KINDS,

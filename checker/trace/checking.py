@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.errors import UsageError
-from checker.result import CheckResult
-from checker.trace.broadcast import check_broadcast
-from checker.trace.clocks import clock_mismatches, vector_clocks
-from checker.trace.findings import Findings
-from checker.trace.links import check_channel, check_rpc
-from checker.trace.model import Trace
+from histcheck.budget import Deadline
+from histcheck.errors import UsageError
+from histcheck.result import CheckResult
+from histcheck.trace.broadcast import check_broadcast
+from histcheck.trace.clocks import clock_mismatches, vector_clocks
+from histcheck.trace.findings import Findings
+from histcheck.trace.links import check_channel, check_rpc
+from histcheck.trace.model import Trace
 
 
 def check_trace(history: Trace, *, model: str, consistency: str, deadline: Deadline,

@@ -35,8 +35,8 @@ from functools import cached_property
 from itertools import repeat
 from operator import and_, rshift
 
-from checker.errors import FormatError
-from checker.trace.model import Trace, TraceEvent
+from histcheck.errors import FormatError
+from histcheck.trace.model import Trace, TraceEvent
 
 
 @dataclass(frozen=True, eq=False)

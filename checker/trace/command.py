@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from checker.errors import HistcheckError
-from checker.trace.clocks import VectorClocks
-from checker.trace.model import Trace
+from histcheck.errors import HistcheckError
+from histcheck.trace.clocks import VectorClocks
+from histcheck.trace.model import Trace
 
 WORDS = {"->": "happens before", "<-": "happens after", "||": "is concurrent with",
          "==": "is the same event as"}
@@ -45,8 +45,8 @@ def find_event(trace: Trace, ref: str) -> int:
 def hb(path: str, fmt: str | None, pair: tuple[str, str] | None, show_clocks: bool,
        dot: str | None, svg: str | None, html_path: str | None, shiviz: str | None) -> None:
     """Happens-before of a message trace: vector clocks, ordered-or-concurrent, drawings."""
-    from checker.trace.clocks import vector_clocks
-    from checker.trace.io import load_trace, write_trace
+    from histcheck.trace.clocks import vector_clocks
+    from histcheck.trace.io import load_trace, write_trace
 
     try:
         trace = load_trace(path, fmt)
@@ -75,7 +75,7 @@ def _answer(trace: Trace, clocks: VectorClocks, a: int, b: int) -> None:
 
 def _write_drawings(trace: Trace, clocks: VectorClocks, dot: str | None, svg: str | None,
                     html_path: str | None, title: str) -> None:
-    from checker.trace.draw import to_dot, to_html, to_svg
+    from histcheck.trace.draw import to_dot, to_html, to_svg
 
     if dot is not None:
         _write(dot, to_dot(trace))

@@ -12,9 +12,9 @@ import html
 import itertools
 import json
 
-from checker.errors import UsageError
-from checker.trace.clocks import VectorClocks
-from checker.trace.model import SENDING, Kind, Trace
+from histcheck.errors import UsageError
+from histcheck.trace.clocks import VectorClocks
+from histcheck.trace.model import SENDING, Kind, Trace
 
 MAX_DRAWN = 5000
 LANE, ROW, TOP, LEFT = 140, 36, 50, 80

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from checker.result import Anomaly
-from checker.trace.model import TraceEvent
+from histcheck.result import Anomaly
+from histcheck.trace.model import TraceEvent
 
 LIMIT = 20
 

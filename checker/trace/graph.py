@@ -12,7 +12,7 @@ import itertools
 
 import networkx as nx
 
-from checker.trace.model import Trace
+from histcheck.trace.model import Trace
 
 
 def hb_graph(trace: Trace) -> nx.DiGraph:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.errors import FormatError, UsageError
-from checker.trace.model import Trace
+from histcheck.errors import FormatError, UsageError
+from histcheck.trace.model import Trace
 
 TRACE_FORMATS: dict[str, str] = {
     "trace-jsonl": "native trace JSON Lines: one event object per line (docs/trace.md)",
@@ -43,10 +43,10 @@ def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
         raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")
     try:
         if chosen == "shiviz":
-            from checker.trace.shiviz import read_shiviz
+            from histcheck.trace.shiviz import read_shiviz
 
             return read_shiviz(path)
-        from checker.trace.jsonl import read_trace_jsonl
+        from histcheck.trace.jsonl import read_trace_jsonl
 
         return read_trace_jsonl(path)
     except UnicodeDecodeError as exc:
@@ -58,11 +58,11 @@ def write_trace(trace: Trace, path: str | Path, fmt: str | None = None) -> None:
     path = Path(path)
     chosen = fmt or ("shiviz" if path.suffix in (".log", ".shiviz") else "trace-jsonl")
     if chosen == "shiviz":
-        from checker.trace.shiviz import write_shiviz
+        from histcheck.trace.shiviz import write_shiviz
 
         write_shiviz(trace, path)
     elif chosen == "trace-jsonl":
-        from checker.trace.jsonl import write_trace_jsonl
+        from histcheck.trace.jsonl import write_trace_jsonl
 
         write_trace_jsonl(trace, path)
     else:

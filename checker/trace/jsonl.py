@@ -18,9 +18,9 @@ from typing import Annotated, Any
 import msgspec
 import orjson
 
-from checker.errors import FormatError
-from checker.trace.builder import RawEvent, TraceBuilder
-from checker.trace.model import KINDS, SENDING, Clock, Trace
+from histcheck.errors import FormatError
+from histcheck.trace.builder import RawEvent, TraceBuilder
+from histcheck.trace.model import KINDS, SENDING, Clock, Trace
 
 _NAME_TYPES = (str, int)
 

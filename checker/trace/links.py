@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from checker.trace.findings import Findings, ordinal
-from checker.trace.model import Kind, Trace, TraceEvent
+from histcheck.trace.findings import Findings, ordinal
+from histcheck.trace.model import Kind, Trace, TraceEvent
 
 CHANNEL_LEVELS = ("reliable", "fifo")
 RPC_LEVELS = ("exactly-once", "at-most-once", "at-least-once")

@@ -15,7 +15,7 @@ receives; that pair is the message edge of happens-before. ``local`` is any othe
 correct); in the crash-recovery model the next event after a crash must be ``recover``, and a
 node is correct when it is up at the end of the trace.
 
-``TraceBuilder`` (in ``checker.trace.builder``) is the one gate every reader uses: it validates,
+``TraceBuilder`` (in ``histcheck.trace.builder``) is the one gate every reader uses: it validates,
 orders each node's events, matches messages and raises ``FormatError`` naming file and line for
 input that cannot be a trace.
 """
@@ -31,7 +31,7 @@ from typing import TypeAlias
 
 import msgspec
 
-from checker.errors import FormatError
+from histcheck.errors import FormatError
 
 Clock: TypeAlias = tuple[tuple[str, int], ...]
 """A recorded vector clock: (node, counter) pairs."""

@@ -24,10 +24,10 @@ from typing import Any
 
 import orjson
 
-from checker.errors import FormatError, UsageError
-from checker.trace.builder import RawEvent, TraceBuilder
-from checker.trace.jsonl import event_from_mapping, event_to_mapping
-from checker.trace.model import Kind, Trace
+from histcheck.errors import FormatError, UsageError
+from histcheck.trace.builder import RawEvent, TraceBuilder
+from histcheck.trace.jsonl import event_from_mapping, event_to_mapping
+from histcheck.trace.model import Kind, Trace
 
 WRITE_REGEX = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})"
 
@@ -137,7 +137,7 @@ def _edges(events: list[tuple[RawEvent, dict[str, int], Any]],
 
 def write_shiviz(trace: Trace, path: Path) -> None:
     """Write a ShiViz log: derived vector clocks, each event's text its native JSON object."""
-    from checker.trace.clocks import vector_clocks
+    from histcheck.trace.clocks import vector_clocks
 
     bad = [n for n in trace.nodes if not n or any(c.isspace() for c in n)]
     if bad:

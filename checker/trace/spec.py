@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from checker.registry import ModelSpec
+from histcheck.registry import ModelSpec
 
-_CHECK = "checker.trace.checking:check_trace"
-_LOAD = "checker.trace.io:load_trace"
+_CHECK = "histcheck.trace.checking:check_trace"
+_LOAD = "histcheck.trace.io:load_trace"
 
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("broadcast", "message traces: the broadcast hierarchy (reliable to FIFO-total order)",

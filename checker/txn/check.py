@@ -7,24 +7,24 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import History
-from checker.result import Anomaly, CheckResult
-from checker.txn import levels
-from checker.txn.cycles import Cycle, anomalies, classify
-from checker.txn.decide import Decision, decide, extras
-from checker.txn.explain import describe, explain
-from checker.txn.facts import Facts
-from checker.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_edges
+from histcheck.budget import Deadline
+from histcheck.history import History
+from histcheck.result import Anomaly, CheckResult
+from histcheck.txn import levels
+from histcheck.txn.cycles import Cycle, anomalies, classify
+from histcheck.txn.decide import Decision, decide, extras
+from histcheck.txn.explain import describe, explain
+from histcheck.txn.facts import Facts
+from histcheck.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_edges
 
 
 def infer(history: History, model: str) -> Facts:
     """Facts for ``model`` (list-append or rw-register), with process and real-time edges."""
     if model == "list-append":
-        from checker.txn.list_append import infer as infer_list
+        from histcheck.txn.list_append import infer as infer_list
         facts = infer_list(history)
     else:
-        from checker.txn.rw_register import infer as infer_register
+        from histcheck.txn.rw_register import infer as infer_register
         facts = infer_register(history)
     add_session_edges(facts.graph, history, facts.txns, realtime=True)
     return facts

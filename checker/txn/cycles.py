@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from checker.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph
+from histcheck.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph
 
 
 def topological(adj: list[list[int]]) -> list[int] | None:

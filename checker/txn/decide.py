@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.budget import Deadline
-from checker.txn import levels
-from checker.txn.facts import Facts
-from checker.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph, Reason
-from checker.txn.polygraph import Edge, Outcome, solve
+from histcheck.budget import Deadline
+from histcheck.txn import levels
+from histcheck.txn.facts import Facts
+from histcheck.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph, Reason
+from histcheck.txn.polygraph import Edge, Outcome, solve
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def extras(level: str) -> int:
 def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
            prune: bool = True) -> Decision:
     """Settle ``level``; ``prune=False`` skips reachability pruning (for cross-checks)."""
-    from checker.txn import saturation
-    from checker.txn.cycles import find_cycle, topological
+    from histcheck.txn import saturation
+    from histcheck.txn.cycles import find_cycle, topological
 
     implied = levels.implied(level)
     extra = extras(level)
@@ -92,7 +92,7 @@ def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge
 
 def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                prune: bool = True) -> Decision:
-    from checker.txn import witness
+    from histcheck.txn import witness
 
     method = "polygraph-si" if snapshot else "polygraph-ser"
     if prune and witness.holds(facts, extra, snapshot=snapshot):

@@ -6,9 +6,9 @@ one sentence pattern filled from the ``Reason`` recorded when the edge was infer
 
 from __future__ import annotations
 
-from checker.txn.cycles import Cycle
-from checker.txn.model import PROCESS, REALTIME, RW, WR, WW, Graph, Txn
-from checker.values import show
+from histcheck.txn.cycles import Cycle
+from histcheck.txn.model import PROCESS, REALTIME, RW, WR, WW, Graph, Txn
+from histcheck.values import show
 
 
 def edge_sentence(graph: Graph, txns: list[Txn], a: int, b: int, kind: int,

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checker.result import Anomaly
-from checker.txn.model import Graph, Txn
-from checker.values import Value
+from histcheck.result import Anomaly
+from histcheck.txn.model import Graph, Txn
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,11 @@ and ``dirty-update`` (a committed append ordered after an aborted one).
 
 from __future__ import annotations
 
-from checker.history import History
-from checker.result import Anomaly
-from checker.txn.facts import Choice, Facts
-from checker.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
-from checker.values import Value, show
+from histcheck.history import History
+from histcheck.result import Anomaly
+from histcheck.txn.facts import Choice, Facts
+from histcheck.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
+from histcheck.values import Value, show
 
 Read = tuple[int, Value, tuple[Value, ...]]
 

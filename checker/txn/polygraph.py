@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checker.budget import Deadline
-from checker.txn.cycles import find_cycle, topological
+from histcheck.budget import Deadline
+from histcheck.txn.cycles import find_cycle, topological
 
 Lit = tuple[int, bool]
 
@@ -128,7 +128,7 @@ def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
 
 def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
              forced: int, deadline: Deadline) -> Outcome:
-    from checker.txn.cycles import components
+    from histcheck.txn.cycles import components
 
     adj: list[list[int]] = [[] for _ in range(size)]
     for (a, b) in known:
@@ -167,7 +167,7 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
     answer = solver.check()
     deadline.check()
     if answer == z3.unknown:
-        from checker.errors import BudgetExhausted
+        from histcheck.errors import BudgetExhausted
 
         raise BudgetExhausted("the solver gave no answer within the budget")
     return Outcome(answer == z3.sat, forced=forced, residual_choices=len(lits),

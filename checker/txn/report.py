@@ -12,8 +12,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from checker.history import History
-from checker.result import CheckResult
+from histcheck.history import History
+from histcheck.result import CheckResult
 
 
 def write_report(history: History, result: CheckResult, directory: Path) -> list[Path]:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import itertools
 
-from checker.history import History
-from checker.result import Anomaly
-from checker.txn.facts import Choice, Facts
-from checker.txn.model import INIT, RW, WR, WW, Graph, Reason, transactions
-from checker.values import Value, show
+from histcheck.history import History
+from histcheck.result import Anomaly
+from histcheck.txn.facts import Choice, Facts
+from histcheck.txn.model import INIT, RW, WR, WW, Graph, Reason, transactions
+from histcheck.values import Value, show
 
 
 def infer(history: History) -> Facts:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from checker.budget import Deadline
-from checker.txn.cycles import find_cycle, topological
-from checker.txn.facts import Facts
-from checker.txn.model import INIT, PROCESS, WR, WW
+from histcheck.budget import Deadline
+from histcheck.txn.cycles import find_cycle, topological
+from histcheck.txn.facts import Facts
+from histcheck.txn.model import INIT, PROCESS, WR, WW
 
 CLOCK_CELLS = 20_000_000
 """Above this many vector-clock cells (transactions x sessions), causal uses bitsets."""

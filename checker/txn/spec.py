@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from checker.registry import ModelSpec
-from checker.txn.levels import NAMES
+from histcheck.registry import ModelSpec
+from histcheck.txn.levels import NAMES
 
 _ORDER = ("serializable", *(n for n in NAMES if n != "serializable"))
 
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("list-append", "transactions of [append k v] and [r k [v ...]] (Elle); isolation "
               "levels from read-uncommitted to strict-serializable", _ORDER,
-              "checker.txn.check:check", "checker.txn.report:write_report"),
+              "histcheck.txn.check:check", "histcheck.txn.report:write_report"),
     ModelSpec("rw-register", "transactions of [w k v] and [r k v], values unique per key; "
               "version orders found by a polygraph solver (Cobra, PolySI)", _ORDER,
-              "checker.txn.check:check", "checker.txn.report:write_report"),
+              "histcheck.txn.check:check", "histcheck.txn.report:write_report"),
 )

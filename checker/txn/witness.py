@@ -25,8 +25,8 @@ from __future__ import annotations
 import heapq
 from itertools import pairwise
 
-from checker.txn.facts import Facts
-from checker.txn.model import DATA, RW, WR, WW
+from histcheck.txn.facts import Facts
+from histcheck.txn.model import DATA, RW, WR, WW
 
 
 def holds(facts: Facts, extra: int, *, snapshot: bool) -> bool:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import History
-from checker.result import Anomaly, CheckResult
-from checker.values import FrozenDict, show
-from checker.workloads.common import flag, integer, result
+from histcheck.budget import Deadline
+from histcheck.history import History
+from histcheck.result import Anomaly, CheckResult
+from histcheck.values import FrozenDict, show
+from histcheck.workloads.common import flag, integer, result
 
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,

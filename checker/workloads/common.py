@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.errors import UsageError
-from checker.result import UNKNOWN, Anomaly, CheckResult, Validity
+from histcheck.errors import UsageError
+from histcheck.result import UNKNOWN, Anomaly, CheckResult, Validity
 
 
 def flag(options: Mapping[str, Any], name: str, default: bool = False) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import History
-from checker.result import Anomaly, CheckResult
-from checker.values import show
-from checker.workloads.common import result
+from histcheck.budget import Deadline
+from histcheck.history import History
+from histcheck.result import Anomaly, CheckResult
+from histcheck.values import show
+from histcheck.workloads.common import result
 
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.budget import Deadline
-from checker.history import History, Operation
-from checker.result import Anomaly, CheckResult
-from checker.values import Value, show
-from checker.workloads.common import flag, result
+from histcheck.budget import Deadline
+from histcheck.history import History, Operation
+from histcheck.result import Anomaly, CheckResult
+from histcheck.values import Value, show
+from histcheck.workloads.common import flag, result
 
 
 def _reads(history: History) -> list[Operation]:

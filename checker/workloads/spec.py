@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from checker.registry import ModelSpec
+from histcheck.registry import ModelSpec
 
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("bank", "transfers between accounts; every read sees the same total and, unless "
               "allowed, no negative balance (Jepsen bank)", ("conserved-total",),
-              "checker.workloads.bank:check", options=("negative-balances", "total")),
+              "histcheck.workloads.bank:check", options=("negative-balances", "total")),
     ModelSpec("counter", "increments and reads; each read lies between the increments surely "
               "done and those possibly done (Jepsen counter)", ("counter-bounds",),
-              "checker.workloads.counter:check"),
+              "histcheck.workloads.counter:check"),
     ModelSpec("set", "adds and a final read; every acknowledged add is read, nothing else "
-              "(Jepsen set)", ("set-complete",), "checker.workloads.sets:check_set"),
+              "(Jepsen set)", ("set-complete",), "histcheck.workloads.sets:check_set"),
     ModelSpec("set-full", "adds and repeated reads; no element disappears once known "
-              "(Jepsen set-full)", ("no-lost-elements",), "checker.workloads.sets:check_set_full",
+              "(Jepsen set-full)", ("no-lost-elements",), "histcheck.workloads.sets:check_set_full",
               options=("linearizable",)),
     ModelSpec("long-fork", "single-key writes and group reads; no two reads see writes in "
               "incompatible orders (Jepsen long-fork, a snapshot-isolation test)",
-              ("no-long-fork",), "checker.workloads.long_fork:check", options=("group-size",)),
+              ("no-long-fork",), "histcheck.workloads.long_fork:check", options=("group-size",)),
 )

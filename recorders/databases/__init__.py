@@ -16,6 +16,6 @@ Data flows one way: systems -> recorders -> checker. This package imports the ch
 model and writers; the checker never imports it.
 """
 
-from recorders.databases.errors import RecorderError, ServerUnavailable
+from histcheck.recorders.databases.errors import RecorderError, ServerUnavailable
 
 __all__ = ["RecorderError", "ServerUnavailable"]

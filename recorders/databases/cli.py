@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker.cli import fail
-from checker.errors import HistcheckError
+from histcheck.cli import fail
+from histcheck.errors import HistcheckError
 
 if TYPE_CHECKING:
-    from recorders.databases.recording import Recording
+    from histcheck.recorders.databases.recording import Recording
 
 
 @click.group()
@@ -32,7 +32,7 @@ def _check_out(out: str) -> None:
 
 
 def _finish(recording: Recording, out: str, check_hint: str) -> None:
-    from checker.formats import write_history
+    from histcheck.formats import write_history
 
     try:
         write_history(recording.history, out)
@@ -65,7 +65,7 @@ def _finish(recording: Recording, out: str, check_hint: str) -> None:
 def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
              max_writes_per_key: int, seed: int, dsn: str | None, out: str) -> None:
     """Elle-style transactions on PostgreSQL at one isolation level."""
-    from recorders.databases.postgres import record_postgres
+    from histcheck.recorders.databases.postgres import record_postgres
 
     _check_out(out)
     try:
@@ -75,7 +75,7 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
     except HistcheckError as exc:
         fail(str(exc))
     if workload == "list-append":
-        from recorders.databases.workloads import list_prefix_problems
+        from histcheck.recorders.databases.workloads import list_prefix_problems
 
         problems = list_prefix_problems(recording.history)
         if problems:
@@ -107,7 +107,7 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
 def redis_command(workload: str, ops: int, clients: int, keys: int, values: int, seed: int,
                   url: str | None, out: str) -> None:
     """A register or compare-and-set register on Redis, for linearizability."""
-    from recorders.databases.redis import record_redis
+    from histcheck.recorders.databases.redis import record_redis
 
     _check_out(out)
     try:

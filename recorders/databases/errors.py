@@ -11,7 +11,7 @@ The CLI prints either as one line and exits 2.
 
 from __future__ import annotations
 
-from checker.errors import HistcheckError
+from histcheck.errors import HistcheckError
 
 
 class RecorderError(HistcheckError):

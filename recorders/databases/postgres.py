@@ -29,12 +29,12 @@ from typing import Any
 
 import psycopg
 
-from checker.history import FAIL, INFO, OK
-from checker.values import Value
-from recorders.databases.errors import RecorderError
-from recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
-from recorders.databases.servers import throwaway_postgres
-from recorders.databases.workloads import TxnWorkload
+from histcheck.history import FAIL, INFO, OK
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
+from histcheck.recorders.databases.servers import throwaway_postgres
+from histcheck.recorders.databases.workloads import TxnWorkload
+from histcheck.values import Value
 
 ISOLATION_LEVELS: dict[str, str] = {
     "serializable": "SERIALIZABLE",

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from checker.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
-from checker.values import Value
-from recorders.databases.errors import RecorderError
+from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from checker.history import FAIL, INFO, OK
-from recorders.databases.errors import RecorderError
-from recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
-from recorders.databases.servers import throwaway_redis
-from recorders.databases.workloads import RegisterWorkload
+from histcheck.history import FAIL, INFO, OK
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
+from histcheck.recorders.databases.servers import throwaway_redis
+from histcheck.recorders.databases.workloads import RegisterWorkload
 
 KEY_PREFIX = "histcheck:register:"
 CAS_SCRIPT = """

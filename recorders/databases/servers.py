@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from recorders.databases.errors import RecorderError, ServerUnavailable
+from histcheck.recorders.databases.errors import RecorderError, ServerUnavailable
 
 PG_INSTALL_HINT = ("install it (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install "
                    "postgresql), set HISTCHECK_PG_BIN to the folder holding initdb and postgres, "

@@ -26,10 +26,10 @@ import random
 import threading
 from collections.abc import Iterable
 
-from checker.history import Operation
-from checker.values import Value
-from recorders.databases.errors import RecorderError
-from recorders.databases.recording import Op
+from histcheck.history import Operation
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.recording import Op
+from histcheck.values import Value
 
 TXN_WORKLOADS: tuple[str, ...] = ("list-append", "rw-register")
 REGISTER_WORKLOADS: tuple[str, ...] = ("register", "cas-register")

@@ -5,16 +5,16 @@ them in the simulator with a random workload and returns the simulator, whose tr
 ``broadcast`` and ``deliver`` events.
 """
 
-from systems.broadcast.base import BroadcastNode, FifoLink, Message
-from systems.broadcast.reliable import (
+from histcheck.systems.broadcast.base import BroadcastNode, FifoLink, Message
+from histcheck.systems.broadcast.reliable import (
     Causal,
     CausalIgnoringDependencies,
     EagerReliable,
     Fifo,
     FifoWithoutHoldBack,
 )
-from systems.broadcast.scenario import PROTOCOLS, run_broadcast
-from systems.broadcast.total import FifoSequencer, LamportTotal, Sequencer, TwoSequencers
+from histcheck.systems.broadcast.scenario import PROTOCOLS, run_broadcast
+from histcheck.systems.broadcast.total import FifoSequencer, LamportTotal, Sequencer, TwoSequencers
 
 __all__ = [
     "PROTOCOLS",

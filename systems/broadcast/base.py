@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from systems.sim.node import Node
+from histcheck.systems.sim.node import Node
 
 
 @dataclass(frozen=True, slots=True)

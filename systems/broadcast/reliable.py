@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from systems.broadcast.base import BroadcastNode, Message
+from histcheck.systems.broadcast.base import BroadcastNode, Message
 
 
 class EagerReliable(BroadcastNode):

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from systems.broadcast.base import BroadcastNode
-from systems.broadcast.reliable import (
+from histcheck.systems.broadcast.base import BroadcastNode
+from histcheck.systems.broadcast.reliable import (
     Causal,
     CausalIgnoringDependencies,
     EagerReliable,
     Fifo,
     FifoWithoutHoldBack,
 )
-from systems.broadcast.total import FifoSequencer, LamportTotal, Sequencer, TwoSequencers
-from systems.sim.core import Simulator
-from systems.sim.faults import Fault
-from systems.sim.models import MS, SystemModel
+from histcheck.systems.broadcast.total import FifoSequencer, LamportTotal, Sequencer, TwoSequencers
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Fault
+from histcheck.systems.sim.models import MS, SystemModel
 
 PROTOCOLS: dict[str, Callable[[str], BroadcastNode]] = {
     "reliable": EagerReliable,

@@ -22,8 +22,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from systems.broadcast.base import BroadcastNode, FifoLink, Message, Numbered
-from systems.sim.models import MS
+from histcheck.systems.broadcast.base import BroadcastNode, FifoLink, Message, Numbered
+from histcheck.systems.sim.models import MS
 
 
 @dataclass(frozen=True, slots=True)

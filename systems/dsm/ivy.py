@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.history import FAIL, OK
-from checker.values import Value
-from systems.clients import Client, Op
-from systems.dsm.manager import Flavour, ManagerRole
-from systems.dsm.messages import (
+from histcheck.history import FAIL, OK
+from histcheck.systems.clients import Client, Op
+from histcheck.systems.dsm.manager import Flavour, ManagerRole
+from histcheck.systems.dsm.messages import (
     Confirm,
     Forward,
     Grant,
@@ -37,8 +36,9 @@ from systems.dsm.messages import (
     Request,
     Unavailable,
 )
-from systems.sim.models import MS
-from systems.sim.node import Node
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.values import Value
 
 PAGE_SIZE = 2
 

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from systems.dsm.messages import (
+from histcheck.systems.dsm.messages import (
     Confirm,
     Forward,
     Invalidate,

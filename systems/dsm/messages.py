@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checker.values import Value
+from histcheck.values import Value
 
 PageData = tuple[Value, ...]
 

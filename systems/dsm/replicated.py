@@ -12,19 +12,19 @@ broadcasts its writes; the broadcast's ordering guarantee is the memory model.
 - FIFO broadcast: only each writer's own writes are applied in order everywhere: **PRAM**. It
   breaks causal memory (a write can arrive before one its writer had read) and SC.
 
-The protocols are ``systems.broadcast``'s own classes; a node here is a client process and a
-broadcast node at once (cooperative multiple inheritance: ``Client`` then the protocol).
+The protocols are ``histcheck.systems.broadcast``'s own classes; a node here is a client process
+and a broadcast node at once (cooperative multiple inheritance: ``Client`` then the protocol).
 """
 
 from __future__ import annotations
 
-from checker.history import OK
-from checker.values import Value
-from systems.broadcast.base import BroadcastNode, Message
-from systems.broadcast.reliable import Causal, Fifo
-from systems.broadcast.total import Sequencer
-from systems.clients import Client, Op
-from systems.dsm.ivy import access_of
+from histcheck.history import OK
+from histcheck.systems.broadcast.base import BroadcastNode, Message
+from histcheck.systems.broadcast.reliable import Causal, Fifo
+from histcheck.systems.broadcast.total import Sequencer
+from histcheck.systems.clients import Client, Op
+from histcheck.systems.dsm.ivy import access_of
+from histcheck.values import Value
 
 
 class ReplicatedMemory(Client, BroadcastNode):

@@ -26,14 +26,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
-from systems.clients import Client, Op, Progress, run_clients
-from systems.dsm.ivy import CentralManager, IvyNode, page_of
-from systems.dsm.manager import Flavour
-from systems.dsm.messages import Journal
-from systems.dsm.replicated import CausalMemory, PramMemory, TotalOrderMemory
-from systems.sim.core import Simulator
-from systems.sim.faults import Crash, Fault, Partition, Recover
-from systems.sim.models import MS, SystemModel
+from histcheck.systems.clients import Client, Op, Progress, run_clients
+from histcheck.systems.dsm.ivy import CentralManager, IvyNode, page_of
+from histcheck.systems.dsm.manager import Flavour
+from histcheck.systems.dsm.messages import Journal
+from histcheck.systems.dsm.replicated import CausalMemory, PramMemory, TotalOrderMemory
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
+from histcheck.systems.sim.models import MS, SystemModel
 
 IVY: dict[str, Flavour] = {"ivy": Flavour(), "ivy-distributed": Flavour(),
                            "no-wait-invalidate": Flavour(wait_for_acks=False),

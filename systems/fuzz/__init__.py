@@ -9,11 +9,11 @@ each run with histcheck, and shrinks a violation to the smallest run that still 
   hypothesis-driven ``random.Random`` (``choices``).
 """
 
-from systems.fuzz.catalogue import Case, fuzz_entry
-from systems.fuzz.choices import ChoiceRandom, Chooser, HypothesisChooser, SeededChooser
-from systems.fuzz.driver import Failure, FuzzConfig, Outcome, search
-from systems.fuzz.machine import ConsistencyViolation, RecordingMachine
-from systems.fuzz.strategies import (
+from histcheck.systems.fuzz.catalogue import Case, fuzz_entry
+from histcheck.systems.fuzz.choices import ChoiceRandom, Chooser, HypothesisChooser, SeededChooser
+from histcheck.systems.fuzz.driver import Failure, FuzzConfig, Outcome, search
+from histcheck.systems.fuzz.machine import ConsistencyViolation, RecordingMachine
+from histcheck.systems.fuzz.strategies import (
     NO_FAULTS,
     NODE_FAULTS,
     Call,

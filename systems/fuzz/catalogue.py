@@ -14,7 +14,7 @@ same reason; ``recover`` switches the nodes to crash-recovery.
 
 A run is judged as ``histcheck check`` would judge its file: the entry's trace or, for storage
 systems, its client history, written as JSON Lines, read with the model's loader (trace models)
-or as a history, and checked by ``checker.api.check``.
+or as a history, and checked by ``histcheck.api.check``.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from checker.budget import UNLIMITED, Budget
-from checker.result import CheckResult
-from systems.catalogue import Entry, Options
-from systems.dsm.run import Access
-from systems.fuzz.driver import DEFAULT_CONFIG, FuzzConfig, Outcome, Report, search
-from systems.fuzz.strategies import NO_FAULTS, FaultSpace, fault_schedules
-from systems.sim.core import Simulator
-from systems.sim.faults import Fault
-from systems.sim.models import MS, SystemModel
+from histcheck.budget import UNLIMITED, Budget
+from histcheck.result import CheckResult
+from histcheck.systems.catalogue import Entry, Options
+from histcheck.systems.dsm.run import Access
+from histcheck.systems.fuzz.driver import DEFAULT_CONFIG, FuzzConfig, Outcome, Report, search
+from histcheck.systems.fuzz.strategies import NO_FAULTS, FaultSpace, fault_schedules
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Fault
+from histcheck.systems.sim.models import MS, SystemModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class Case:
 
 
 def _fault_text(fault: Fault) -> str:
-    from systems.sim.faults import Crash, Recover
+    from histcheck.systems.sim.faults import Crash, Recover
 
     if isinstance(fault, Crash | Recover):
         kind = "crash" if isinstance(fault, Crash) else "recover"
@@ -161,10 +161,10 @@ def cases(entry: Entry, faults: FaultSpace = NO_FAULTS) -> st.SearchStrategy[Cas
 
 def default_model(entry: Entry) -> SystemModel:
     if entry.model == "rpc":
-        from systems.rpc.simulated import DEFAULT_MODEL as RPC
+        from histcheck.systems.rpc.simulated import DEFAULT_MODEL as RPC
         return RPC
     if entry.model == "channel":
-        from systems.transport.simulated import DEFAULT_MODEL as CHANNEL
+        from histcheck.systems.transport.simulated import DEFAULT_MODEL as CHANNEL
         return CHANNEL
     return SystemModel()
 
@@ -180,8 +180,8 @@ def run_case(entry: Entry, case: Case, faults: FaultSpace = NO_FAULTS) -> Simula
 
 def load_for(model: str, path: Path) -> Any:
     """Read ``path`` as ``histcheck check`` would for ``model``: its loader, else as a history."""
-    from checker.formats import read_history
-    from checker.registry import get_model
+    from histcheck.formats import read_history
+    from histcheck.registry import get_model
 
     spec = get_model(model)
     load = getattr(spec, "load", None)
@@ -202,7 +202,7 @@ seed shrinks toward 0 too), not each draw."""
 def checker_judge(entry: Entry, consistency: str | None, scratch: Path,
                   budget: Budget = UNLIMITED) -> Judge:
     """Judge a run with histcheck's checker for the entry's model (at ``consistency``)."""
-    from checker.api import check
+    from histcheck.api import check
 
     path = scratch / "run.jsonl"
 

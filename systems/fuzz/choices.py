@@ -12,11 +12,12 @@ them all from one ``random.Random`` (``sim.rng``). Two ways to fuzz it were poss
 2. hypothesis *is* the random source. Each ``sim.rng`` call becomes a hypothesis choice, so the
    shrinker works on the very choices that made the bug happen.
 
-We do (2), with the smallest possible change to the simulator: ``systems.sim.core.random_source``
-lets a fuzzer hand every new ``Simulator`` its own ``random.Random``; without it the simulator
-builds ``random.Random(seed)`` exactly as before (same seed, same bytes). ``ChoiceRandom`` is that
-``random.Random``: every method goes through one primitive, ``Chooser.below(n)`` (a choice in
-``[0, n)``), and is encoded so that **0 is the boring case** (hypothesis shrinks toward 0):
+We do (2), with the smallest possible change to the simulator:
+``histcheck.systems.sim.core.random_source`` lets a fuzzer hand every new ``Simulator`` its own
+``random.Random``; without it the simulator builds ``random.Random(seed)`` exactly as before
+(same seed, same bytes). ``ChoiceRandom`` is that ``random.Random``: every method goes through one
+primitive, ``Chooser.below(n)`` (a choice in ``[0, n)``), and is encoded so that **0 is the
+boring case** (hypothesis shrinks toward 0):
 
 - ``randrange``/``randint``/``choice``: 0 is the first option: the smallest delay
   (messages arrive in the order they were sent), the earliest time, the first kind of call;

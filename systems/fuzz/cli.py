@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from checker.errors import HistcheckError
+from histcheck.errors import HistcheckError
 
 if TYPE_CHECKING:
-    from checker.result import CheckResult
-    from systems.catalogue import Entry
-    from systems.fuzz.catalogue import Case
-    from systems.fuzz.driver import Outcome
-    from systems.sim.core import Simulator
+    from histcheck.result import CheckResult
+    from histcheck.systems.catalogue import Entry
+    from histcheck.systems.fuzz.catalogue import Case
+    from histcheck.systems.fuzz.driver import Outcome
+    from histcheck.systems.sim.core import Simulator
 
 
 @click.command("fuzz")
@@ -44,12 +44,12 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
                  seed: int, fault_kinds: str, replay: str | None, timeout: float,
                  out: str | None, as_json: bool) -> None:
     """Fuzz SYSTEM: hypothesis varies workload, faults and message timing, then shrinks."""
-    from checker.budget import Budget
-    from checker.registry import get_model, resolve_consistency
-    from systems.catalogue import find
-    from systems.fuzz.catalogue import fuzz_entry
-    from systems.fuzz.driver import FuzzConfig
-    from systems.fuzz.strategies import FaultSpace
+    from histcheck.budget import Budget
+    from histcheck.registry import get_model, resolve_consistency
+    from histcheck.systems.catalogue import find
+    from histcheck.systems.fuzz.catalogue import fuzz_entry
+    from histcheck.systems.fuzz.driver import FuzzConfig
+    from histcheck.systems.fuzz.strategies import FaultSpace
 
     try:
         entry = find(system, variant)

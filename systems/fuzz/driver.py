@@ -4,8 +4,8 @@ and on a violation hypothesis shrinks the case and the choices to the smallest f
 ``search(cases, attempt, config)`` is independent of what is run: ``cases`` is a strategy for the
 explicit part of an example (workload size, faults), ``attempt(case)`` runs it (inside
 ``random_source``, so the simulator's choices are hypothesis's too) and returns the verdict with
-whatever should be kept (a simulator, a history). ``systems.fuzz.catalogue`` uses it for the
-catalogue's systems; a user can use it for their own simulated system.
+whatever should be kept (a simulator, a history). ``histcheck.systems.fuzz.catalogue`` uses it
+for the catalogue's systems; a user can use it for their own simulated system.
 
 Reproducing: a search is deterministic given ``FuzzConfig.seed`` (hypothesis is seeded with it and
 has no example database), and a failure also comes with hypothesis's reproduction blob, which
@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, Phase, Verbosity, given
 from hypothesis import strategies as st
 from hypothesis.errors import DidNotReproduce
 
-from checker.errors import UsageError
-from checker.result import CheckResult
-from systems.fuzz.choices import ChoiceRandom, HypothesisChooser
-from systems.fuzz.strategies import choosers
-from systems.sim.core import random_source
+from histcheck.errors import UsageError
+from histcheck.result import CheckResult
+from histcheck.systems.fuzz.choices import ChoiceRandom, HypothesisChooser
+from histcheck.systems.fuzz.strategies import choosers
+from histcheck.systems.sim.core import random_source
 
 C = TypeVar("C")
 K = TypeVar("K")

@@ -3,9 +3,9 @@
 Write one rule per kind of call and wrap the call in ``self.record``; hypothesis chooses the
 sequence of calls, the base class records each one as an invocation and a completion
 (``recorders.OperationRecorder``), and ``teardown`` checks the whole history with
-``checker.api.check`` for the class's ``model`` and ``consistency``. An invalid history fails the
+``histcheck.api.check`` for the class's ``model`` and ``consistency``. An invalid history fails the
 test with the checker's explanation, and hypothesis shrinks the calls to the fewest that still
-fail. Any model registered with ``checker.registry`` works, built in or your own::
+fail. Any model registered with ``histcheck.registry`` works, built in or your own::
 
     class StoreMachine(RecordingMachine):
         model, consistency = "register", "linearizable"
@@ -37,11 +37,11 @@ from typing import ClassVar
 
 from hypothesis.stateful import RuleBasedStateMachine
 
-from checker.budget import Budget
-from checker.history import INFO, OK, History
-from checker.result import CheckResult
-from checker.values import Value
-from recorders.operations import OperationRecorder
+from histcheck.budget import Budget
+from histcheck.history import INFO, OK, History
+from histcheck.recorders.operations import OperationRecorder
+from histcheck.result import CheckResult
+from histcheck.values import Value
 
 
 class ConsistencyViolation(AssertionError):
@@ -85,7 +85,7 @@ class RecordingMachine(RuleBasedStateMachine):
 
     def check(self) -> CheckResult:
         """Check the history so far (teardown does this; call it to check earlier)."""
-        from checker.api import check
+        from histcheck.api import check
 
         if not self.model:
             raise TypeError(f"{type(self).__name__} must set the class attribute `model`")

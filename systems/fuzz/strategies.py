@@ -5,10 +5,10 @@ Every strategy is encoded so that hypothesis's shrinking (toward zero, toward sh
 the first kind of call. A shrunk counterexample then holds only what the bug needs.
 
 - ``fault_schedules(nodes, horizon=...)``: a tuple of ``Crash``/``Recover``/``Partition`` for
-  ``systems.sim`` (empty shrinks best); ``FaultSpace`` says which kinds may appear.
+  ``histcheck.systems.sim`` (empty shrinks best); ``FaultSpace`` says which kinds may appear.
 - ``workloads(calls, keys=..., clients=...)``: a ``Workload`` of timed ``Call``s for driving any
   client, simulated or real.
-- ``choosers()``: a ``HypothesisChooser`` to hand to ``systems.sim.core.random_source``.
+- ``choosers()``: a ``HypothesisChooser`` to hand to ``histcheck.systems.sim.core.random_source``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from checker.values import Value
-from systems.fuzz.choices import HypothesisChooser
-from systems.sim.faults import Crash, Fault, Partition, Recover
-from systems.sim.models import MS
+from histcheck.systems.fuzz.choices import HypothesisChooser
+from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
+from histcheck.systems.sim.models import MS
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class FaultSpace:
         kinds = {k.strip() for k in text.split(",") if k.strip()} - {"none"}
         unknown = kinds - {"crash", "recover", "partition"}
         if unknown:
-            from checker.errors import UsageError
+            from histcheck.errors import UsageError
 
             raise UsageError(f"unknown fault kind(s) {', '.join(sorted(unknown))}; known: "
                              f"crash, recover, partition, none")
@@ -129,7 +129,7 @@ def workloads(calls: Mapping[str, st.SearchStrategy[Value]], *,
     """
     names = list(calls)
     if not names:
-        from checker.errors import UsageError
+        from histcheck.errors import UsageError
 
         raise UsageError("a workload needs at least one kind of call")
 

@@ -36,11 +36,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import FAIL, OK
-from checker.values import Value
-from systems.clients import Op
-from systems.register.abd import ZERO, AbdClient, Replica, Stamp, Store, StoreAck
-from systems.sim.models import MS
+from histcheck.history import FAIL, OK
+from histcheck.systems.clients import Op
+from histcheck.systems.register.abd import ZERO, AbdClient, Replica, Stamp, Store, StoreAck
+from histcheck.systems.sim.models import MS
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

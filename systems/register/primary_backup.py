@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import OK
-from checker.values import Value
-from systems.clients import Client, Op
-from systems.sim.models import MS
-from systems.sim.node import Node
+from histcheck.history import OK
+from histcheck.systems.clients import Client, Op
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

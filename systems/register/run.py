@@ -12,8 +12,8 @@ range instead (``CAS_VALUES``), so that a compare-and-set often finds the value 
 the system's default faults, chosen to exercise what each variant claims: for the quorum variants
 a partition that cuts one replica off for a while and a crash of another later (always a
 minority), for primary-backup a crash of the primary half-way through. ``no-write-back`` runs
-the half-write scenario first (``systems.register.scenario``): it exposes the missing write-back
-on every seed, where random faults did on about one seed in twenty.
+the half-write scenario first (``histcheck.systems.register.scenario``): it exposes the missing
+write-back on every seed, where random faults did on about one seed in twenty.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from systems.clients import Op, Progress, run_clients
-from systems.register.abd import AbdClient, Flavour, Replica
-from systems.register.leader import LeaderClient, LeaderReplica
-from systems.register.primary_backup import PrimaryBackupClient, PrimaryBackupReplica
-from systems.register.scenario import half_write
-from systems.sim.core import Simulator
-from systems.sim.faults import Crash, Fault, Partition
-from systems.sim.models import MS, SystemModel
+from histcheck.systems.clients import Op, Progress, run_clients
+from histcheck.systems.register.abd import AbdClient, Flavour, Replica
+from histcheck.systems.register.leader import LeaderClient, LeaderReplica
+from histcheck.systems.register.primary_backup import PrimaryBackupClient, PrimaryBackupReplica
+from histcheck.systems.register.scenario import half_write
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Crash, Fault, Partition
+from histcheck.systems.sim.models import MS, SystemModel
 
 VARIANTS = ("abd", "leader-cas", "no-write-back", "single-replica", "async-primary-backup")
 FLAVOURS = {"abd": Flavour(), "no-write-back": Flavour(write_back=False),
@@ -110,9 +110,9 @@ def run_register(variant: str, *, seed: int, clients: int = 4, operations: int =
                  progress: Progress | None = None) -> RegisterRun:
     """Simulate ``variant``; the history is in ``run.sim.operations``.
 
-    ``scenario`` runs the half-write scenario (``systems.register.scenario``) first, with three
-    clients of its own, and starts the workload clients when it is over; its faults come on top
-    of ``faults`` (or of the default faults, shifted to begin after it). None means the
+    ``scenario`` runs the half-write scenario (``histcheck.systems.register.scenario``) first,
+    with three clients of its own, and starts the workload clients when it is over; its faults
+    come on top of ``faults`` (or of the default faults, shifted to begin after it). None means the
     variant's default: on for ``no-write-back`` when no faults are given, off otherwise.
     """
     if variant not in VARIANTS:

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from systems.clients import Op
-from systems.sim.faults import Crash, Fault, Partition
-from systems.sim.models import MS
+from histcheck.systems.clients import Op
+from histcheck.systems.sim.faults import Crash, Fault, Partition
+from histcheck.systems.sim.models import MS
 
 END = 130 * MS
 """When the scenario is over and the ordinary workload may begin."""

@@ -1,9 +1,9 @@
 """Remote procedure calls: stub generator, marshaling, fragmentation, retry semantics, sockets."""
 
-from systems.rpc.fragment import Reassembler, fragment
-from systems.rpc.idl import Interface, Method, compile_interface, generate, parse
-from systems.rpc.marshal import Codec, MarshalError, Type
-from systems.rpc.retry import SEMANTICS, DedupTable, Policy
+from histcheck.systems.rpc.fragment import Reassembler, fragment
+from histcheck.systems.rpc.idl import Interface, Method, compile_interface, generate, parse
+from histcheck.systems.rpc.marshal import Codec, MarshalError, Type
+from histcheck.systems.rpc.retry import SEMANTICS, DedupTable, Policy
 
 __all__ = [
     "SEMANTICS",

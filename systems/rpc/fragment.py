@@ -14,7 +14,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from systems.rpc.marshal import MarshalError
+from histcheck.systems.rpc.marshal import MarshalError
 
 HEADER = struct.Struct("!QHH")
 MAX_FRAGMENTS = 0xFFFF

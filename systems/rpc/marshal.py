@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from checker.errors import HistcheckError
+from histcheck.errors import HistcheckError
 
 ByteOrder = Literal["big", "little"]
 SCALARS = ("int", "long", "double", "bool")

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from checker.history import INFO, OK
-from recorders.operations import OperationRecorder, Ticket
-from systems.rpc import wire
-from systems.rpc.fragment import Reassembler, fragment
-from systems.rpc.idl import compile_interface
-from systems.rpc.retry import IN_PROGRESS, DedupTable, Policy
-from systems.sim.core import Simulator, Timer
-from systems.sim.faults import Fault
-from systems.sim.models import MS, NetworkModel, SystemModel
-from systems.sim.node import Node
+from histcheck.history import INFO, OK
+from histcheck.recorders.operations import OperationRecorder, Ticket
+from histcheck.systems.rpc import wire
+from histcheck.systems.rpc.fragment import Reassembler, fragment
+from histcheck.systems.rpc.idl import compile_interface
+from histcheck.systems.rpc.retry import IN_PROGRESS, DedupTable, Policy
+from histcheck.systems.sim.core import Simulator, Timer
+from histcheck.systems.sim.faults import Fault
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.node import Node
 
 STORE_IDL = """
 interface Store {

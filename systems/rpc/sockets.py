@@ -24,11 +24,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from checker.errors import HistcheckError
-from recorders.trace import TraceRecorder
-from systems.rpc import wire
-from systems.rpc.fragment import Reassembler, fragment
-from systems.rpc.retry import IN_PROGRESS, DedupTable, Policy
+from histcheck.errors import HistcheckError
+from histcheck.recorders.trace import TraceRecorder
+from histcheck.systems.rpc import wire
+from histcheck.systems.rpc.fragment import Reassembler, fragment
+from histcheck.systems.rpc.retry import IN_PROGRESS, DedupTable, Policy
 
 HOST = "127.0.0.1"
 _LENGTH = struct.Struct("!I")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from systems.rpc.marshal import MarshalError
+from histcheck.systems.rpc.marshal import MarshalError
 
 _REQUEST = struct.Struct("!BIIH")
 _REPLY = struct.Struct("!BIIB")

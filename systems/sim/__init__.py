@@ -1,9 +1,16 @@
 """The deterministic simulator: virtual time, system models, nodes, faults."""
 
-from systems.sim.core import Simulator, Stats, Timer
-from systems.sim.faults import Crash, Fault, Partition, Recover, parse_fault, random_faults
-from systems.sim.models import MS, NetworkModel, SystemModel, TimingModel
-from systems.sim.node import Node, StableStorage
+from histcheck.systems.sim.core import Simulator, Stats, Timer
+from histcheck.systems.sim.faults import (
+    Crash,
+    Fault,
+    Partition,
+    Recover,
+    parse_fault,
+    random_faults,
+)
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel, TimingModel
+from histcheck.systems.sim.node import Node, StableStorage
 
 __all__ = [
     "MS",

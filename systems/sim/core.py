@@ -24,13 +24,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 
-from checker.errors import UsageError
-from recorders.operations import OperationRecorder
-from recorders.trace import TraceRecorder
-from systems.sim.faults import Crash, Fault, Partition, Recover
-from systems.sim.models import SystemModel
-from systems.sim.network import Network
-from systems.sim.node import Node, StableStorage
+from histcheck.errors import UsageError
+from histcheck.recorders.operations import OperationRecorder
+from histcheck.recorders.trace import TraceRecorder
+from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
+from histcheck.systems.sim.models import SystemModel
+from histcheck.systems.sim.network import Network
+from histcheck.systems.sim.node import Node, StableStorage
 
 _RANDOM_SOURCE: ContextVar[Callable[[int], random.Random] | None] = ContextVar(
     "histcheck_random_source", default=None)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from checker.errors import UsageError
-from systems.sim.models import MS
+from histcheck.errors import UsageError
+from histcheck.systems.sim.models import MS
 
 
 @dataclass(frozen=True, slots=True)

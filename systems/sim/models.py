@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from checker.errors import UsageError
+from histcheck.errors import UsageError
 
 NETWORKS = ("reliable", "fair-loss", "arbitrary")
 NODES = ("crash-stop", "crash-recovery")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from systems.sim.core import Simulator
+    from histcheck.systems.sim.core import Simulator
 
 
 class Network:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import random
 
-    from recorders.trace import TraceRecorder
-    from systems.sim.core import Simulator, Timer
+    from histcheck.recorders.trace import TraceRecorder
+    from histcheck.systems.sim.core import Simulator, Timer
 
 
 class StableStorage:

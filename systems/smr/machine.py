@@ -3,15 +3,16 @@
 ``get k`` returns the string held by ``k`` ("" if none), ``put k v`` sets it, ``append k v``
 concatenates. A client may send one command to several servers (after a timeout or a redirect),
 so the same command can be in the log twice; the machine remembers each client's last command
-number and result, and applies a command only once (exactly-once, as in ``systems.rpc.retry``,
-with the table inside the replicated state so every replica agrees on it).
+number and result, and applies a command only once (exactly-once, as in
+``histcheck.systems.rpc.retry``, with the table inside the replicated state so every replica
+agrees on it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.values import Value
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.values import Value
-from systems.smr.machine import Command
+from histcheck.systems.smr.machine import Command
+from histcheck.values import Value
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from systems.sim.core import Timer
-from systems.sim.models import MS
-from systems.sim.node import Node
-from systems.smr.machine import Command, KvMachine
-from systems.smr.messages import (
+from histcheck.systems.sim.core import Timer
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.systems.smr.machine import Command, KvMachine
+from histcheck.systems.smr.messages import (
     Append,
     AppendReply,
     ClientReply,

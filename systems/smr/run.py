@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from checker.history import OK
-from systems.clients import Client, Op, Progress, run_clients
-from systems.sim.core import Simulator
-from systems.sim.faults import Crash, Fault, Partition
-from systems.sim.models import MS, SystemModel
-from systems.smr.machine import Command
-from systems.smr.messages import ClientReply, ClientRequest
-from systems.smr.raft import Journal, RaftServer
+from histcheck.history import OK
+from histcheck.systems.clients import Client, Op, Progress, run_clients
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Crash, Fault, Partition
+from histcheck.systems.sim.models import MS, SystemModel
+from histcheck.systems.smr.machine import Command
+from histcheck.systems.smr.messages import ClientReply, ClientRequest
+from histcheck.systems.smr.raft import Journal, RaftServer
 
 VARIANTS = ("raft", "stale-reads")
 KEYS = ("x", "y")

@@ -1,13 +1,13 @@
 """Reliable transport: acks, adaptive timeouts, sequence numbers, ordering, flow control."""
 
-from systems.transport.reliable import (
+from histcheck.systems.transport.reliable import (
     Connection,
     Environment,
     NoRetransmitConnection,
     RttEstimator,
     UnorderedConnection,
 )
-from systems.transport.simulated import TransportNode, run_channel
+from histcheck.systems.transport.simulated import TransportNode, run_channel
 
 __all__ = [
     "Connection",

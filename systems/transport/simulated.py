@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from systems.sim.core import Simulator
-from systems.sim.faults import Fault
-from systems.sim.models import MS, NetworkModel, SystemModel
-from systems.sim.node import Node
-from systems.transport.reliable import (
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Fault
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.node import Node
+from histcheck.systems.transport.reliable import (
     Cancellable,
     Connection,
     NoRetransmitConnection,

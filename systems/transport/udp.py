@@ -41,9 +41,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from checker.errors import HistcheckError
-from systems.rpc.sockets import HOST
-from systems.transport.reliable import Connection, RttEstimator
+from histcheck.errors import HistcheckError
+from histcheck.systems.rpc.sockets import HOST
+from histcheck.systems.transport.reliable import Connection, RttEstimator
 
 Address = tuple[str, int]
 Tap = Callable[[str, bytes], None]

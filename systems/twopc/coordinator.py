@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checker.history import OK
-from systems.clients import Client, Op
-from systems.sim.models import MS
-from systems.sim.node import Node
-from systems.twopc.messages import (
+from histcheck.history import OK
+from histcheck.systems.clients import Client, Op
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.systems.twopc.messages import (
     Begin,
     Decide,
     Done,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.values import Value
+from histcheck.values import Value
 
 MicroOp = tuple[str, Value, Value]
 Txn = tuple[MicroOp, ...]

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from checker.values import Value
-from systems.sim.models import MS
-from systems.sim.node import Node
-from systems.twopc.messages import Decide, Done, Inquire, MicroOp, Prepare, Vote
+from histcheck.systems.sim.models import MS
+from histcheck.systems.sim.node import Node
+from histcheck.systems.twopc.messages import Decide, Done, Inquire, MicroOp, Prepare, Vote
+from histcheck.values import Value
 
 Lock = tuple[Value, bool]
 """A key and whether the lock is exclusive."""

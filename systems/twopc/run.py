@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from systems.clients import Op, Progress, run_clients
-from systems.sim.core import Simulator
-from systems.sim.faults import Crash, Fault, Partition, Recover
-from systems.sim.models import MS, SystemModel
-from systems.twopc.coordinator import Coordinator, TxnClient
-from systems.twopc.messages import MicroOp
-from systems.twopc.participant import Flavour, Participant
+from histcheck.systems.clients import Op, Progress, run_clients
+from histcheck.systems.sim.core import Simulator
+from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
+from histcheck.systems.sim.models import MS, SystemModel
+from histcheck.systems.twopc.coordinator import Coordinator, TxnClient
+from histcheck.systems.twopc.messages import MicroOp
+from histcheck.systems.twopc.participant import Flavour, Participant
 
 VARIANTS = {"2pl": Flavour(), "early-release": Flavour(early_release=True),
             "unlocked-reads": Flavour(unlocked_reads=True),

@@ -12,11 +12,11 @@ import random
 
 import pytest
 
-from checker.budget import UNLIMITED
-from checker.causal.cm import cm_patterns
-from checker.causal.memory import Memory, memory_of
-from checker.causal.patterns import before, cc_patterns, clocks_of, writes_in_past
-from checker.history import INVOKE, OK, Event, History, from_events
+from histcheck.budget import UNLIMITED
+from histcheck.causal.cm import cm_patterns
+from histcheck.causal.memory import Memory, memory_of
+from histcheck.causal.patterns import before, cc_patterns, clocks_of, writes_in_past
+from histcheck.history import INVOKE, OK, Event, History, from_events
 
 
 def replicated_run(rng: random.Random) -> History:

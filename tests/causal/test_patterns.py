@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.api import check
-from checker.budget import UNLIMITED
-from checker.causal.check import causal_patterns
-from checker.errors import HistoryError
-from checker.history import INVOKE, OK, Event, History, from_events
+from histcheck.api import check
+from histcheck.budget import UNLIMITED
+from histcheck.causal.check import causal_patterns
+from histcheck.errors import HistoryError
+from histcheck.history import INVOKE, OK, Event, History, from_events
 
 Op = tuple[int, str, str, int | None]  # (process, f, key, value)
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from recorders.databases.errors import ServerUnavailable
-from recorders.databases.servers import (
+from histcheck.recorders.databases.errors import ServerUnavailable
+from histcheck.recorders.databases.servers import (
     RunningServer,
     find_postgres,
     find_redis,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
-from checker.formats import read_history
-from recorders.databases import servers
-from recorders.databases.servers import RunningServer
+from histcheck.cli import main
+from histcheck.formats import read_history
+from histcheck.recorders.databases import servers
+from histcheck.recorders.databases.servers import RunningServer
 
 
 def run(*args: str) -> tuple[int, str]:

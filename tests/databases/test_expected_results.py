@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import pytest
 
-from checker.history import History
-from checker.registry import models
-from checker.result import Anomaly, CheckResult
-from recorders.databases.postgres import record_postgres
-from recorders.databases.redis import record_redis
-from recorders.databases.servers import RunningServer
+from histcheck.history import History
+from histcheck.recorders.databases.postgres import record_postgres
+from histcheck.recorders.databases.redis import record_redis
+from histcheck.recorders.databases.servers import RunningServer
+from histcheck.registry import models
+from histcheck.result import Anomaly, CheckResult
 
 
 def require(model: str, consistency: str) -> None:
@@ -34,7 +34,7 @@ def require(model: str, consistency: str) -> None:
 
 
 def check(history: History, model: str, consistency: str) -> CheckResult:
-    from checker.api import check as run_check
+    from histcheck.api import check as run_check
 
     return run_check(history, model=model, consistency=consistency)
 

@@ -12,12 +12,12 @@ import time
 import psycopg
 import pytest
 
-from checker.history import FAIL, INFO, OK, History
-from recorders.databases.errors import RecorderError
-from recorders.databases.postgres import PostgresSession, prepare, record_postgres
-from recorders.databases.recording import Op
-from recorders.databases.servers import RunningServer
-from recorders.databases.workloads import duplicate_writes, list_prefix_problems
+from histcheck.history import FAIL, INFO, OK, History
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.postgres import PostgresSession, prepare, record_postgres
+from histcheck.recorders.databases.recording import Op
+from histcheck.recorders.databases.servers import RunningServer
+from histcheck.recorders.databases.workloads import duplicate_writes, list_prefix_problems
 
 LEVELS = ("serializable", "repeatable-read", "read-committed")
 WORKLOADS = ("list-append", "rw-register")

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from checker.history import FAIL, INFO, OK
-from recorders.databases.errors import RecorderError
-from recorders.databases.recording import Op, Outcome, Recorder, run_clients
+from histcheck.history import FAIL, INFO, OK
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.recording import Op, Outcome, Recorder, run_clients
 
 
 class ScriptedSession:

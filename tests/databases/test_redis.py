@@ -7,10 +7,10 @@ import threading
 import pytest
 import redis
 
-from checker.history import FAIL, INFO, OK
-from recorders.databases.errors import RecorderError
-from recorders.databases.redis import record_redis
-from recorders.databases.servers import RunningServer
+from histcheck.history import FAIL, INFO, OK
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.redis import record_redis
+from histcheck.recorders.databases.servers import RunningServer
 
 
 @pytest.mark.parametrize("workload", ["register", "cas-register"])

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 import redis
 
-from recorders.databases import servers
-from recorders.databases.errors import ServerUnavailable
-from recorders.databases.servers import RunningServer
+from histcheck.recorders.databases import servers
+from histcheck.recorders.databases.errors import ServerUnavailable
+from histcheck.recorders.databases.servers import RunningServer
 
 
 def test_missing_postgres_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,

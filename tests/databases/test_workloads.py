@@ -6,15 +6,15 @@ from collections import Counter
 
 import pytest
 
-from checker.history import FAIL, INVOKE, OK, Event, from_events
-from checker.values import Value
-from recorders.databases.errors import RecorderError
-from recorders.databases.workloads import (
+from histcheck.history import FAIL, INVOKE, OK, Event, from_events
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.workloads import (
     RegisterWorkload,
     TxnWorkload,
     duplicate_writes,
     list_prefix_problems,
 )
+from histcheck.values import Value
 
 
 @pytest.mark.parametrize(("workload", "write"), [("list-append", "append"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from checker.history import FAIL, INFO, INVOKE, OK, Event, History, from_events
-from checker.values import FrozenDict, Value
+from histcheck.history import FAIL, INFO, INVOKE, OK, Event, History, from_events
+from histcheck.values import FrozenDict, Value
 
 NAMES = st.text(alphabet="abcxyz_-", min_size=1, max_size=6)
 SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.formats import detect, read_history
+from histcheck.formats import detect, read_history
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories"
 NOT_HISTORIES = {"LABELS.tsv", "NOTICE.md", "README.md"}

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.errors import HistoryError
-from checker.formats.jsonl import decode_line, general_event, typed_event
-from checker.values import thaw
+from histcheck.errors import HistoryError
+from histcheck.formats.jsonl import decode_line, general_event, typed_event
+from histcheck.values import thaw
 from tests.formats.histgen import PROCESSES, VALUES
 
 LINES = st.fixed_dictionaries(

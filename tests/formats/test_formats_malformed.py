@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import FormatError, HistoryError
-from checker.formats import read_history
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import read_history
 
 INV = '{"process": 0, "type": "invoke", "f": "read", "value": null}'
 OK = '{"process": 0, "type": "ok", "f": "read", "value": 1}'

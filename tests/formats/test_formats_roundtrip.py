@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hypothesis import given, settings
 
-from checker.formats import read_history, write_history
-from checker.history import History
+from histcheck.formats import read_history, write_history
+from histcheck.history import History
 from tests.formats.histgen import histories, same
 
 

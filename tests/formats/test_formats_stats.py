@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from checker.formats import read_history
-from checker.history import FAIL, INFO, INVOKE, OK, Event, from_events
-from checker.stats import history_stats, render_stats
+from histcheck.formats import read_history
+from histcheck.history import FAIL, INFO, INVOKE, OK, Event, from_events
+from histcheck.stats import history_stats, render_stats
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import FormatError, HistoryError
-from checker.formats import detect, read_history, write_history
-from checker.history import FAIL, INFO, OK
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import detect, read_history, write_history
+from histcheck.history import FAIL, INFO, OK
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories" / "txn-formats"
 INIT = 0xBEBEEBEE

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-import checker.registry
+import histcheck.registry
 
 
 @pytest.fixture
 def stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Register the test-only models; a real family with the same model name still wins."""
-    monkeypatch.setattr(checker.registry, "FAMILIES",
-                        ("tests.fuzz.stand_ins", *checker.registry.FAMILIES))
+    monkeypatch.setattr(histcheck.registry, "FAMILIES",
+                        ("tests.fuzz.stand_ins", *histcheck.registry.FAMILIES))
     yield

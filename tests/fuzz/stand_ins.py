@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 
-from checker.budget import Deadline
-from checker.history import History, Operation
-from checker.registry import ModelSpec
-from checker.result import Anomaly, CheckResult
+from histcheck.budget import Deadline
+from histcheck.history import History, Operation
+from histcheck.registry import ModelSpec
+from histcheck.result import Anomaly, CheckResult
 from tests.systems import oracles
 
 LEVELS = ("linearizable", "sequential")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from systems.catalogue import CATALOGUE, Entry
-from systems.fuzz.catalogue import Case, fuzz_entry
-from systems.fuzz.driver import Failure, FuzzConfig
-from systems.sim.core import Simulator
+from histcheck.systems.catalogue import CATALOGUE, Entry
+from histcheck.systems.fuzz.catalogue import Case, fuzz_entry
+from histcheck.systems.fuzz.driver import Failure, FuzzConfig
+from histcheck.systems.sim.core import Simulator
 
 SMALL = 36
 """A few dozen: the most client operations (clients x operations each) a shrunk case may keep.
@@ -47,7 +47,7 @@ def assert_meets_the_promise(entry: Entry) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOGUE, ids=ids)
 def test_entry_by_checker(entry: Entry) -> None:
-    from checker.registry import models
+    from histcheck.registry import models
 
     if entry.model not in models():
         pytest.skip(f"model {entry.model!r} is not registered yet (its checker is on another "
@@ -88,10 +88,10 @@ def test_a_run_whose_clients_all_crash_at_once_is_valid_not_an_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from hypothesis import strategies as st
 
-    from systems.dsm.run import Access
-    from systems.fuzz import catalogue
-    from systems.fuzz.catalogue import Case
-    from systems.sim.faults import Crash
+    from histcheck.systems.dsm.run import Access
+    from histcheck.systems.fuzz import catalogue
+    from histcheck.systems.fuzz.catalogue import Case
+    from histcheck.systems.sim.faults import Crash
 
     entry = next(e for e in CATALOGUE if ids(e) == "dsm/ivy")
     crashed = Case(2, 1, (Crash("n1", 0), Crash("n2", 0)), ((Access("r", 0),), ()))

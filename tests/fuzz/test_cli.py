@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
+from histcheck.cli import main
 
 
 def fuzz(*args: str) -> tuple[int, str]:
@@ -64,7 +64,7 @@ def test_bad_usage_exits_2() -> None:
 
 
 def test_an_unregistered_model_is_a_usage_error() -> None:
-    from checker.registry import models
+    from histcheck.registry import models
 
     if "rpc" in models():
         pytest.skip("the rpc model is registered")
@@ -75,8 +75,8 @@ def test_an_unregistered_model_is_a_usage_error() -> None:
 def test_the_status_line_counts_examples_then_shrinking_runs() -> None:
     import io
 
-    from checker.result import CheckResult
-    from systems.fuzz.cli import FuzzStatus
+    from histcheck.result import CheckResult
+    from histcheck.systems.fuzz.cli import FuzzStatus
 
     stream = io.StringIO()
     status = FuzzStatus(200, stream)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from checker.cli import main
+from histcheck.cli import main
 
 WORKFLOW = Path(__file__).resolve().parents[2] / "docs" / "ci-example.yml"
 
@@ -54,7 +54,7 @@ def test_the_dsm_table_is_what_histcheck_fuzz_prints() -> None:
     rows = dsm_table()
     assert len(rows) == 5, rows
     for variant, found, shrunk, ops in rows:
-        done = subprocess.run([sys.executable, "-m", "checker.cli", "fuzz", "dsm", "--variant",
+        done = subprocess.run([sys.executable, "-m", "histcheck.cli", "fuzz", "dsm", "--variant",
                                variant, "--json"], capture_output=True, text=True, check=False)
         summary = json.loads(done.stdout.splitlines()[-1])
         assert (summary["first_failure_at"], summary["operations"]) == (int(found), int(ops))

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from checker.formats import read_history
-from systems.fuzz import ConsistencyViolation, RecordingMachine
+from histcheck.formats import read_history
+from histcheck.systems.fuzz import ConsistencyViolation, RecordingMachine
 
 pytestmark = pytest.mark.usefixtures("stand_ins")
 DOC = Path(__file__).resolve().parents[2] / "README.md"

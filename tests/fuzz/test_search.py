@@ -10,13 +10,13 @@ import pytest
 from hypothesis import find
 from hypothesis import strategies as st
 
-from checker.api import check
-from checker.result import CheckResult
-from systems.fuzz.choices import ChoiceRandom, SeededChooser
-from systems.fuzz.driver import FuzzConfig, Outcome, search
-from systems.fuzz.strategies import NODE_FAULTS, Workload, fault_schedules, workloads
-from systems.sim import Crash, Fault, Partition, Simulator
-from systems.sim.core import random_source
+from histcheck.api import check
+from histcheck.result import CheckResult
+from histcheck.systems.fuzz.choices import ChoiceRandom, SeededChooser
+from histcheck.systems.fuzz.driver import FuzzConfig, Outcome, search
+from histcheck.systems.fuzz.strategies import NODE_FAULTS, Workload, fault_schedules, workloads
+from histcheck.systems.sim import Crash, Fault, Partition, Simulator
+from histcheck.systems.sim.core import random_source
 from tests.fuzz.toy import SERVERS, run_toy
 
 pytestmark = pytest.mark.usefixtures("stand_ins")

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from checker.history import OK
-from recorders.operations import Ticket
-from systems.fuzz.strategies import Call, Workload
-from systems.sim import MS, Fault, Node, Simulator
+from histcheck.history import OK
+from histcheck.recorders.operations import Ticket
+from histcheck.systems.fuzz.strategies import Call, Workload
+from histcheck.systems.sim import MS, Fault, Node, Simulator
 
 SERVERS = ("primary", "backup")
 LAG = 5 * MS

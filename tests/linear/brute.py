@@ -13,9 +13,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from checker.history import FAIL, INFO, Event, EventType, History, Operation, from_events
-from checker.linear.model import Choices, Model
-from checker.values import Value
+from histcheck.history import FAIL, INFO, Event, EventType, History, Operation, from_events
+from histcheck.linear.model import Choices, Model
+from histcheck.values import Value
 
 
 def _after(model: Model[Any], state: Any, op: Operation) -> list[Any]:

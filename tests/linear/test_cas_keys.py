@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.history import Event, EventType, from_events
-from checker.linear import BUILTIN, check_history
+from histcheck.history import Event, EventType, from_events
+from histcheck.linear import BUILTIN, check_history
 
 INVOKE, OK = EventType.INVOKE, EventType.OK
 CAS_MODELS = ("cas-register", "knossos-cas-register", "etcd")

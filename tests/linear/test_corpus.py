@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.api import check
-from checker.budget import Budget
-from checker.formats import read_history
-from checker.linear.spec import MODELS
+from histcheck.api import check
+from histcheck.budget import Budget
+from histcheck.formats import read_history
+from histcheck.linear.spec import MODELS
 
 ROOT = Path(__file__).resolve().parents[2] / "histories"
 OUR_MODELS = {spec.name for spec in MODELS}

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.history import History
-from checker.linear.check import check_history
-from checker.linear.models import BUILTIN
+from histcheck.history import History
+from histcheck.linear.check import check_history
+from histcheck.linear.models import BUILTIN
 
 from .brute import brute_force, histories, plain_search
 

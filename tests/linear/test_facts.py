@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.budget import Budget
-from checker.cli import main
-from checker.formats import read_history
-from checker.history import INFO, Event, EventType, History, from_events
-from checker.linear import BUILTIN, check_history
-from checker.linear.report import render
+from histcheck.budget import Budget
+from histcheck.cli import main
+from histcheck.formats import read_history
+from histcheck.history import INFO, Event, EventType, History, from_events
+from histcheck.linear import BUILTIN, check_history
+from histcheck.linear.report import render
 
 ROOT = Path(__file__).resolve().parents[2]
 ETCD = sorted((ROOT / "histories" / "porcupine-etcd").glob("etcd_*.log"))

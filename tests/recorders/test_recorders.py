@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.formats import read_history
-from checker.history import INFO, OK
-from recorders import MonotonicClock, OperationRecorder, TraceRecorder
+from histcheck.formats import read_history
+from histcheck.history import INFO, OK
+from histcheck.recorders import MonotonicClock, OperationRecorder, TraceRecorder
 
 
 def test_call_records_ok_and_exceptions_as_indeterminate(tmp_path: Path) -> None:

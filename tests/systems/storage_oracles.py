@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from checker.history import INFO, OK, History, Operation
+from histcheck.history import INFO, OK, History, Operation
 
 Step = Callable[[Any, Operation], Any]
 

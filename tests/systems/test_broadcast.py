@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from systems.broadcast import run_broadcast
-from systems.sim import MS, Crash, NetworkModel, SystemModel, TimingModel
+from histcheck.systems.broadcast import run_broadcast
+from histcheck.systems.sim import MS, Crash, NetworkModel, SystemModel, TimingModel
 from tests.systems import oracles
 
 Oracle = Callable[[oracles.Events], list[str]]

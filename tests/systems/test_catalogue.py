@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
-from systems.catalogue import CATALOGUE, Entry, Options, find
+from histcheck.cli import main
+from histcheck.systems.catalogue import CATALOGUE, Entry, Options, find
 from tests.systems import oracles
 
 NAMES4 = ["n1", "n2", "n3", "n4"]
@@ -50,13 +50,13 @@ def test_entry_meets_its_expectation_by_oracle(entry: Entry) -> None:
 
 @pytest.mark.parametrize("entry", TRACED, ids=ids)
 def test_entry_meets_its_expectation_by_checker(entry: Entry, tmp_path: Path) -> None:
-    from checker.registry import models
+    from histcheck.registry import models
 
     if entry.model not in models():
         pytest.skip(f"model {entry.model!r} is not registered yet (its checker is on another "
                     f"branch)")
-    from checker.api import check
-    from checker.registry import get_model
+    from histcheck.api import check
+    from histcheck.registry import get_model
 
     spec = get_model(entry.model)
     verdicts = []
@@ -101,7 +101,7 @@ def test_simulate_command_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_simulate_rpc_writes_a_history(tmp_path: Path) -> None:
-    from checker.formats import read_history
+    from histcheck.formats import read_history
 
     result = CliRunner().invoke(main, ["simulate", "rpc", "--variant", "at-most-once", "--out",
                                        str(tmp_path / "t.jsonl"), "--history",

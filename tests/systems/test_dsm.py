@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from checker.history import INVOKE, OK, Event, from_events
-from systems.dsm.run import (
+from histcheck.history import INVOKE, OK, Event, from_events
+from histcheck.systems.dsm.run import (
     EXPLICIT_FIRST_CUT,
     Access,
     default_faults,
     explicit_span,
     run_dsm,
 )
-from systems.sim.faults import Crash, Partition, Recover
-from systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.faults import Crash, Partition, Recover
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
 from tests.systems.storage_oracles import linearizable, multi_register_step
 
 
@@ -90,7 +90,7 @@ def test_total_order_memory_is_sequential_but_not_linearizable() -> None:
 
 
 def test_causal_memory_is_causal_but_not_sequential() -> None:
-    from checker.api import check
+    from histcheck.api import check
 
     histories = [run_dsm("causal", seed=seed).sim.operations.history() for seed in range(3)]
     assert all(check(h, model="causal-kv", consistency="CM").valid is True for h in histories)

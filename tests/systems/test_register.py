@@ -5,10 +5,10 @@ Judged by the brute-force oracle in ``storage_oracles`` (independent of histchec
 
 from __future__ import annotations
 
-from checker.history import INVOKE, OK, Event, from_events
-from systems.register.run import run_register
-from systems.sim.faults import Crash, Partition, Recover
-from systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.history import INVOKE, OK, Event, from_events
+from histcheck.systems.register.run import run_register
+from histcheck.systems.sim.faults import Crash, Partition, Recover
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
 from tests.systems.storage_oracles import NIL, linearizable, register_step
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.errors import UsageError
-from systems.rpc import (
+from histcheck.errors import UsageError
+from histcheck.systems.rpc import (
     Codec,
     DedupTable,
     MarshalError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from systems.rpc.simulated import run_rpc
-from systems.sim import MS, Crash, NetworkModel, Recover, SystemModel, TimingModel
+from histcheck.systems.rpc.simulated import run_rpc
+from histcheck.systems.sim import MS, Crash, NetworkModel, Recover, SystemModel, TimingModel
 from tests.systems import oracles
 
 Outcome = tuple[list[str], list[str], dict[str, int]]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from checker.errors import UsageError
-from systems.sim import (
+from histcheck.errors import UsageError
+from histcheck.systems.sim import (
     MS,
     Crash,
     NetworkModel,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from systems.sim.faults import Crash, Partition, Recover
-from systems.sim.models import MS, NetworkModel, SystemModel
-from systems.smr.run import SmrRun, run_smr
+from histcheck.systems.sim.faults import Crash, Partition, Recover
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.smr.run import SmrRun, run_smr
 from tests.systems.storage_oracles import kv_step, linearizable
 
 

@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from recorders import MonotonicClock, TraceRecorder
-from systems.rpc.retry import Policy
-from systems.rpc.simulated import STUBS, StoreImpl
-from systems.rpc.sockets import RpcTimeout, TcpChannel, TcpServer, UdpChannel, UdpServer, WorkerPool
+from histcheck.recorders import MonotonicClock, TraceRecorder
+from histcheck.systems.rpc.retry import Policy
+from histcheck.systems.rpc.simulated import STUBS, StoreImpl
+from histcheck.systems.rpc.sockets import (
+    RpcTimeout,
+    TcpChannel,
+    TcpServer,
+    UdpChannel,
+    UdpServer,
+    WorkerPool,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -81,7 +88,7 @@ def test_tcp_server_with_worker_pool_serves_concurrent_clients() -> None:
 def test_tls_round_trip(tmp_path: Path) -> None:
     pytest.importorskip("cryptography", reason="the cryptography package makes the test "
                         "certificate")
-    from systems.rpc.tls import contexts, self_signed
+    from histcheck.systems.rpc.tls import contexts, self_signed
 
     server_context, client_context = contexts(*self_signed(tmp_path))
     with TcpServer(pool("exactly-once"), ssl_context=server_context) as server:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
-from checker.formats import read_history
-from checker.history import History
-from systems.catalogue import STORAGE, Entry, Options, find
+from histcheck.cli import main
+from histcheck.formats import read_history
+from histcheck.history import History
+from histcheck.systems.catalogue import STORAGE, Entry, Options, find
 from tests.systems.storage_oracles import (
     NIL,
     kv_step,
@@ -64,12 +64,12 @@ def test_entry_meets_its_expectation_by_oracle(entry: Entry, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("entry", STORAGE, ids=ids)
 def test_entry_meets_its_expectation_by_checker(entry: Entry, tmp_path: Path) -> None:
-    from checker.registry import models
+    from histcheck.registry import models
 
     if entry.model not in models():
         pytest.skip(f"model {entry.model!r} is not registered yet (its checker is on another "
                     f"branch)")
-    from checker.api import check
+    from histcheck.api import check
 
     verdicts = []
     for seed in SEEDS:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from systems.sim import MS, NetworkModel, SystemModel, TimingModel
-from systems.transport import Connection, RttEstimator, run_channel
-from systems.transport.simulated import ChannelNode
+from histcheck.systems.sim import MS, NetworkModel, SystemModel, TimingModel
+from histcheck.systems.transport import Connection, RttEstimator, run_channel
+from histcheck.systems.transport.simulated import ChannelNode
 
 LOSSY = SystemModel(NetworkModel("arbitrary", loss=0.3, duplicate=0.2),
                     timing=TimingModel("asynchronous"))

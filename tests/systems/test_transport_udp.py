@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from checker.errors import HistcheckError
-from systems.transport import NoRetransmitConnection
-from systems.transport.reliable import ACK, DATA
-from systems.transport.udp import UdpTransport
+from histcheck.errors import HistcheckError
+from histcheck.systems.transport import NoRetransmitConnection
+from histcheck.systems.transport.reliable import ACK, DATA
+from histcheck.systems.transport.udp import UdpTransport
 
 pytestmark = pytest.mark.timeout(30)
 

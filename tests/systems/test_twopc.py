@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.history import INVOKE, OK, Event, from_events
-from systems.clients import Client
-from systems.sim.faults import Crash, Recover
-from systems.sim.models import MS, NetworkModel, SystemModel
-from systems.twopc.participant import Participant
-from systems.twopc.run import TwoPcRun, run_twopc
+from histcheck.history import INVOKE, OK, Event, from_events
+from histcheck.systems.clients import Client
+from histcheck.systems.sim.faults import Crash, Recover
+from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.twopc.participant import Participant
+from histcheck.systems.twopc.run import TwoPcRun, run_twopc
 from tests.systems.txn_oracles import atomicity_violations, dependency_cycle, serial
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from checker.history import History, Operation
+from histcheck.history import History, Operation
 from tests.systems.storage_oracles import linearizable
 
 

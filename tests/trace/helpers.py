@@ -7,9 +7,9 @@ from typing import Any
 
 import networkx as nx
 
-from checker.trace.builder import TraceBuilder
-from checker.trace.jsonl import event_from_mapping
-from checker.trace.model import Kind, Trace
+from histcheck.trace.builder import TraceBuilder
+from histcheck.trace.jsonl import event_from_mapping
+from histcheck.trace.model import Kind, Trace
 
 
 def make_trace(rows: list[dict[str, Any]]) -> Trace:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.api import check
-from checker.errors import FormatError
-from checker.trace.broadcast import LEVELS
+from histcheck.api import check
+from histcheck.errors import FormatError
+from histcheck.trace.broadcast import LEVELS
 from tests.trace.helpers import (
     brute_broadcast,
     brute_order_counts,

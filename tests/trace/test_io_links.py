@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.api import check
-from checker.cli import main
-from checker.errors import FormatError
-from checker.trace import load_trace, vector_clocks, write_trace
+from histcheck.api import check
+from histcheck.cli import main
+from histcheck.errors import FormatError
+from histcheck.trace import load_trace, vector_clocks, write_trace
 from tests.trace.helpers import closure, make_trace
 
 

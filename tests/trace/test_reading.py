@@ -12,9 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from checker.errors import FormatError
-from checker.trace import load_trace
-from checker.trace.model import Trace
+from histcheck.errors import FormatError
+from histcheck.trace import load_trace
+from histcheck.trace.model import Trace
 from tests.trace.helpers import make_trace
 
 names = st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 2))

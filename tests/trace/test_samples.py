@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.api import check
-from checker.formats import read_history
-from checker.registry import get_model
+from histcheck.api import check
+from histcheck.formats import read_history
+from histcheck.registry import get_model
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories"
 MINE = ("broadcast", "channel", "rpc", "causal-kv", "causal-register")

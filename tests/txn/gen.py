@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from checker.history import OK, Event, History, from_events
+from histcheck.history import OK, Event, History, from_events
 
 KEYS = ("x", "y", "z")
 

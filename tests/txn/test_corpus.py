@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.api import check
-from checker.errors import HistcheckError
-from checker.formats import read_history
-from checker.registry import models
+from histcheck.api import check
+from histcheck.errors import HistcheckError
+from histcheck.formats import read_history
+from histcheck.registry import models
 
 ROOT = Path(__file__).resolve().parents[2] / "histories"
 OURS = ("elle/", "jepsen/", "txn-formats/")

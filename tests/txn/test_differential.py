@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from checker.budget import UNLIMITED
-from checker.txn.check import infer
-from checker.txn.decide import decide
+from histcheck.budget import UNLIMITED
+from histcheck.txn.check import infer
+from histcheck.txn.decide import decide
 from tests.txn import brute
 from tests.txn.gen import history_of, random_txns
 

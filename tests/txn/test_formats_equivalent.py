@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checker.api import check
-from checker.history import INVOKE, OK, Event, from_events
+from histcheck.api import check
+from histcheck.history import INVOKE, OK, Event, from_events
 
 GALERA = Path(__file__).resolve().parents[2] / "histories/txn-formats/polysi-text/galera.txt"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.api import check
-from checker.history import FAIL, INVOKE, OK, Event, from_events
+from histcheck.api import check
+from histcheck.history import FAIL, INVOKE, OK, Event, from_events
 
 
 def _history(*txns: tuple, processes: tuple[int, ...] = (), failed: tuple[int, ...] = ()):

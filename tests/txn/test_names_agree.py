@@ -13,11 +13,11 @@ import random
 
 import pytest
 
-from checker.api import check
-from checker.budget import UNLIMITED
-from checker.txn import levels
-from checker.txn.check import infer
-from checker.txn.decide import decide
+from histcheck.api import check
+from histcheck.budget import UNLIMITED
+from histcheck.txn import levels
+from histcheck.txn.check import infer
+from histcheck.txn.decide import decide
 from tests.txn.gen import history_of, random_txns
 
 FACT_ANOMALIES = {"garbage-read", "G1a", "G1b", "internal", "lost-update", "dirty-update",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.api import check
-from checker.formats import read_history
-from checker.txn.report import write_report
+from histcheck.api import check
+from histcheck.formats import read_history
+from histcheck.txn.report import write_report
 
 PAPER = Path(__file__).resolve().parents[2] / "histories/elle/paper-example.edn"
 

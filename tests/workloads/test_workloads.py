@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checker.api import check
-from checker.history import INFO, INVOKE, OK, Event, from_events
-from checker.values import FrozenDict
+from histcheck.api import check
+from histcheck.history import INFO, INVOKE, OK, Event, from_events
+from histcheck.values import FrozenDict
 
 
 def _ops(*pairs: tuple) -> object:
