@@ -9,7 +9,7 @@ from typing import Any
 from histcheck.budget import UNLIMITED, Budget, peak_rss_bytes
 from histcheck.errors import BudgetExhausted
 from histcheck.history import History
-from histcheck.registry import get_model, resolve_consistency
+from histcheck.registry import get_model
 from histcheck.result import UNKNOWN, CheckResult
 
 
@@ -17,10 +17,13 @@ def check(history: History, *, model: str, consistency: str | None = None,
           budget: Budget = UNLIMITED, options: Mapping[str, Any] | None = None) -> CheckResult:
     """Check ``history`` against ``model`` at ``consistency`` (the model's default when None).
 
-    A budget that runs out gives ``valid == "unknown"``, never a guess.
+    Names are checked first: an unknown model, level (matched in any case) or option is a
+    ``UsageError`` that suggests the closest known name. A budget that runs out gives
+    ``valid == "unknown"``, never a guess.
     """
     spec = get_model(model)
-    level = resolve_consistency(spec, consistency)
+    level = spec.consistency(consistency)
+    spec.check_options(options or {})
     deadline = budget.start()
     started = time.perf_counter()
     try:

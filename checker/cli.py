@@ -8,6 +8,7 @@ budget ran out. When several histories are checked, the worst wins in the order 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -17,12 +18,12 @@ import click
 from histcheck.errors import HistcheckError, HistoryError, UsageError
 
 if TYPE_CHECKING:
-    from histcheck.history import History
     from histcheck.registry import ModelSpec
     from histcheck.result import CheckResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
+_show_warning = warnings.showwarning
 SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
 
 
@@ -64,41 +65,60 @@ def _walk(folder: Path, folder_sniffers: dict[str, Any]) -> Iterator[Path]:
             yield entry
 
 
-def load_for(spec: ModelSpec, path: Path, fmt: str | None) -> Any:
-    """What ``spec``'s checker reads: a history, or whatever the model's own loader returns."""
-    return load(path, fmt) if spec.loader is None else spec.load(path, fmt)
-
-
-def load(path: Path, fmt: str | None) -> History:
-    from histcheck.formats import read_history
-
-    return read_history(path, fmt)
-
-
-PLUGIN_COMMANDS: dict[str, str] = {
-    "hb": "histcheck.trace.command:hb",
-    "fuzz": "histcheck.systems.fuzz.cli:fuzz_command",
-    "simulate": "histcheck.systems.cli:simulate_command",
-    "systems": "histcheck.systems.cli:systems_command",
-    "record": "histcheck.recorders.databases.cli:record",
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "hb": ("histcheck.trace.command:hb",
+           "Happens-before of a message trace: vector clocks, ordered-or-concurrent, drawings."),
+    "fuzz": ("histcheck.systems.fuzz.cli:fuzz_command",
+             "Fuzz SYSTEM: hypothesis varies workload, faults and message timing, then shrinks."),
+    "simulate": ("histcheck.systems.cli:simulate_command",
+                 "Simulate SYSTEM deterministically from --seed and write its trace (or, for the "
+                 "storage systems, its client history) to --out."),
+    "systems": ("histcheck.systems.cli:systems_command",
+                "List the reference systems and variants, and what each should check as."),
+    "record": ("histcheck.recorders.databases.cli:record",
+               "Record a history from a real database (a throwaway server when no address is "
+               "given)."),
 }
-"""Commands that live beside their family (name -> "module:attribute"), imported when used."""
+"""Commands that live beside their family: name -> ("module:attribute", the first sentence of
+its help). The module is imported only when the command runs or shows its own help, so that
+``histcheck --help`` stays fast; a test keeps each summary equal to the command's own."""
 
 
 class LazyGroup(click.Group):
-    """A group that imports plugin commands only when they are run or listed in help."""
+    """A group whose commands from other packages are imported only when they are used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *PLUGIN_COMMANDS])
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in PLUGIN_COMMANDS:
+        if cmd_name in LAZY_COMMANDS:
             import importlib
 
-            module, _, attr = PLUGIN_COMMANDS[cmd_name].partition(":")
+            module, _, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = (click.Command(name, help=LAZY_COMMANDS[name][1]) if name in LAZY_COMMANDS
+                       else self.commands[name])
+            rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
+                      lineno: int, file: Any = None, line: str | None = None) -> None:
+    from histcheck.errors import HistcheckWarning
+
+    if issubclass(category, HistcheckWarning):
+        click.echo(f"histcheck: warning: {message}", err=True)
+    else:
+        _show_warning(message, category, filename, lineno, file, line)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,6 +130,8 @@ def main() -> None:
     whether it is linearizable, sequentially consistent, serializable, causal, and so on.
     When the answer is no, it shows why.
     """
+    click.get_current_context().with_resource(warnings.catch_warnings())
+    warnings.showwarning = _one_line_warning
 
 
 def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -147,14 +169,15 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     from histcheck.api import check as run_check
     from histcheck.budget import Budget
     from histcheck.junit import Case, write_junit
-    from histcheck.registry import get_model, resolve_consistency
+    from histcheck.registry import get_model
 
     options: dict[str, Any] = _parse_options(opts)
     if engine is not None:
         options["engine"] = engine
     try:
         spec = get_model(model_name)
-        level = resolve_consistency(spec, consistency)
+        level = spec.consistency(consistency)
+        spec.check_options(options)
     except UsageError as exc:
         fail(str(exc))
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
@@ -162,7 +185,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     cases: list[Case] = []
     for path in history_paths(paths):
         try:
-            history = load_for(spec, path, fmt)
+            history = spec.read(path, fmt)
             result = run_check(history, model=spec.name, consistency=level, budget=budget,
                                options=options)
         except HistcheckError as exc:
@@ -189,7 +212,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     sys.exit(worst(codes))
 
 
-def _write_report(spec: Any, history: History, result: CheckResult, root: Path,
+def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path,
                   path: Path) -> None:
     reporter = spec.report_function()
     if reporter is None:
@@ -208,7 +231,7 @@ def _emit_json(obj: dict[str, Any]) -> None:
 
 
 def render_result(path: Path, result: CheckResult) -> str:
-    verdict = _verdict_word(result)
+    verdict = result.verdict
     figures = result.figures
     head = (f"{path}: {verdict} for {result.model} / {result.consistency} "
             f"({figures.get('operations', '?')} operations, {figures.get('seconds', 0):.3f} s)")
@@ -226,10 +249,10 @@ def render_result(path: Path, result: CheckResult) -> str:
               help="Output format: jsonl or edn (from TARGET's suffix when omitted).")
 def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) -> None:
     """Convert a history to native JSON Lines or Jepsen EDN."""
-    from histcheck.formats import write_history
+    from histcheck.formats import read_history, write_history
 
     try:
-        history = load(Path(source), src_fmt)
+        history = read_history(source, src_fmt)
         write_history(history, target, dst_fmt)
     except HistcheckError as exc:
         fail(str(exc))
@@ -242,10 +265,11 @@ def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) 
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def stats(path: str, fmt: str | None, as_json: bool) -> None:
     """A quick look at a history: operations, outcomes, concurrency, latencies."""
+    from histcheck.formats import read_history
     from histcheck.stats import history_stats, render_stats
 
     try:
-        figures = history_stats(load(Path(path), fmt))
+        figures = history_stats(read_history(path, fmt))
     except HistcheckError as exc:
         fail(str(exc))
     if as_json:
@@ -283,7 +307,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     started = time.perf_counter()
     for label in labels:
         try:
-            history = load_for(get_model(label.model), label.path, None)
+            history = get_model(label.model).read(label.path)
             result = run_check(history, model=label.model, consistency=label.consistency,
                                budget=Budget(seconds=timeout), options=dict(label.options))
         except HistcheckError as exc:
@@ -299,7 +323,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
             _emit_json({"path": str(label.path), "expected": label.expected,
                         "agrees": agrees, **result.to_json()})
         else:
-            verdict = _verdict_word(result)
+            verdict = result.verdict
             mark = "ok  " if agrees else "FAIL"
             click.echo(f"{mark} {label.path}  {label.model}/{label.consistency}: {verdict} "
                        f"(expected {'VALID' if label.expected else 'INVALID'}, "
@@ -310,14 +334,10 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     sys.exit(worst(codes))
 
 
-def _verdict_word(result: CheckResult) -> str:
-    return "UNKNOWN" if result.valid == "unknown" else ("VALID" if result.valid else "INVALID")
-
-
 @main.command(name="models")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per model.")
 def list_models(as_json: bool) -> None:
-    """List the models and the consistency levels each can be checked for."""
+    """List the models, the consistency levels and options of each, and plugin models' origin."""
     from histcheck.registry import models
 
     known = models()
@@ -325,10 +345,15 @@ def list_models(as_json: bool) -> None:
     for spec in known.values():
         if as_json:
             _emit_json({"model": spec.name, "consistencies": list(spec.consistencies),
-                        "summary": spec.summary})
-        else:
-            click.echo(f"{spec.name:{width}}{', '.join(spec.consistencies)}\n"
-                       f"{'':{width}}{spec.summary}")
+                        "options": list(spec.options), "summary": spec.summary,
+                        "origin": spec.origin})
+            continue
+        lines = [f"{spec.name:{width}}{', '.join(spec.consistencies)}", spec.summary]
+        if spec.options:
+            lines.append(f"options: {', '.join(spec.options)}")
+        if spec.origin != "built in":
+            lines.append(f"from {spec.origin}")
+        click.echo("\n".join([lines[0], *(f"{'':{width}}{line}" for line in lines[1:])]))
 
 
 @main.command(name="formats")

@@ -8,9 +8,12 @@ The tree::
     │   └── FormatError            a file that cannot be parsed; names file, line and problem
     └── BudgetExhausted            a time or memory budget ran out (the verdict is "unknown")
 
+    HistcheckWarning               something was left out, and the rest goes on
+    └── PluginWarning              a plugin model that cannot be loaded or is not a model
+
 The CLI turns ``UsageError`` and ``HistoryError`` into one line on stderr and exit code 2, and
-``BudgetExhausted`` into the verdict unknown and exit code 3. Library users catch
-``HistcheckError`` to catch them all.
+``BudgetExhausted`` into the verdict unknown and exit code 3, and prints each warning as one line.
+Library users catch ``HistcheckError`` to catch them all.
 """
 
 from __future__ import annotations
@@ -61,3 +64,12 @@ class BudgetExhausted(HistcheckError):
         self.reason = reason
         self.explored = explored
         super().__init__(reason)
+
+
+class HistcheckWarning(UserWarning):
+    """Root of histcheck's warnings: something was left out, and the rest goes on."""
+
+
+class PluginWarning(HistcheckWarning):
+    """A plugin model was left out: it could not be loaded, it is not a model, or its name is
+    taken. The warning names the package and entry point; fix or uninstall that package."""

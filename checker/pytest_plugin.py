@@ -1,13 +1,16 @@
 """A pytest plugin: histories with expected verdicts become test items.
 
 ``pytest histories/`` then checks a whole corpus, and a history whose verdict changes fails with
-the checker's explanation. Two ways to give the expected verdict:
+the verdict and the checker's explanation, in a few lines. Two ways to give the expected verdict:
 
 - a ``LABELS.tsv`` file (see ``histcheck.labels``): one item per row;
 - the file name: ``*-ok.*`` must be valid and ``*-bad.*`` invalid, for the model and consistency
   named by the ini options ``histcheck_model`` and ``histcheck_consistency``.
 
-Installed with histcheck (entry point ``pytest11``); ``-p no:histcheck`` turns it off.
+A file that a ``LABELS.tsv`` in its folder or above already names is checked by its rows only,
+never a second time for its name. Every model is read the way ``histcheck check`` reads it (message
+traces with their own loader), and plugin models work like built-in ones. Installed with histcheck
+(entry point ``pytest11``); ``-p no:histcheck`` turns it off.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ from typing import Any
 
 import pytest
 
+from histcheck.errors import HistcheckError
 from histcheck.labels import Label, read_labels
 
 _VERDICT_IN_NAME = re.compile(r"[-_](ok|bad)(\.[^/]*)?$")
+EXPLANATION_LINES = 12
+"""A failing item shows at most this many lines of explanation (the command shows them all)."""
+_LABELLED = pytest.StashKey[dict[Path, frozenset[Path]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,11 +42,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name == "LABELS.tsv":
         return LabelsFile.from_parent(parent, path=file_path)
-    if _VERDICT_IN_NAME.search(file_path.name) and parent.config.getini("histcheck_model"):
-        labelled = file_path.parent / "LABELS.tsv"
-        if not labelled.exists():
-            return NamedHistory.from_parent(parent, path=file_path)
+    if (_VERDICT_IN_NAME.search(file_path.name) and parent.config.getini("histcheck_model")
+            and not _named_by_labels(parent.config, file_path)):
+        return NamedHistory.from_parent(parent, path=file_path)
     return None
+
+
+def _named_by_labels(config: pytest.Config, path: Path) -> bool:
+    """Does a ``LABELS.tsv`` in ``path``'s folder or any folder above it name ``path``?"""
+    cache = config.stash.setdefault(_LABELLED, {})
+    target = path.resolve()
+    for folder in target.parents:
+        labels_file = folder / "LABELS.tsv"
+        if labels_file not in cache:
+            try:
+                named = {label.path.resolve() for label in read_labels(labels_file)}
+            except (OSError, HistcheckError):
+                named = set()
+            cache[labels_file] = frozenset(named)
+        if target in cache[labels_file]:
+            return True
+    return False
 
 
 class VerdictMismatch(Exception):
@@ -48,7 +71,11 @@ class VerdictMismatch(Exception):
 
 class LabelsFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        for label in read_labels(self.path):
+        try:
+            labels = read_labels(self.path)
+        except HistcheckError as exc:
+            raise self.CollectError(str(exc)) from None
+        for label in labels:
             yield HistoryItem.from_parent(self, name=label.name, label=label)
 
 
@@ -71,20 +98,27 @@ class HistoryItem(pytest.Item):
     def runtest(self) -> None:
         from histcheck.api import check
         from histcheck.budget import Budget
-        from histcheck.formats import read_history
+        from histcheck.registry import get_model
 
         label = self.label
         timeout = str(self.config.getini("histcheck_timeout"))
-        result = check(read_history(label.path), model=label.model,
-                       consistency=label.consistency or None,
-                       budget=Budget(seconds=float(timeout) if timeout else None),
-                       options=dict(label.options))
+        try:
+            budget = Budget(seconds=float(timeout) if timeout else None)
+        except ValueError:
+            raise pytest.UsageError(f"histcheck_timeout must be a number of seconds, not "
+                                    f"{timeout!r}") from None
+        try:
+            subject = get_model(label.model).read(label.path)
+            result = check(subject, model=label.model, consistency=label.consistency or None,
+                           budget=budget, options=dict(label.options))
+        except HistcheckError as exc:
+            raise VerdictMismatch(f"{label.path}: no verdict: {exc}") from None
         if result.valid is not label.expected:
-            expected = "valid" if label.expected else "invalid"
+            expected = "VALID" if label.expected else "INVALID"
             why = result.explanation or "\n".join(a.explanation for a in result.anomalies)
             raise VerdictMismatch(
                 f"{label.path}: expected {expected} for {result.model}/{result.consistency}, "
-                f"got {result.valid}\n{why}")
+                f"got {result.verdict}\n{_first_lines(why, label)}".rstrip())
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
@@ -94,3 +128,13 @@ class HistoryItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.label.line or None, self.name
+
+
+def _first_lines(text: str, label: Label) -> str:
+    lines = text.rstrip().splitlines()
+    if len(lines) <= EXPLANATION_LINES:
+        return "\n".join(lines)
+    level = f" --consistency {label.consistency}" if label.consistency else ""
+    return "\n".join([*lines[:EXPLANATION_LINES],
+                      f"... {len(lines) - EXPLANATION_LINES} more lines: histcheck check "
+                      f"{label.path} --model {label.model}{level}"])

@@ -2,21 +2,27 @@
 
 Checker families (linearizability, transactions, traces, ...) each declare a ``MODELS`` tuple of
 ``ModelSpec`` in a light module listed in ``FAMILIES``; the checker itself is imported only when a
-history is checked, so listing models stays cheap.
+history is checked, so listing models stays cheap. Models from other installed packages
+(``histcheck.plugins``) join the linearizability family under their own names; they are looked
+for only when a name is not built in, or when every model is listed.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from histcheck.budget import Deadline
+from histcheck import names
 from histcheck.errors import UsageError
-from histcheck.history import History
-from histcheck.result import CheckResult
+
+if TYPE_CHECKING:
+    from histcheck.budget import Deadline
+    from histcheck.history import History
+    from histcheck.result import CheckResult
 
 FAMILIES: tuple[str, ...] = (
     "histcheck.linear.spec",
@@ -47,9 +53,9 @@ class ModelSpec:
 
     ``loader`` is for families whose input is not a ``History`` (message traces): a
     ``"module:function"`` taking ``(path, fmt)`` and returning the object the checker wants. When
-    it is set, ``histcheck check`` reads files with it instead of
-    ``histcheck.formats.read_history``, and the CheckFunction's ``history`` parameter receives that
-    object.
+    it is set, ``read`` uses it instead of ``histcheck.formats.read_history``, and the
+    CheckFunction's ``history`` parameter receives that object. ``options`` names every option
+    the checker reads; ``origin`` says where the model comes from (a plugin's package).
     """
 
     name: str
@@ -59,6 +65,7 @@ class ModelSpec:
     reporter: str | None = None
     options: tuple[str, ...] = ()
     loader: str | None = None
+    origin: str = "built in"
 
     @property
     def default_consistency(self) -> str:
@@ -70,11 +77,30 @@ class ModelSpec:
     def report_function(self) -> ReportFunction | None:
         return None if self.reporter is None else _resolve(self.reporter)
 
-    def load(self, path: Path, fmt: str | None) -> Any:
-        """Read ``path`` with this model's loader (only for models that have one)."""
+    def read(self, path: str | Path, fmt: str | None = None) -> Any:
+        """What this model's checker reads from ``path``: a history, or its loader's object."""
         if self.loader is None:
-            raise UsageError(f"model {self.name!r} reads ordinary histories, not with a loader")
+            from histcheck.formats import read_history
+
+            return read_history(path, fmt)
         return _resolve(self.loader)(path, fmt)
+
+    def consistency(self, name: str | None) -> str:
+        """The level ``name`` as this model spells it (any case), or the model's default."""
+        if name is None:
+            return self.default_consistency
+        return names.resolve("consistency", name, self.consistencies, case_insensitive=True,
+                             where=f"for model {self.name}")
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Refuse an option this model does not read (a misspelt one would be ignored)."""
+        for option in options:
+            if option not in self.options:
+                known = ", ".join(self.options) if self.options else "none"
+                hint = names.closest(option, self.options)
+                guess = f"did you mean {hint}? " if hint else ""
+                raise UsageError(f"model {self.name!r} has no option {option!r}; {guess}"
+                                 f"its options: {known}")
 
 
 def _resolve(target: str) -> Callable[..., Any]:
@@ -83,8 +109,8 @@ def _resolve(target: str) -> Callable[..., Any]:
     return target_function
 
 
-def models() -> dict[str, ModelSpec]:
-    """Every known model by name."""
+def builtin_models() -> dict[str, ModelSpec]:
+    """The models of histcheck's own families, by name."""
     found: dict[str, ModelSpec] = {}
     for family in FAMILIES:
         for spec in importlib.import_module(family).MODELS:
@@ -92,18 +118,34 @@ def models() -> dict[str, ModelSpec]:
     return found
 
 
+def plugin_models(builtin: Mapping[str, ModelSpec]) -> dict[str, ModelSpec]:
+    """The models installed packages offer, less any that would take a built-in name."""
+    from histcheck.errors import PluginWarning
+    from histcheck.linear.spec import plugin_spec
+    from histcheck.plugins import plugin_models as installed
+
+    found: dict[str, ModelSpec] = {}
+    for name, plugin in installed().items():
+        if name in builtin:
+            warnings.warn(f"plugin model {name!r} from {plugin.origin} left out: histcheck "
+                          f"has a built-in model of that name", PluginWarning, stacklevel=2)
+            continue
+        found[name] = plugin_spec(plugin)
+    return found
+
+
+def models() -> dict[str, ModelSpec]:
+    """Every known model by name: the built-in ones, then those of plugins."""
+    builtin = builtin_models()
+    return {**builtin, **plugin_models(builtin)}
+
+
 def get_model(name: str) -> ModelSpec:
-    known = models()
+    """The model called ``name`` (plugins are looked at only when it is not built in)."""
+    builtin = builtin_models()
+    if name in builtin:
+        return builtin[name]
+    known = {**builtin, **plugin_models(builtin)}
     if name not in known:
-        listing = ", ".join(sorted(known)) or "none"
-        raise UsageError(f"unknown model {name!r}; known models: {listing}")
+        raise names.unknown("model", name, known)
     return known[name]
-
-
-def resolve_consistency(spec: ModelSpec, consistency: str | None) -> str:
-    if consistency is None:
-        return spec.default_consistency
-    if consistency not in spec.consistencies:
-        raise UsageError(f"model {spec.name!r} has no consistency {consistency!r}; known: "
-                         f"{', '.join(spec.consistencies)}")
-    return consistency

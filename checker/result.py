@@ -42,6 +42,13 @@ class CheckResult:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def verdict(self) -> str:
+        """``VALID``, ``INVALID`` or ``UNKNOWN``: the word people read first."""
+        if self.valid is True:
+            return "VALID"
+        return "INVALID" if self.valid is False else "UNKNOWN"
+
+    @property
     def exit_code(self) -> int:
         """0 valid, 1 invalid, 3 unknown (the CLI's contract)."""
         if self.valid is True:

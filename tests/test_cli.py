@@ -90,12 +90,38 @@ def test_error_names_the_line(tmp_path: Path) -> None:
     assert f"{path}:3:" in err
 
 
-def test_unknown_model_and_consistency_list_the_known_ones(tmp_path: Path) -> None:
+def test_unknown_names_suggest_the_closest_or_list_the_known_ones(tmp_path: Path) -> None:
     good = write(tmp_path, "good.jsonl", GOOD)
-    code, _, err = run("check", good, "--model", "nope")
-    assert code == 2 and "known models:" in err and "no-fail" in err
-    code, _, err = run("check", good, "--model", "no-fail", "--consistency", "nope")
+    code, _, err = run("check", good, "--model", "cas-regster")
+    assert code == 2 and err == "histcheck: unknown model 'cas-regster'; did you mean " \
+        "cas-register?\n"
+    code, _, err = run("check", good, "--model", "zzzzzz")
+    assert code == 2 and "known:" in err and "no-fail" in err and "cas-register" in err
+    code, _, err = run("check", good, "--model", "no-fail", "--consistency", "zzzzzz")
     assert code == 2 and "known: no-fail" in err
+    code, _, err = run("check", good, "--model", "no-fail", "--consistency", "no-fial")
+    assert code == 2 and "did you mean no-fail?" in err
+    code, _, err = run("check", good, "--model", "no-fail", "--format", "jsnl")
+    assert code == 2 and "unknown format 'jsnl'; did you mean jsonl?" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_consistency_names_ignore_case(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.jsonl", GOOD)
+    code, out, _ = run("check", good, "--model", "no-fail", "--consistency", "NO-FAIL")
+    assert code == 0 and "no-fail / no-fail" in out
+
+
+def test_options_are_checked_against_the_model(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.jsonl", GOOD)
+    code, out, err = run("check", good, "--model", "bank", "--opt", "negative-balance=true")
+    assert (code, out) == (2, "")
+    assert err == ("histcheck: model 'bank' has no option 'negative-balance'; did you mean "
+                   "negative-balances? its options: negative-balances, total\n")
+    code, _, err = run("check", good, "--model", "no-fail", "--opt", "x=1")
+    assert code == 2 and "its options: none" in err
+    code, _, err = run("check", good, "--model", "no-fail", "--engine", "smt")
+    assert code == 2 and "no option 'engine'" in err
 
 
 def test_missing_file_is_exit_2(tmp_path: Path) -> None:
@@ -133,11 +159,31 @@ def test_help_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert b"check" in done.stdout
     assert elapsed < 1.0, f"--help took {elapsed:.2f} s"
+    heavy = ("polars", "z3", "networkx", "hypothesis", "msgspec", "orjson", "importlib.metadata",
+             "histcheck.history", "histcheck.registry", "histcheck.systems")
     imported = subprocess.run(
-        [sys.executable, "-c", "import sys, histcheck.cli; "
-         "print(sorted(m for m in ('polars', 'z3', 'networkx') if m in sys.modules))"],
+        [sys.executable, "-c", "import sys\nfrom histcheck.cli import main\n"
+         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"],
         capture_output=True, check=True, text=True, cwd=Path(__file__).resolve().parent.parent)
-    assert imported.stdout.strip() == "[]"
+    assert imported.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_lazy_commands_are_summed_up_as_they_describe_themselves() -> None:
+    import importlib
+
+    import click
+
+    from histcheck.cli import LAZY_COMMANDS
+
+    for name, (target, summary) in LAZY_COMMANDS.items():
+        module, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        stand_in = click.Command(name, help=summary)
+        for width in (30, 45, 70, 200):
+            assert stand_in.get_short_help_str(width) == command.get_short_help_str(width), name
+    listed = run("--help")[1]
+    assert all(f"  {name} " in listed for name in LAZY_COMMANDS)
 
 
 def test_junit_has_one_case_per_history(tmp_path: Path) -> None:

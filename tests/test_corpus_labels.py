@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from histcheck.api import check
-from histcheck.cli import load_for
 from histcheck.labels import Label, read_labels
 from histcheck.registry import get_model
 from tests.conftest import HISTORIES
@@ -22,7 +21,6 @@ def test_every_corpus_family_is_labelled() -> None:
 
 @pytest.mark.parametrize("label", LABELS, ids=lambda label: f"{label.path.name}-{label.line}")
 def test_label_agrees(label: Label) -> None:
-    spec = get_model(label.model)
-    result = check(load_for(spec, label.path, None), model=label.model,
+    result = check(get_model(label.model).read(label.path), model=label.model,
                    consistency=label.consistency, options=dict(label.options))
     assert result.valid is label.expected, result.explanation

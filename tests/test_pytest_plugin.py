@@ -30,7 +30,7 @@ def test_labels_file_rows_become_items(tester: pytest.Pytester) -> None:
                     "bad.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
     result = tester.runpytest(*PLUGIN_ONCE)
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*expected valid for no-fail/no-fail, got False*",
+    result.stdout.fnmatch_lines(["*expected VALID for no-fail/no-fail, got INVALID*",
                                  "*operation 0 failed*"])
 
 

@@ -161,11 +161,10 @@ FOLDER_SNIFFERS: dict[str, Callable[[Path], bool]] = {"cobra": _is_cobra_folder}
 
 
 def get_format(name: str) -> Format:
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise UsageError(f"unknown format {name!r}; known formats: "
-                         f"{', '.join(sorted(FORMATS))}") from None
+    """The format called ``name``; an unknown name suggests the closest known one."""
+    from histcheck.names import resolve
+
+    return FORMATS[resolve("format", name, FORMATS)]
 
 
 def read_history(path: str | Path, fmt: str | None = None) -> History:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
-from histcheck.errors import BudgetExhausted, UsageError
+from histcheck.errors import BudgetExhausted, HistcheckError, UsageError
 from histcheck.history import INFO, History, Operation
 from histcheck.linear.explain import explain_invalid, shrink
 from histcheck.linear.model import Model, Resolved, resolve
@@ -40,13 +40,26 @@ DETAIL_LIMIT = 20_000
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
-    """The registry's entry for the built-in models (``models.BUILTIN``)."""
+    """The registry's entry for the built-in models (``models.BUILTIN``) and plugin models."""
     from histcheck.linear.models import BUILTIN
 
-    if model not in BUILTIN:
+    if model in BUILTIN:
+        return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
+                           options=options)
+    from histcheck.plugins import plugin_models
+
+    plugin = plugin_models().get(model)
+    if plugin is None:
         raise UsageError(f"unknown linearizability model {model!r}")
-    return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
-                       options=options)
+    try:
+        return check_model(history, plugin.model, consistency=consistency, deadline=deadline,
+                           options=options)
+    except (HistcheckError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # a bug in the plugin's model: say whose, in one line
+        problem = str(exc).splitlines()[0] if str(exc) else ""
+        raise UsageError(f"plugin model {model!r} from {plugin.origin} failed: "
+                         f"{type(exc).__name__}{': ' + problem if problem else ''}") from exc
 
 
 def check_history(history: History, model: Model[Any], *, consistency: str = LINEARIZABLE,

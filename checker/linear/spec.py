@@ -6,7 +6,12 @@ Each model can be checked for ``linearizable`` (real-time order; the default) an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from histcheck.registry import ModelSpec
+
+if TYPE_CHECKING:
+    from histcheck.plugins import PluginModel
 
 _CONSISTENCIES = ("linearizable", "sequential")
 _OPTIONS = ("engine", "workers", "explain", "shrink-seconds")
@@ -37,3 +42,9 @@ MODELS: tuple[ModelSpec, ...] = tuple(
               reporter=_REPORT, options=_OPTIONS)
     for name, summary in _SUMMARIES
 )
+
+
+def plugin_spec(plugin: PluginModel) -> ModelSpec:
+    """A plugin's model, checked like the built-in ones (``histcheck.plugins``)."""
+    return ModelSpec(name=plugin.name, summary=plugin.summary, consistencies=_CONSISTENCIES,
+                     checker=_CHECK, reporter=_REPORT, options=_OPTIONS, origin=plugin.origin)

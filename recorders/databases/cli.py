@@ -8,7 +8,7 @@ it. Errors (a missing binary, a DSN that does not connect) are one line on stder
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -22,6 +22,18 @@ if TYPE_CHECKING:
 @click.group()
 def record() -> None:
     """Record a history from a real database (a throwaway server when no address is given)."""
+
+
+DRIVERS = {"postgres": "psycopg", "redis": "redis"}
+"""The client library each recorder needs; they come with the extra ``histcheck[databases]``."""
+
+
+def _missing_driver(database: str, exc: ModuleNotFoundError) -> NoReturn:
+    """One line saying which extra to install when the driver is what is missing."""
+    if exc.name != DRIVERS[database]:
+        raise exc
+    fail(f"histcheck record {database} needs the {DRIVERS[database]} driver: "
+         f"pip install 'histcheck[databases]'")
 
 
 def _check_out(out: str) -> None:
@@ -65,8 +77,10 @@ def _finish(recording: Recording, out: str, check_hint: str) -> None:
 def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
              max_writes_per_key: int, seed: int, dsn: str | None, out: str) -> None:
     """Elle-style transactions on PostgreSQL at one isolation level."""
-    from histcheck.recorders.databases.postgres import record_postgres
-
+    try:
+        from histcheck.recorders.databases.postgres import record_postgres
+    except ModuleNotFoundError as exc:
+        _missing_driver("postgres", exc)
     _check_out(out)
     try:
         recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
@@ -107,8 +121,10 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
 def redis_command(workload: str, ops: int, clients: int, keys: int, values: int, seed: int,
                   url: str | None, out: str) -> None:
     """A register or compare-and-set register on Redis, for linearizability."""
-    from histcheck.recorders.databases.redis import record_redis
-
+    try:
+        from histcheck.recorders.databases.redis import record_redis
+    except ModuleNotFoundError as exc:
+        _missing_driver("redis", exc)
     _check_out(out)
     try:
         recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,

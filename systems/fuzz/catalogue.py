@@ -180,14 +180,9 @@ def run_case(entry: Entry, case: Case, faults: FaultSpace = NO_FAULTS) -> Simula
 
 def load_for(model: str, path: Path) -> Any:
     """Read ``path`` as ``histcheck check`` would for ``model``: its loader, else as a history."""
-    from histcheck.formats import read_history
     from histcheck.registry import get_model
 
-    spec = get_model(model)
-    load = getattr(spec, "load", None)
-    if getattr(spec, "loader", None) and load is not None:
-        return load(path, None)
-    return read_history(path)
+    return get_model(model).read(path)
 
 
 Judge = Callable[[Simulator], CheckResult]

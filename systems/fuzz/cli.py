@@ -45,7 +45,7 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
                  out: str | None, as_json: bool) -> None:
     """Fuzz SYSTEM: hypothesis varies workload, faults and message timing, then shrinks."""
     from histcheck.budget import Budget
-    from histcheck.registry import get_model, resolve_consistency
+    from histcheck.registry import get_model
     from histcheck.systems.catalogue import find
     from histcheck.systems.fuzz.catalogue import fuzz_entry
     from histcheck.systems.fuzz.driver import FuzzConfig
@@ -53,7 +53,7 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
 
     try:
         entry = find(system, variant)
-        level = resolve_consistency(get_model(entry.model), consistency or entry.consistency)
+        level = get_model(entry.model).consistency(consistency or entry.consistency)
         faults = FaultSpace.parse(fault_kinds)
         config = FuzzConfig(max_examples=max_examples, seed=seed, replay=replay)
         status = FuzzStatus(max_examples) if sys.stderr.isatty() else None

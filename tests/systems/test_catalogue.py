@@ -63,7 +63,7 @@ def test_entry_meets_its_expectation_by_checker(entry: Entry, tmp_path: Path) ->
     for seed in SEEDS:
         path = tmp_path / f"{seed}.jsonl"
         entry.run(seed).trace.write(path)
-        result = check(spec.load(path, None), model=entry.model, consistency=entry.consistency)
+        result = check(spec.read(path), model=entry.model, consistency=entry.consistency)
         verdicts.append(result.valid)
     if entry.expect == "valid":
         assert all(v is True for v in verdicts), verdicts
