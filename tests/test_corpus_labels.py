@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from histcheck.api import check
@@ -24,3 +27,12 @@ def test_label_agrees(label: Label) -> None:
     result = check(get_model(label.model).read(label.path), model=label.model,
                    consistency=label.consistency, options=dict(label.options))
     assert result.valid is label.expected, result.explanation
+
+
+def test_pytest_checks_the_bundled_corpus_with_the_plugin() -> None:
+    """What users run in CI: ``pytest histories/`` (the plugin comes with the installed package)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(HISTORIES)], cwd=HISTORIES.parent, capture_output=True, text=True,
+                          check=False, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"{len(LABELS)} passed" in done.stdout

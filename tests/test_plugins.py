@@ -196,3 +196,13 @@ def test_a_plugin_model_that_crashes_is_one_line_naming_its_package(broken_site:
     unknown = histcheck(broken_site, "check", history, "--model", "fin")
     assert unknown.returncode == 2
     assert unknown.stderr.splitlines()[-1] == "histcheck: unknown model 'fin'; did you mean fine?"
+
+
+def test_the_example_package_ships_the_readme_model() -> None:
+    readme = (ROOT / "README.md").read_text().split("## Your own model", 1)[1]
+    example = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[0]
+    shown = re.search(r"@dataclass\(frozen=True\)\nclass MaxRegister:.*?\n\n\n", example, re.S)
+    assert shown is not None, "the README lost its MaxRegister"
+    assert shown.group(0).strip() in (EXAMPLE / "max_register.py").read_text()
+    assert 'max-register = "max_register:MaxRegister"' in readme
+    assert 'max-register = "max_register:MaxRegister"' in (EXAMPLE / "pyproject.toml").read_text()

@@ -41,6 +41,50 @@ def test_file_names_give_the_verdict(tester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2, failed=1)
 
 
+def test_a_file_named_by_labels_and_by_its_suffix_is_collected_once(
+        tester: pytest.Pytester) -> None:
+    sub = tester.mkdir("sub")
+    (sub / "run-ok.jsonl").write_text(GOOD)
+    (sub / "other-ok.jsonl").write_text(GOOD)
+    tester.makefile(".tsv", LABELS=HEADER + "sub/run-ok.jsonl\tno-fail\tno-fail\tvalid\t\tt\n")
+    tester.makeini("[pytest]\nhistcheck_model = no-fail\n")
+    result = tester.runpytest(*PLUGIN_ONCE, "--collect-only", "-q")
+    items = [line for line in result.stdout.lines if "::" in line]
+    assert sorted(items) == ["LABELS.tsv::run-ok.jsonl [no-fail/no-fail]",
+                             "sub/other-ok.jsonl::other-ok.jsonl"]
+
+
+def test_trace_rows_are_read_with_their_loader(tester: pytest.Pytester) -> None:
+    trace = ('{"node": "n1", "type": "broadcast", "msg": "m1"}\n'
+             '{"node": "n1", "type": "deliver", "msg": "m1", "from": "n1"}\n')
+    tester.makefile(".jsonl", trace=trace)
+    tester.makefile(".tsv", LABELS=HEADER + "trace.jsonl\tbroadcast\treliable\tvalid\t\tt\n"
+                    "trace.jsonl\tbroadcast\tcausal\tinvalid\t\tt\n")
+    result = tester.runpytest(*PLUGIN_ONCE)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*expected INVALID for broadcast/causal, got VALID*"])
+
+
+def test_a_failure_is_a_few_lines_and_never_a_traceback(tester: pytest.Pytester) -> None:
+    many = "".join(f'{{"process": {p}, "type": "{kind}", "f": "write", "value": 1}}\n'
+                   for p in range(40) for kind in ("invoke", "fail"))
+    tester.makefile(".jsonl", many=many, broken='{"process": 0, "type": "ok"}\n')
+    tester.makefile(".tsv", LABELS=HEADER + "many.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
+                    "broken.jsonl\tno-fail\tno-fail\tvalid\t\tt\n"
+                    "many.jsonl\tno-fail\tno-fial\tvalid\t\tt\n")
+    result = tester.runpytest(*PLUGIN_ONCE)
+    result.assert_outcomes(failed=3)
+    text = result.stdout.str()
+    assert "Traceback" not in text and "raise " not in text and ".py:" not in text
+    result.stdout.fnmatch_lines([
+        "*many.jsonl: expected VALID for no-fail/no-fail, got INVALID",
+        "operation 0 failed", "*", "... 28 more lines: histcheck check *many.jsonl --model "
+        "no-fail --consistency no-fail",
+        "*broken.jsonl: no verdict: *broken.jsonl:1: *",
+        "*many.jsonl: no verdict: unknown consistency 'no-fial' for model no-fail; did you "
+        "mean no-fail?"])
+
+
 def test_the_plugin_is_installed_under_its_entry_point() -> None:
     from importlib.metadata import entry_points
 

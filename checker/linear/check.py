@@ -25,6 +25,7 @@ from histcheck.linear.model import Model, Resolved, resolve
 from histcheck.linear.parts import Part, build_part, lift, split
 from histcheck.linear.schedule import Searcher, first_invalid, run_parts
 from histcheck.linear.search import Outcome
+from histcheck.options import choice, flag, number
 from histcheck.result import UNKNOWN, Anomaly, CheckResult
 from histcheck.values import show
 
@@ -99,32 +100,16 @@ def _searcher(engine: str, consistency: str, deadline: Deadline | None = None) -
     return searching
 
 
-def _flag(options: Mapping[str, Any], name: str, default: bool) -> bool:
-    raw = options.get(name, default)
-    return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
-
-
-def _number(options: Mapping[str, Any], name: str, default: float) -> float:
-    raw = options.get(name, default)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise UsageError(f"option {name} takes a number, not {raw!r}") from None
-    if value < 0:
-        raise UsageError(f"option {name} must not be negative, not {raw!r}")
-    return value
-
-
 def check_model(history: History, model: Model[Any], *, consistency: str, deadline: Deadline,
                 options: Mapping[str, Any]) -> CheckResult:
     """Check with a deadline (raises ``BudgetExhausted`` when it passes)."""
     if consistency not in CONSISTENCIES:
         raise UsageError(f"consistency must be one of {', '.join(CONSISTENCIES)}, "
                          f"not {consistency!r}")
-    engine = str(options.get("engine", "search"))
-    if engine not in ENGINES:
-        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    workers = int(_number(options, "workers", 0)) or None
+    engine = choice(options, "engine", ENGINES, "search")
+    workers = int(number(options, "workers", 0)) or None
+    explain = flag(options, "explain", True)
+    shrink_seconds = number(options, "shrink-seconds", 1.0)
     resolved = resolve(model)
     searcher = _searcher(engine, consistency, deadline)
     try:
@@ -152,13 +137,12 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     steps = [(part.ops[i], state) for i, state in outcome.steps]
     culprit = part.ops[outcome.stuck[0]] if outcome.stuck and not outcome.note else None
     core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
-    if _flag(options, "explain", True):
-        seconds = _number(options, "shrink-seconds", 1.0)
+    if explain:
         first = [culprit] if culprit is not None else []
         rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
         # the core is proven with the search engine (fast, and bounded by small budgets)
         core = _core(history, resolved, part, _searcher("search", consistency),
-                     core or first + rest, seconds, culprit)
+                     core or first + rest, shrink_seconds, culprit)
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(

@@ -12,6 +12,7 @@ from typing import Any
 
 from histcheck.budget import Deadline
 from histcheck.errors import UsageError
+from histcheck.options import choice
 from histcheck.result import CheckResult
 from histcheck.trace.broadcast import check_broadcast
 from histcheck.trace.clocks import clock_mismatches, vector_clocks
@@ -26,6 +27,7 @@ def check_trace(history: Trace, *, model: str, consistency: str, deadline: Deadl
     trace = history
     if not isinstance(trace, Trace):
         raise UsageError(f"model {model!r} checks message traces, not {type(trace).__name__}")
+    check_clocks = choice(options, "clocks", ("check", "ignore"), "check") == "check"
     findings = Findings()
     clocks = vector_clocks(trace)  # also proves happens-before is acyclic
     deadline.check()
@@ -37,7 +39,7 @@ def check_trace(history: Trace, *, model: str, consistency: str, deadline: Deadl
         check_rpc(trace, consistency, findings)
     else:
         raise UsageError(f"no trace model {model!r}")
-    if str(options.get("clocks", "check")) != "ignore":
+    if check_clocks:
         for event, gap in clock_mismatches(trace, clocks):
             if not findings.skip("clock-mismatch"):
                 findings.add("clock-mismatch", f"{event.describe()} recorded vc "

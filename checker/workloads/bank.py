@@ -13,9 +13,10 @@ from typing import Any
 
 from histcheck.budget import Deadline
 from histcheck.history import History
+from histcheck.options import flag, integer
 from histcheck.result import Anomaly, CheckResult
 from histcheck.values import FrozenDict, show
-from histcheck.workloads.common import flag, integer, result
+from histcheck.workloads.common import result
 
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,

@@ -13,9 +13,10 @@ from typing import Any
 
 from histcheck.budget import Deadline
 from histcheck.history import History
+from histcheck.options import integer
 from histcheck.result import Anomaly, CheckResult
 from histcheck.values import Value, show
-from histcheck.workloads.common import integer, result
+from histcheck.workloads.common import result
 
 
 def _group(key: Value, size: int | None) -> Value:

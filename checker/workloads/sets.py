@@ -15,9 +15,10 @@ from typing import Any
 
 from histcheck.budget import Deadline
 from histcheck.history import History, Operation
+from histcheck.options import flag
 from histcheck.result import Anomaly, CheckResult
 from histcheck.values import Value, show
-from histcheck.workloads.common import flag, result
+from histcheck.workloads.common import result
 
 
 def _reads(history: History) -> list[Operation]:

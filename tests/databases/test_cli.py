@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,19 @@ def test_an_unwritable_out_fails_before_recording(tmp_path: Path) -> None:
                     str(tmp_path / "no" / "such" / "x.jsonl"))
     assert code == 2
     assert "no folder" in err
+
+
+@pytest.mark.parametrize(("database", "driver"), [("postgres", "psycopg"), ("redis", "redis")])
+def test_a_missing_driver_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path, database: str,
+                                                     driver: str) -> None:
+    monkeypatch.setitem(sys.modules, driver, None)
+    monkeypatch.delitem(sys.modules, f"histcheck.recorders.databases.{database}", raising=False)
+    args = ["record", database, "--out", str(tmp_path / "h.jsonl")]
+    if database == "postgres":
+        args += ["--isolation", "serializable"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr == (f"histcheck: histcheck record {database} needs the {driver} "
+                             f"driver: pip install 'histcheck[databases]'\n")
+    assert not (tmp_path / "h.jsonl").exists()
