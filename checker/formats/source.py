@@ -67,6 +67,7 @@ class Codec:
     """
 
     name: str
+    suffix: str
     signature: re.Pattern[bytes]
     chunks: Callable[[BinaryIO], Iterator[bytes]]
 
@@ -115,12 +116,12 @@ def _zstd(packed: BinaryIO) -> Iterator[bytes]:
 
 
 CODECS = (
-    Codec("gzip", re.compile(rb"\x1f\x8b\x08"), _gzip),
+    Codec("gzip", ".gz", re.compile(rb"\x1f\x8b\x08"), _gzip),
     # "BZh", the block size, then the magic of a first block or of the end of an empty stream.
-    Codec("bzip2", re.compile(rb"BZh[1-9](\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)"),
-          _bzip2),
-    Codec("xz", re.compile(rb"\xfd7zXZ\x00"), _xz),
-    Codec("zstd", re.compile(rb"\x28\xb5\x2f\xfd"), _zstd),
+    Codec("bzip2", ".bz2",
+          re.compile(rb"BZh[1-9](\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)"), _bzip2),
+    Codec("xz", ".xz", re.compile(rb"\xfd7zXZ\x00"), _xz),
+    Codec("zstd", ".zst", re.compile(rb"\x28\xb5\x2f\xfd"), _zstd),
 )
 _CORRUPT = (OSError, zlib.error, lzma.LZMAError)
 
@@ -151,23 +152,37 @@ def local_input(given: str | Path) -> Iterator[Local]:
         yield Local(path, name)
         return
     with tempfile.TemporaryDirectory(prefix="histcheck-") as scratch:
-        if not in_place:
-            # A stream (stdin, a pipe) is copied first: its head is looked at, then read again.
-            path = Path(scratch) / "input"
-            _pour(_stream(given, name), path, name, None)
-            codec = _codec_of(path, name)
-        if codec is not None:
-            packed, path = path, Path(scratch) / "decompressed"
-            with packed.open("rb") as fh:
-                _pour(codec.chunks(fh), path, name, codec)
-            if not in_place:
-                packed.unlink()
+        path = _local_copy(given, name, codec, Path(scratch))
         try:
             yield Local(path, name)
         except HistoryError as exc:
             if exc.path != str(path):
                 raise
             raise type(exc)(exc.problem, path=name, line=exc.line) from None
+
+
+def _local_copy(given: str | Path, name: str, codec: Codec | None, scratch: Path) -> Path:
+    """A plain file in ``scratch`` with ``given``'s bytes, decompressed.
+
+    ``codec`` says how a regular file is compressed; it is None for a stream, which is copied
+    first, then looked at. The copy keeps the file's name, less a compression suffix: some
+    readers read meaning into names (Cobra's session numbers).
+    """
+    base = "stdin" if is_stdin(given) else Path(given).name
+    local = scratch / "local"
+    local.mkdir()
+    packed, stream = Path(given), scratch / "stream"
+    if codec is None:
+        _pour(_stream(given, name), stream, name, None)
+        codec = _codec_of(stream, name)
+        if codec is None:
+            return stream.rename(local / base)
+        packed = stream
+    target = local / (base.removesuffix(codec.suffix) or base)
+    with packed.open("rb") as fh:
+        _pour(codec.chunks(fh), target, name, codec)
+    stream.unlink(missing_ok=True)
+    return target
 
 
 def _codec_of(path: Path, name: str) -> Codec | None:
