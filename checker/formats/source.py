@@ -151,8 +151,12 @@ def local_input(given: str | Path) -> Iterator[Local]:
     if in_place and codec is None:
         yield Local(path, name)
         return
-    with tempfile.TemporaryDirectory(prefix="histcheck-") as scratch:
-        path = _local_copy(given, name, codec, Path(scratch))
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="histcheck-")
+    except OSError as exc:
+        raise FormatError(f"cannot make a temporary folder ({_reason(exc)})", path=name) from None
+    with scratch as folder:
+        path = _local_copy(given, name, codec, Path(folder))
         try:
             yield Local(path, name)
         except HistoryError as exc:
@@ -209,21 +213,20 @@ def _stream(given: str | Path, name: str) -> Iterator[bytes]:
 def _pour(chunks: Iterator[bytes], target: Path, name: str, codec: Codec | None) -> None:
     """Write ``chunks`` to ``target``, one at a time; a failure is a one-line error."""
     try:
-        out = target.open("wb")
-    except OSError as exc:
-        raise _cannot_copy(exc, name) from None
-    with out:
-        while True:
-            try:
-                chunk = next(chunks, None)
-            except (ImportError, EOFError, *_CORRUPT) as exc:
-                raise FormatError(_unreadable(exc, codec), path=name) from None
-            if chunk is None:
-                return
-            try:
+        with target.open("wb") as out:
+            for chunk in _checked(chunks, name, codec):
                 out.write(chunk)
-            except OSError as exc:
-                raise _cannot_copy(exc, name) from None
+    except OSError as exc:
+        raise FormatError(f"cannot copy the input to a temporary file ({_reason(exc)})",
+                          path=name) from None
+
+
+def _checked(chunks: Iterator[bytes], name: str, codec: Codec | None) -> Iterator[bytes]:
+    """``chunks``, with a failure to read or decompress them made a ``FormatError``."""
+    try:
+        yield from chunks
+    except (ImportError, EOFError, *_CORRUPT) as exc:
+        raise FormatError(_unreadable(exc, codec), path=name) from None
 
 
 def _unreadable(exc: Exception, codec: Codec | None) -> str:
@@ -241,6 +244,3 @@ def _unreadable(exc: Exception, codec: Codec | None) -> str:
 def _reason(exc: Exception) -> str:
     return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
-
-def _cannot_copy(exc: OSError, name: str) -> FormatError:
-    return FormatError(f"cannot copy the input to a temporary file ({_reason(exc)})", path=name)
