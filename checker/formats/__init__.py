@@ -1,19 +1,21 @@
 """Reading and writing history files, with the format chosen by content.
 
 ``read_history(path)`` sniffs the file (or takes ``fmt``) and returns a ``History``; every error is
-a ``HistoryError`` that names the file and line. ``write_history`` writes the native JSON Lines
-format or Jepsen EDN. Formats register here, with the module that reads them imported only when
-it is used.
+a ``HistoryError`` that names the file and line. The path may also be ``-`` (standard input), and
+the data compressed: ``source.local_input`` hands every reader a plain local file. ``write_history``
+writes the native JSON Lines format or Jepsen EDN. Formats register here, with the module that
+reads them imported only when it is used.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from histcheck.errors import FormatError, UsageError
+from histcheck.formats.source import local_input
 from histcheck.history import History
 
 HEAD_BYTES = 4096
@@ -168,18 +170,21 @@ def get_format(name: str) -> Format:
 
 
 def read_history(path: str | Path, fmt: str | None = None) -> History:
-    """Read one history file (or a folder that is one history, such as Cobra logs)."""
-    path = Path(path)
-    if not path.exists():
-        raise FormatError("no such file", path=str(path))
-    chosen = get_format(fmt) if fmt else detect(path)
-    try:
-        return chosen.read(path)
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not text in the {chosen.name} format ({exc.reason})",
-                          path=str(path)) from None
-    except RecursionError:
-        raise FormatError("values nested too deeply", path=str(path)) from None
+    """Read one history: a file (plain or compressed), ``-`` (standard input), or a folder.
+
+    A folder is one history when its files are, such as Cobra's per-session logs.
+    """
+    with local_input(path) as local:
+        chosen = get_format(fmt) if fmt else detect(local.path)
+        try:
+            history = chosen.read(local.path)
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"not text in the {chosen.name} format ({exc.reason})",
+                              path=local.name) from None
+        except RecursionError:
+            raise FormatError("values nested too deeply", path=local.name) from None
+    source = local.named(history.source)
+    return history if source == history.source else replace(history, source=source)
 
 
 def write_history(history: History, path: str | Path, fmt: str | None = None) -> None:

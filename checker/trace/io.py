@@ -2,14 +2,17 @@
 
 ``load_trace(path, fmt)`` is the loader the trace models declare (see ``ModelSpec.loader``);
 ``fmt`` is ``trace-jsonl``, ``shiviz`` or None (detect: a first line holding a regular
-expression with a ``host`` group is ShiViz, a JSON object is native).
+expression with a ``host`` group is ShiViz, a JSON object is native). The path may also be ``-``
+(standard input), and the data compressed, as for histories (``histcheck.formats.source``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from histcheck.errors import FormatError, UsageError
+from histcheck.formats.source import local_input
 from histcheck.trace.model import Trace
 
 TRACE_FORMATS: dict[str, str] = {
@@ -34,10 +37,16 @@ def detect_trace_format(path: Path) -> str:
 
 
 def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
-    """Read one trace file (any ``FormatError`` names file and line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError("no such file", path=str(path))
+    """Read one trace file, plain or compressed, or ``-`` (any ``FormatError`` names file, line)."""
+    with local_input(path) as local:
+        if not local.path.is_file():
+            raise FormatError("no such file", path=local.name)
+        trace = _read(local.path, fmt, local.name)
+    source = local.named(trace.source)
+    return trace if source == trace.source else replace(trace, source=source)
+
+
+def _read(path: Path, fmt: str | None, name: str) -> Trace:
     chosen = fmt or detect_trace_format(path)
     if chosen not in TRACE_FORMATS:
         raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")
@@ -50,7 +59,7 @@ def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
 
         return read_trace_jsonl(path)
     except UnicodeDecodeError as exc:
-        raise FormatError(f"not text ({exc.reason})", path=str(path)) from None
+        raise FormatError(f"not text ({exc.reason})", path=name) from None
 
 
 def write_trace(trace: Trace, path: str | Path, fmt: str | None = None) -> None:
