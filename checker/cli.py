@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
 _show_warning = warnings.showwarning
+STDIN = "-"
 SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
 
 
@@ -40,13 +41,14 @@ def fail(message: str) -> NoReturn:
 def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
     """Each path, with a folder standing for every history file inside it (recursively).
 
-    A folder that is itself one history (Cobra's per-session logs) is yielded whole.
+    A folder that is itself one history (Cobra's per-session logs) is yielded whole; ``-`` is
+    standard input.
     """
     from histcheck.formats import FOLDER_SNIFFERS
 
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir():
+        if raw == STDIN or not path.is_dir():
             yield path
             continue
         yield from _walk(path, FOLDER_SNIFFERS)
@@ -189,7 +191,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             result = run_check(history, model=spec.name, consistency=level, budget=budget,
                                options=options)
         except HistcheckError as exc:
-            message = str(exc.located(str(path))) if isinstance(exc, HistoryError) else str(exc)
+            message = str(exc.located(shown(path))) if isinstance(exc, HistoryError) else str(exc)
             click.echo(f"histcheck: {message}", err=True)
             if as_json:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
@@ -218,7 +220,8 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
     if reporter is None:
         click.echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
         return
-    target = root / path.name.replace(".", "_") if len(root.parts) else root
+    name = "stdin" if str(path) == STDIN else path.name
+    target = root / name.replace(".", "_") if len(root.parts) else root
     target.mkdir(parents=True, exist_ok=True)
     for written in reporter(history, result, target):
         click.echo(f"report: {written}", err=True)
@@ -230,10 +233,15 @@ def _emit_json(obj: dict[str, Any]) -> None:
     click.echo(orjson.dumps(obj, default=str).decode())
 
 
+def shown(path: Path) -> str:
+    """The path as messages name it (standard input is ``<stdin>``)."""
+    return "<stdin>" if str(path) == STDIN else str(path)
+
+
 def render_result(path: Path, result: CheckResult) -> str:
     verdict = result.verdict
     figures = result.figures
-    head = (f"{path}: {verdict} for {result.model} / {result.consistency} "
+    head = (f"{shown(path)}: {verdict} for {result.model} / {result.consistency} "
             f"({figures.get('operations', '?')} operations, {figures.get('seconds', 0):.3f} s)")
     if not result.explanation:
         return head
@@ -275,7 +283,7 @@ def stats(path: str, fmt: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json({"path": path, **figures})
     else:
-        click.echo(render_stats(path, figures))
+        click.echo(render_stats(shown(Path(path)), figures))
 
 
 @main.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from histcheck.errors import FormatError, UsageError
+from histcheck.errors import FormatError
 from histcheck.formats.source import local_input
 from histcheck.trace.model import Trace
 
@@ -47,9 +47,9 @@ def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
 
 
 def _read(path: Path, fmt: str | None, name: str) -> Trace:
-    chosen = fmt or detect_trace_format(path)
-    if chosen not in TRACE_FORMATS:
-        raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")
+    from histcheck.names import resolve
+
+    chosen = resolve("trace format", fmt, TRACE_FORMATS) if fmt else detect_trace_format(path)
     try:
         if chosen == "shiviz":
             from histcheck.trace.shiviz import read_shiviz
@@ -64,15 +64,16 @@ def _read(path: Path, fmt: str | None, name: str) -> Trace:
 
 def write_trace(trace: Trace, path: str | Path, fmt: str | None = None) -> None:
     """Write ``trace`` as ``fmt`` (from the suffix when None: ``.log`` is ShiViz)."""
+    from histcheck.names import resolve
+
     path = Path(path)
-    chosen = fmt or ("shiviz" if path.suffix in (".log", ".shiviz") else "trace-jsonl")
+    chosen = (resolve("trace format", fmt, TRACE_FORMATS) if fmt
+              else "shiviz" if path.suffix in (".log", ".shiviz") else "trace-jsonl")
     if chosen == "shiviz":
         from histcheck.trace.shiviz import write_shiviz
 
         write_shiviz(trace, path)
-    elif chosen == "trace-jsonl":
+    else:
         from histcheck.trace.jsonl import write_trace_jsonl
 
         write_trace_jsonl(trace, path)
-    else:
-        raise UsageError(f"unknown trace format {chosen!r}; known: {', '.join(TRACE_FORMATS)}")
