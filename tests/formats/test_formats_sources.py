@@ -277,11 +277,11 @@ def _histcheck(args: list[str], data: bytes, tmp: Path) -> subprocess.CompletedP
 
 
 @pytest.mark.parametrize(("args", "source", "codec", "code", "says"), [
-    (["stats", "-"], CAS_BAD, None, 0, b"-: 9 operations"),
-    (["stats", "-"], CAS_BAD, "xz", 0, b"-: 9 operations"),
+    (["stats", "-"], CAS_BAD, None, 0, b"<stdin>: 9 operations"),
+    (["stats", "-"], CAS_BAD, "xz", 0, b"<stdin>: 9 operations"),
     (["stats", "/dev/stdin"], CAS_BAD, "bzip2", 0, b"/dev/stdin: 9 operations"),
     (["check", "-", "--model", "cas-register"], CAS_BAD, "gzip", 1, b"INVALID"),
-    (["check", "-", "--model", "cas-register"], CAS_GOOD, None, 0, b"-: VALID for"),
+    (["check", "-", "--model", "cas-register"], CAS_GOOD, None, 0, b"<stdin>: VALID for"),
 ])
 def test_the_command_reads_stdin(args: list[str], source: Path, codec: str | None, code: int,
                                  says: bytes, tmp_path: Path) -> None:

@@ -72,5 +72,5 @@ def test_check_reads_a_trace_from_stdin(name: str, compress: Callable[[bytes], b
         input=data if compress is None else compress(data), capture_output=True, timeout=60,
         env={**os.environ, "TMPDIR": str(tmp_path)}, check=False)
     assert done.returncode == code, done.stderr
-    assert done.stdout.startswith(b"-: " + (b"INVALID" if code else b"VALID"))
+    assert done.stdout.startswith(b"<stdin>: " + (b"INVALID" if code else b"VALID"))
     assert list(tmp_path.iterdir()) == []
