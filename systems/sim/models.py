@@ -1,4 +1,4 @@
-"""The system models of the course notes, as options rather than hard-coded behaviour.
+"""The textbook system models (network, nodes, timing), as options rather than hard-coded behaviour.
 
 Network: ``reliable`` (every message arrives once), ``fair-loss`` (messages may be lost, but a
 message sent again and again eventually gets through: loss probability < 1), ``arbitrary`` (loss,
