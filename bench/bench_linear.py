@@ -4,7 +4,7 @@ Run from the repository root: ``python bench/bench_linear.py [--quick]``. Times 
 after the first import (wall clock, with CPU time beside it: the machine may be shared). Prints
 operations per second per input and the peak resident memory.
 
-Reference points (from the issue): Porcupine (Go) checks the 102 etcd histories in 0.44 s in
+Reference points: Porcupine (Go) checks the 102 etcd histories in 0.44 s in
 total, etcd_002 in 168 ms, etcd_007 in 105 ms, kv c50-ok in 137 ms; Knossos does not finish
 etcd_040, 057 and 099 in 60 s.
 """

@@ -7,7 +7,10 @@ what the checkers need to stay sound. Only an exception the caller names in ``de
 server said no) is recorded ``fail``. In the simulator, where calls complete in callbacks, use
 ``invoke`` and ``complete`` directly.
 
-Times come from a clock: ``VirtualClock`` reads the simulator, ``MonotonicClock`` real threads.
+Times come from a clock, a function returning an integer: the simulator passes its virtual clock
+(``Simulator.recorded_time``), real threads use ``MonotonicClock``. Either way ``time`` is in
+nanoseconds, the unit histories use (Jepsen's convention), so latencies and time spans read
+the same whatever recorded them.
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ T = TypeVar("T")
 
 
 class MonotonicClock:
-    """Microseconds since the clock was made, from the monotonic clock (never goes back)."""
+    """Nanoseconds since the clock was made, from the monotonic clock (never goes back)."""
 
     def __init__(self) -> None:
         self._start = time.monotonic_ns()
 
     def __call__(self) -> int:
-        return (time.monotonic_ns() - self._start) // 1000
+        return time.monotonic_ns() - self._start
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Record message traces with vector clocks, in virtual or real time.
+"""Record message traces with vector clocks, in virtual or real time (``time`` in nanoseconds).
 
 A vector clock maps each node to a counter. Every event ticks its node's own entry; a ``send``
 remembers the clock it carried, and the matching ``recv`` first merges that clock (entry-wise
@@ -25,7 +25,8 @@ Clock = Callable[[], int]
 
 
 class TraceRecorder:
-    """Collects trace events; ``clock`` gives the time stamped on each (virtual or monotonic)."""
+    """Collects trace events; ``clock`` gives the time stamped on each, in nanoseconds (virtual
+    or monotonic)."""
 
     def __init__(self, clock: Clock, *, vector_clocks: bool = True) -> None:
         self._clock = clock

@@ -1,4 +1,4 @@
-"""Instrumented reference systems: a deterministic simulator and the mechanisms of the notes.
+"""Instrumented reference systems: a deterministic simulator and the mechanisms systems rest on.
 
 Under ``histcheck.systems``: ``sim`` (virtual time, system models, faults), ``rpc`` (stub
 generator, marshaling, fragmentation, worker pool, retry semantics, real sockets), ``transport``

@@ -92,7 +92,7 @@ def _e(system: str, variant: str, model: str, consistency: str, expect: str, pro
     return Entry(system, variant, model, consistency, expect, summary, protocol)
 
 
-# -- storage systems (issue 7) -------------------------------------------------------------------
+# -- storage systems -----------------------------------------------------------------------------
 # The checkers' model and consistency names, in one place so they are trivial to adjust.
 REGISTER, CAS_REGISTER, KV, MULTI_REGISTER = "register", "cas-register", "kv", "multi-register"
 LIST_APPEND, RW_REGISTER, CAUSAL_KV = "list-append", "rw-register", "causal-kv"

@@ -1,7 +1,7 @@
 """The built-in sequential specifications.
 
 Each model is a small frozen class following the ``Model`` protocol of ``model.py``. The register
-family differs in small rules that flip verdicts (see SEMANTICS.md); each rule set is a named
+family differs in small rules that flip verdicts (see docs/semantics.md); each rule set is a named
 model rather than a hidden switch:
 
 - ``register`` / ``cas-register``: registers start at nil; a read of nil means the register held

@@ -1,8 +1,8 @@
 """The register family: plain registers and compare-and-set registers, in their variants.
 
-The variants differ in small rules that flip verdicts on real histories (SEMANTICS.md); each is a
-named model in ``models.BUILTIN`` rather than a hidden switch. Register states are the value
-held, with ``NIL`` standing for nil (``None`` is how ``step`` says "impossible").
+The variants differ in small rules that flip verdicts on real histories (docs/semantics.md);
+each is a named model in ``models.BUILTIN`` rather than a hidden switch. Register states are the
+value held, with ``NIL`` standing for nil (``None`` is how ``step`` says "impossible").
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Channels (``send``/``recv``), what TCP promises over IP:
   (a receiver that gets m2 has already received every earlier message of that sender to it).
 
 RPC (``request``/``execute``/``reply``/``ack``, grouped by ``rpc`` id; retries are further
-``request`` events with the same id), the retry semantics of the course notes:
+``request`` events with the same id), the three retry semantics:
 
 - at-most-once: no request is executed more than once (no retries, or de-duplication);
 - at-least-once: every acknowledged request was executed, and every request of a correct client

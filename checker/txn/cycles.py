@@ -1,11 +1,11 @@
 """Graph algorithms, and finding and naming cycle anomalies the way Elle does.
 
-A cycle's name comes from its data edges (SEMANTICS.md): only ww = G0; ww and wr, no rw = G1c;
-exactly one rw = G-single; several rw, none adjacent = G-nonadjacent; some adjacent = G2-item.
-A cycle that needs a process edge gets ``-process``, one that needs a real-time edge
-``-realtime``. The search, per strongly connected component, tries the cheapest classes first:
-a G0 cycle among ww edges; a G1c cycle closing a wr edge through ww/wr; a G-single cycle closing
-one rw edge through non-rw edges; then any cycle closing an rw edge.
+A cycle's name comes from its data edges (Elle's names; docs/semantics.md): only ww = G0; ww
+and wr, no rw = G1c; exactly one rw = G-single; several rw, none adjacent = G-nonadjacent; some
+adjacent = G2-item. A cycle that needs a process edge gets ``-process``, one that needs a
+real-time edge ``-realtime``. The search, per strongly connected component, tries the cheapest
+classes first: a G0 cycle among ww edges; a G1c cycle closing a wr edge through ww/wr; a G-single
+cycle closing one rw edge through non-rw edges; then any cycle closing an rw edge.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""``dsm``: distributed shared memory, page-based (Ivy) and replicated over broadcast (issue 7)."""
+"""``dsm``: distributed shared memory, page-based (Ivy) and replicated over broadcast."""

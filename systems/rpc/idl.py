@@ -1,6 +1,6 @@
 """The interface definition language and the stub generator.
 
-An interface lists the calls a server exports, as in the course notes::
+An interface lists the calls a server exports, in a small C-like language::
 
     interface Calc {
       int func1(int arg1);

@@ -1,6 +1,6 @@
 """RPC over real sockets on localhost: UDP (with fragmentation and retries), TCP and TLS.
 
-The server is the notes' thread pool: worker threads are created when it starts; a receiving
+The server is a thread pool: worker threads are created when it starts; a receiving
 loop (one thread reading the UDP socket, or one reader per TCP connection) turns bytes into
 requests and puts them on a queue; an idle worker takes each, de-duplicates it if the policy
 says so, calls the skeleton, and sends the reply. The client channels are blocking: the

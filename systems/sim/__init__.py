@@ -9,11 +9,12 @@ from histcheck.systems.sim.faults import (
     parse_fault,
     random_faults,
 )
-from histcheck.systems.sim.models import MS, NetworkModel, SystemModel, TimingModel
+from histcheck.systems.sim.models import MS, NS_PER_TICK, NetworkModel, SystemModel, TimingModel
 from histcheck.systems.sim.node import Node, StableStorage
 
 __all__ = [
     "MS",
+    "NS_PER_TICK",
     "Crash",
     "Fault",
     "NetworkModel",

@@ -5,6 +5,10 @@ number breaks ties in the order events were scheduled, so no two runs can differ
 (delays, losses, workload) is drawn from ``sim.rng``, one ``random.Random(seed)``; no wall clock,
 no uuid4, no iteration over sets. Same seed, same model, same faults: same trace, byte for byte.
 
+Virtual time counts microseconds (``now``); recorded histories and traces are stamped in
+nanoseconds (``recorded_time``), the unit of ``time`` everywhere else, so a run of 30 virtual
+seconds records a 30-second history.
+
 Crashes are events too: a crashed node receives nothing and its pending timers never fire (each
 timer remembers the incarnation of the node that set it).
 
@@ -28,7 +32,7 @@ from histcheck.errors import UsageError
 from histcheck.recorders.operations import OperationRecorder
 from histcheck.recorders.trace import TraceRecorder
 from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
-from histcheck.systems.sim.models import SystemModel
+from histcheck.systems.sim.models import NS_PER_TICK, SystemModel
 from histcheck.systems.sim.network import Network
 from histcheck.systems.sim.node import Node, StableStorage
 
@@ -82,8 +86,8 @@ class Simulator:
         self.model = model or SystemModel()
         self.now = 0
         self.stats = Stats()
-        self.trace = TraceRecorder(lambda: self.now)
-        self.operations = OperationRecorder(lambda: self.now)
+        self.trace = TraceRecorder(self.recorded_time)
+        self.operations = OperationRecorder(self.recorded_time)
         """Client operations, for systems whose clients record a history."""
         self.network = Network(self)
         self._heap: list[tuple[int, int, Timer]] = []
@@ -95,6 +99,10 @@ class Simulator:
         self._up: dict[str, bool] = {}
         self.partitions: list[Partition] = []
         self._faults = faults
+
+    def recorded_time(self) -> int:
+        """The time stamped on recorded events: virtual time in nanoseconds."""
+        return self.now * NS_PER_TICK
 
     # -- nodes ---------------------------------------------------------------------------------
     def add_node(self, name: str, factory: Callable[[str], Node]) -> Node:

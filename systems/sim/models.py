@@ -1,4 +1,4 @@
-"""The system models of the course notes, as options rather than hard-coded behaviour.
+"""The textbook system models (network, nodes, timing), as options rather than hard-coded behaviour.
 
 Network: ``reliable`` (every message arrives once), ``fair-loss`` (messages may be lost, but a
 message sent again and again eventually gets through: loss probability < 1), ``arbitrary`` (loss,
@@ -10,7 +10,9 @@ wrote to stable storage survives, its memory does not).
 Timing: ``synchronous`` (every delay at most ``delta``), ``partially-synchronous`` (delays are
 unbounded, up to ``async_delay``, until a global stabilisation time ``gst`` unknown to the nodes,
 then at most ``delta``), ``asynchronous`` (no bound: delays up to ``async_delay``, with a heavy
-tail). Times are integers in microseconds of virtual time.
+tail). Times here are integers in microseconds of virtual time: the simulator's own clock.
+What it records is in nanoseconds (``NS_PER_TICK``), the unit of ``time`` in every history and
+trace.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ NETWORKS = ("reliable", "fair-loss", "arbitrary")
 NODES = ("crash-stop", "crash-recovery")
 TIMINGS = ("synchronous", "partially-synchronous", "asynchronous")
 MS = 1000
+"""Virtual microseconds in a millisecond (the simulator's clock counts microseconds)."""
+NS_PER_TICK = 1000
+"""Nanoseconds per virtual microsecond: recorded ``time`` fields are nanoseconds."""
 
 
 @dataclass(frozen=True, slots=True)

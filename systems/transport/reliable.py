@@ -1,6 +1,6 @@
 """Reliable, in-order transport over a network that loses, duplicates and reorders datagrams.
 
-The scheme of the notes (TCP's, simplified), written without I/O so that the same code runs in
+TCP's scheme, simplified, written without I/O so that the same code runs in
 the simulator and over a real UDP socket: the caller feeds datagrams in (``on_datagram``) and
 provides an ``Environment`` to send datagrams out, hand payloads up and set timers.
 

@@ -1,1 +1,1 @@
-"""``2pc``: a partitioned transactional key-value store with two-phase commit (issue 7)."""
+"""``2pc``: a partitioned transactional key-value store with two-phase commit."""

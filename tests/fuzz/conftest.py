@@ -1,4 +1,4 @@
-"""The stand-in checkers (tests/fuzz/stand_ins.py), registered before the real families."""
+"""The stand-in checkers (tests/fuzz/stand_ins.py), registered before histcheck's families."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import histcheck.registry
 
 @pytest.fixture
 def stand_ins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Register the test-only models; a real family with the same model name still wins."""
+    """Register the test-only models; histcheck's family with the same model name still wins."""
     monkeypatch.setattr(histcheck.registry, "FAMILIES",
                         ("tests.fuzz.stand_ins", *histcheck.registry.FAMILIES))
     yield

@@ -1,12 +1,12 @@
-"""Test-only checkers, so the fuzz machinery is tested without the checker families' branches.
+"""Test-only checkers, so the fuzz machinery can be tested against simple oracles.
 
-- ``toy-register`` (and ``register``, a stand-in used only where the linearizability family is
-  not registered): a brute-force Wing & Gong search for small register histories.
+- ``toy-register`` (and ``register``, used only where the linearizability family is not
+  registered): a brute-force Wing & Gong search for small register histories.
 - ``rpc``, ``channel``, ``broadcast``: the catalogue's trace models, judged by the test oracles
   of ``tests/systems/oracles.py`` and read by a ``loader`` (the interface trace models have).
 
-The fixture puts this family *first* in ``FAMILIES``: a real family registering the same name
-comes later and wins, so after the merge the real checkers are what the tests use.
+The fixture puts this family *first* in ``FAMILIES``: histcheck's own families come later and
+win every name they register, so in this package only ``toy-register`` is judged here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Facts from SEMANTICS.md that must hold, and the library surface around the search."""
+"""Facts about linearizability and sequential consistency that must hold (docs/semantics.md),
+and the library surface around the search."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,12 @@ def test_vector_clocks_follow_messages() -> None:
     assert clocks == [{"a": 1}, {"b": 1}, {"a": 1, "b": 2}, {"a": 1, "b": 3},
                       {"a": 1, "b": 3, "c": 1}]
     assert trace.to_bytes().count(b"\n") == 5
+
+
+def test_monotonic_clock_counts_nanoseconds() -> None:
+    """``time`` in histories is nanoseconds: a 20 ms sleep reads as about 20,000,000."""
+    clock = MonotonicClock()
+    start = clock()
+    time.sleep(0.02)
+    elapsed = clock() - start
+    assert 20_000_000 <= elapsed < 2_000_000_000

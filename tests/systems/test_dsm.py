@@ -17,7 +17,7 @@ from histcheck.systems.dsm.run import (
     run_dsm,
 )
 from histcheck.systems.sim.faults import Crash, Partition, Recover
-from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.models import MS, NS_PER_TICK, NetworkModel, SystemModel
 from tests.systems.storage_oracles import linearizable, multi_register_step
 
 
@@ -125,7 +125,8 @@ def test_an_explicit_workload_is_run_as_written_after_initialising_the_used_addr
         ("w", 2), ("r", 0), ("r", 2), ("r", 0)]
     assert all(op.ok for op in history)
     flag_read, ended_before = by_process[2][2], by_process[2][1]
-    assert flag_read.call_time - ended_before.ret_time  # type: ignore[operator] >= 100 * MS  # its pause
+    pause = flag_read.call_time - ended_before.ret_time  # type: ignore[operator]
+    assert pause >= 300 * MS * NS_PER_TICK  # the pause written before it (times are nanoseconds)
 
 
 def test_an_explicit_workload_keeps_the_partitions_but_not_the_crash() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from histcheck.history import INVOKE, OK, Event, from_events
 from histcheck.systems.register.run import run_register
 from histcheck.systems.sim.faults import Crash, Partition, Recover
-from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.models import MS, NS_PER_TICK, NetworkModel, SystemModel
 from tests.systems.storage_oracles import NIL, linearizable, register_step
 
 
@@ -75,8 +75,10 @@ def test_the_leader_answers_no_update_until_a_majority_holds_it_even_across_a_re
         history = run_register("leader-cas", seed=seed, operations=8, faults=faults,
                                model=model).sim.operations.history()
         assert linearizable(history, register_step, NIL)
-        early = [op for op in history if op.f != "read" and op.ok and op.call_time < 50 * MS]
-        assert early and all(op.ret_time > 150 * MS for op in early)  # type: ignore[operator]
+        early = [op for op in history
+                 if op.f != "read" and op.ok and op.call_time < 50 * MS * NS_PER_TICK]
+        assert early and all(op.ret_time > 150 * MS * NS_PER_TICK  # type: ignore[operator]
+                             for op in early)
 
 
 def test_updates_wait_while_the_leader_has_no_majority_and_reads_go_on() -> None:

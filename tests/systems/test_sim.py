@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from histcheck.cli import main as cli_main
 from histcheck.errors import UsageError
+from histcheck.history import OK
+from histcheck.recorders.operations import Ticket
 from histcheck.systems.sim import (
     MS,
     Crash,
@@ -158,3 +164,38 @@ def test_parse_fault() -> None:
                                                                 10 * MS, 60 * MS)
     with pytest.raises(UsageError):
         parse_fault("explode:n1@3")
+
+
+class SlowClient(Node):
+    """One operation that takes ``seconds`` of virtual time, and a crash at the end of it."""
+
+    def __init__(self, name: str, seconds: int) -> None:
+        super().__init__(name)
+        self.seconds = seconds
+
+    def start(self) -> None:
+        ticket = self.sim.operations.invoke(0, "write", 1)
+        self.set_timer(self.seconds * 1000 * MS, lambda: self.finish(ticket))
+
+    def finish(self, ticket: Ticket) -> None:
+        self.sim.operations.complete(ticket, OK, 1)
+        self.sim.crash(self.name)
+
+
+def test_recorded_times_are_nanoseconds_of_virtual_time(tmp_path: Path) -> None:
+    """A 30-second virtual run records a 30-second history and trace: ``time`` is nanoseconds
+    everywhere, whatever unit the simulator's own clock counts in."""
+    sim = Simulator(0)
+    sim.add_node("c", lambda name: SlowClient(name, 30))
+    sim.run()
+    assert sim.now == 30_000 * MS
+    path = tmp_path / "h.jsonl"
+    sim.operations.write(path)
+    result = CliRunner().invoke(cli_main, ["stats", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["time_span"] == 30 * 10**9
+    assert figures["latency"]["write"]["max"] == 30 * 10**9
+    text = CliRunner().invoke(cli_main, ["stats", str(path)]).stdout
+    assert "time span 30000.000 ms" in text
+    assert [e["time"] for e in sim.trace.events] == [30 * 10**9]  # the crash

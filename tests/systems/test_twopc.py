@@ -11,7 +11,7 @@ import pytest
 from histcheck.history import INVOKE, OK, Event, from_events
 from histcheck.systems.clients import Client
 from histcheck.systems.sim.faults import Crash, Recover
-from histcheck.systems.sim.models import MS, NetworkModel, SystemModel
+from histcheck.systems.sim.models import MS, NS_PER_TICK, NetworkModel, SystemModel
 from histcheck.systems.twopc.participant import Participant
 from histcheck.systems.twopc.run import TwoPcRun, run_twopc
 from tests.systems.txn_oracles import atomicity_violations, dependency_cycle, serial
@@ -106,7 +106,8 @@ def test_a_coordinator_crash_blocks_participants_in_doubt_and_the_history_says_i
                 tid in holders for holders in holder.shared.values())  # still holding its locks
         blocked_runs += bool(doubt)
         assert serial(history, lists=True)
-        assert not any(op.failed for op in history if op.call_time and op.call_time > 125 * MS)
+        assert not any(op.failed for op in history
+                       if op.call_time and op.call_time > 125 * MS * NS_PER_TICK)
     assert blocked_runs > 0
 
 

@@ -1,7 +1,8 @@
 """The txn-formats corpus histories, rebuilt by hand, get their labelled verdicts.
 
-PolySI's text lines are ``op(key, value, session, txn)``; until the PolySI reader lands, this
-test turns galera.txt into ordinary rw-register transactions itself.
+PolySI's text lines are ``op(key, value, session, txn)``. This test turns galera.txt into
+ordinary rw-register transactions itself (one process per session, each transaction an invoke
+and an ok), independently of the ``polysi`` reader, and the two must give the same verdicts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from pathlib import Path
 
 from histcheck.api import check
+from histcheck.formats import read_history
 from histcheck.history import INVOKE, OK, Event, from_events
 
 GALERA = Path(__file__).resolve().parents[2] / "histories/txn-formats/polysi-text/galera.txt"
@@ -36,6 +38,10 @@ def test_galera_violates_si_and_serializability() -> None:
         assert result.valid is False
         assert "lost-update" in {a.name for a in result.anomalies}
     assert check(history, model="rw-register", consistency="read-committed").valid is True
+    read = read_history(GALERA, "polysi")
+    for level in ("read-committed", "snapshot-isolation", "serializable"):
+        assert check(read, model="rw-register", consistency=level).valid is \
+            check(history, model="rw-register", consistency=level).valid
 
 
 def test_cobra_style_g2_is_not_serializable() -> None:
