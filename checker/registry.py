@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from histcheck import names
-from histcheck.errors import UsageError
+from histcheck.errors import PluginWarning, UsageError
 
 if TYPE_CHECKING:
     from histcheck.budget import Deadline
@@ -120,7 +120,6 @@ def builtin_models() -> dict[str, ModelSpec]:
 
 def plugin_models(builtin: Mapping[str, ModelSpec]) -> dict[str, ModelSpec]:
     """The models installed packages offer, less any that would take a built-in name."""
-    from histcheck.errors import PluginWarning
     from histcheck.linear.spec import plugin_spec
     from histcheck.plugins import plugin_models as installed
 
