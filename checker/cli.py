@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
 _show_warning = warnings.showwarning
-STDIN = "-"
 SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
 
 
@@ -45,10 +44,11 @@ def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
     standard input.
     """
     from histcheck.formats import FOLDER_SNIFFERS
+    from histcheck.formats.source import is_stdin
 
     for raw in paths:
         path = Path(raw)
-        if raw == STDIN or not path.is_dir():
+        if is_stdin(raw) or not path.is_dir():
             yield path
             continue
         yield from _walk(path, FOLDER_SNIFFERS)
@@ -220,7 +220,9 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
     if reporter is None:
         click.echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
         return
-    name = "stdin" if str(path) == STDIN else path.name
+    from histcheck.formats.source import is_stdin
+
+    name = "stdin" if is_stdin(path) else path.name
     target = root / name.replace(".", "_") if len(root.parts) else root
     target.mkdir(parents=True, exist_ok=True)
     for written in reporter(history, result, target):
@@ -235,7 +237,9 @@ def _emit_json(obj: dict[str, Any]) -> None:
 
 def shown(path: Path) -> str:
     """The path as messages name it (standard input is ``<stdin>``)."""
-    return "<stdin>" if str(path) == STDIN else str(path)
+    from histcheck.formats.source import STDIN_NAME, is_stdin
+
+    return STDIN_NAME if is_stdin(path) else str(path)
 
 
 def render_result(path: Path, result: CheckResult) -> str:

@@ -54,9 +54,8 @@ def plugin_models() -> dict[str, PluginModel]:
         try:
             plugin = _load(entry, origin)
         except Exception as exc:  # a plugin's own bug: name it and go on with the others
-            problem = str(exc).splitlines()[0] if str(exc) else ""
-            warnings.warn(f"plugin model from {origin} left out: {type(exc).__name__}"
-                          f"{': ' + problem if problem else ''}", PluginWarning, stacklevel=2)
+            warnings.warn(f"plugin model from {origin} left out: {in_one_line(exc)}",
+                          PluginWarning, stacklevel=2)
             continue
         if plugin.name in found:
             warnings.warn(f"plugin model {plugin.name!r} from {origin} left out: "
@@ -65,6 +64,12 @@ def plugin_models() -> dict[str, PluginModel]:
             continue
         found[plugin.name] = plugin
     return found
+
+
+def in_one_line(exc: BaseException) -> str:
+    """``ZeroDivisionError: division by zero``: an exception as a warning or error can say it."""
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def _load(entry: EntryPoint, origin: str) -> PluginModel:

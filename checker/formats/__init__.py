@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from histcheck.errors import FormatError, UsageError
@@ -183,8 +183,7 @@ def read_history(path: str | Path, fmt: str | None = None) -> History:
                               path=local.name) from None
         except RecursionError:
             raise FormatError("values nested too deeply", path=local.name) from None
-    source = local.named(history.source)
-    return history if source == history.source else replace(history, source=source)
+    return local.renamed(history)
 
 
 def write_history(history: History, path: str | Path, fmt: str | None = None) -> None:

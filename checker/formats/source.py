@@ -33,12 +33,17 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TypeVar
 
 from histcheck.errors import FormatError, HistoryError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Read = TypeVar("Read", bound="DataclassInstance")
+"""What a reader returns: a dataclass with a ``source`` (the History and Trace types)."""
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 CHUNK = 1 << 20
@@ -53,9 +58,12 @@ class Local:
     path: Path
     name: str
 
-    def named(self, source: str | None) -> str | None:
-        """``source`` as the user should see it: the local copy's path becomes the given name."""
-        return self.name if source == str(self.path) else source
+    def renamed(self, found: Read) -> Read:
+        """``found`` (a History or Trace read from the copy) naming its source as the user did."""
+        if getattr(found, "source", None) != str(self.path):
+            return found
+        renamed: Read = replace(found, source=self.name)
+        return renamed
 
 
 @dataclass(frozen=True)

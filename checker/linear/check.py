@@ -47,7 +47,7 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
     if model in BUILTIN:
         return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
                            options=options)
-    from histcheck.plugins import plugin_models
+    from histcheck.plugins import in_one_line, plugin_models
 
     plugin = plugin_models().get(model)
     if plugin is None:
@@ -58,9 +58,8 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
     except (HistcheckError, MemoryError, RecursionError):
         raise
     except Exception as exc:  # a bug in the plugin's model: say whose, in one line
-        problem = str(exc).splitlines()[0] if str(exc) else ""
         raise UsageError(f"plugin model {model!r} from {plugin.origin} failed: "
-                         f"{type(exc).__name__}{': ' + problem if problem else ''}") from exc
+                         f"{in_one_line(exc)}") from exc
 
 
 def check_history(history: History, model: Model[Any], *, consistency: str = LINEARIZABLE,

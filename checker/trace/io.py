@@ -8,7 +8,6 @@ expression with a ``host`` group is ShiViz, a JSON object is native). The path m
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from histcheck.errors import FormatError
@@ -42,8 +41,7 @@ def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
         if not local.path.is_file():
             raise FormatError("no such file", path=local.name)
         trace = _read(local.path, fmt, local.name)
-    source = local.named(trace.source)
-    return trace if source == trace.source else replace(trace, source=source)
+    return local.renamed(trace)
 
 
 def _read(path: Path, fmt: str | None, name: str) -> Trace:
