@@ -2,7 +2,8 @@
 
 Recorded vector clocks (``vc``) are compared with the clocks derived from the trace; a
 difference is a finding (``clock-mismatch``), not an input error, because it is something the
-system did wrong. ``--opt clocks=ignore`` leaves recorded clocks out of the verdict.
+system did wrong. ``--opt clocks=ignore`` leaves recorded clocks out of the verdict. So is a
+receipt placed before its own send (``received-before-sent``, in every model; see ``early``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from histcheck.budget import Deadline
 from histcheck.errors import UsageError
 from histcheck.options import choice
 from histcheck.result import CheckResult
+from histcheck.trace import early
 from histcheck.trace.broadcast import check_broadcast
 from histcheck.trace.clocks import clock_mismatches, vector_clocks
 from histcheck.trace.findings import Findings
@@ -29,8 +31,9 @@ def check_trace(history: Trace, *, model: str, consistency: str, deadline: Deadl
         raise UsageError(f"model {model!r} checks message traces, not {type(trace).__name__}")
     check_clocks = choice(options, "clocks", ("check", "ignore"), "check") == "check"
     findings = Findings()
-    clocks = vector_clocks(trace)  # also proves happens-before is acyclic
+    clocks = vector_clocks(trace)  # leaves out receipts placed before their own send
     deadline.check()
+    early.report(trace, clocks.left_out, findings)
     if model == "broadcast":
         check_broadcast(trace, consistency, clocks, findings)
     elif model == "channel":
