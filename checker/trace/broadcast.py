@@ -94,6 +94,7 @@ def reliable(trace: Trace, split: _Split, findings: Findings) -> None:
     correct = trace.correct()
     origin_of = [trace.nodes[column] for column, _ in split.who]
     complete = True  # every correct node delivered every broadcast (so nothing is lost)
+    ghosts: dict[str, set[str | None]] = {}  # messages never broadcast, by the nodes delivering
     for node in trace.nodes:
         numbers, mine = split.numbers[node], split.delivered[node]
         got = set(numbers)
@@ -103,20 +104,30 @@ def reliable(trace: Trace, split: _Split, findings: Findings) -> None:
                 peers.count(None) == len(numbers)):
             # some unknown message, duplicate or wrong sender: look delivery by delivery
             _node_findings(trace, split, node, origin_of, findings)
+        if -1 in got:
+            ghosts[node] = {e.msg for e, g in zip(mine, numbers, strict=True) if g < 0}
         got.discard(-1)
         complete = complete and (node not in correct or len(got) == len(split.who))
     if not complete:
         _lost(trace, split, {n: set(split.numbers[n]) for n in correct}, correct, findings)
+    if any(node in ghosts for node in correct):
+        _lost_ghosts(split, ghosts, correct, findings)
 
 
 def _node_findings(trace: Trace, split: _Split, node: str, origin_of: list[str],
                    findings: Findings) -> None:
     """A node's unknown messages, wrong senders and duplicates, delivery by delivery."""
     seen = bytearray(len(split.who))
+    ghosts: dict[str | None, TraceEvent] = {}
     for event, g in zip(split.delivered[node], split.numbers[node], strict=True):
         if g < 0:
             findings.add("unknown-message", f"{event.describe()} delivers {event.msg!r}, "
                          f"which no node broadcast", [event])
+            first = ghosts.setdefault(event.msg, event)
+            if first is not event:
+                findings.add("duplicate-delivery", f"{node} delivers {event.msg!r} twice: "
+                             f"{first.describe()} and again on line {event.line}",
+                             [first, event])
             continue
         origin = split.sent[origin_of[g]][split.who[g][1]]
         if event.peer is not None and event.peer != origin_of[g]:
@@ -158,6 +169,23 @@ def _lost(trace: Trace, split: _Split, distinct: dict[str, set[int]], correct: t
                      f"node{'s' if len(missing) > 1 else ''} {', '.join(missing)} never "
                      f"deliver{'' if len(missing) > 1 else 's'} it",
                      [origin] if witness is origin else [origin, witness])
+
+
+def _lost_ghosts(split: _Split, ghosts: dict[str, set[str | None]], correct: tuple[str, ...],
+                 findings: Findings) -> None:
+    """Agreement for messages never broadcast: one delivered by a correct node is owed by all."""
+    witnesses: dict[str | None, TraceEvent] = {}
+    for node in correct:
+        for event in split.delivered[node]:
+            if event.msg in ghosts.get(node, ()):
+                witnesses.setdefault(event.msg, event)
+    for msg, witness in sorted(witnesses.items(), key=lambda item: item[1].line):
+        missing = [n for n in correct if msg not in ghosts.get(n, ())]
+        if missing:
+            findings.add("lost-delivery", f"{msg!r}, which no node broadcast, was delivered by "
+                         f"correct node {witness.node} (line {witness.line}), but correct "
+                         f"node{'s' if len(missing) > 1 else ''} {', '.join(missing)} never "
+                         f"deliver{'' if len(missing) > 1 else 's'} it", [witness])
 
 
 def ordered(trace: Trace, split: _Split, findings: Findings,

@@ -53,10 +53,17 @@ def cycle_groups(trace: Trace, source_of: Sequence[int], done: bytearray,
     """The receipts inside each strongly connected group of the events a pass could not reach.
 
     Reached events are closed under happens-before predecessors, so every cycle lies among the
-    unreached ones; edges of ``early`` receipts are already left out and take no part.
+    unreached ones. Edges of early receipts (``early``, and those the pass never reached) are
+    left out on their own and take no part.
     """
-    skipped = set(early)
+    events = trace.events
     starts = [e for e in range(len(trace)) if not done[e]]
+    skipped = set(early)
+    for receipt in starts:
+        sent = source_of[receipt]
+        if sent >= 0 and events[sent].node == events[receipt].node \
+                and events[sent].index > events[receipt].index:
+            skipped.add(receipt)
     successors = _successors(trace, source_of, starts, skipped)
     groups = []
     for component in _strong_components(starts, successors):

@@ -49,8 +49,8 @@ def check_channel(trace: Trace, level: str, findings: Findings) -> None:
             findings.add("duplicate-receipt", f"{msg!r} ({sent.describe()}) is received "
                          f"{len(receipts)} times: "
                          f"{', '.join(e.describe() for e in receipts)}", [sent, *receipts])
-        if not receipts and sent.node not in crashed and sent.peer not in crashed \
-                and sent.peer in trace.timelines:
+        if sent.node not in crashed and sent.peer not in crashed and \
+                sent.peer in trace.timelines and all(e.node != sent.peer for e in receipts):
             findings.add("lost-message", f"{sent.describe()}: correct node {sent.node} sends "
                          f"{msg!r} to correct node {sent.peer}, which never receives it", [sent])
     if level == "fifo":
@@ -72,7 +72,10 @@ def _channel_fifo(trace: Trace, findings: Findings) -> None:
         early: dict[str, set[int]] = defaultdict(set)
         receipts = [e for e in trace.timeline(node) if e.kind is Kind.RECV]
         for event in receipts:
-            sender, to, k = rank[event.msg]  # type: ignore[index]
+            link = rank.get(event.msg)  # type: ignore[arg-type]
+            if link is None:
+                continue  # an RPC attempt or reply: not a channel message
+            sender, to, k = link
             if to != node:
                 continue  # misdelivered: a reliability finding
             missing = prefix[sender]
@@ -100,7 +103,6 @@ def _channel_fifo(trace: Trace, findings: Findings) -> None:
 
 
 def check_rpc(trace: Trace, level: str, findings: Findings) -> None:
-    crashed = trace.crashed()
     requests: dict[str, list[TraceEvent]] = defaultdict(list)
     executions: dict[str, list[TraceEvent]] = defaultdict(list)
     acks: dict[str, list[TraceEvent]] = defaultdict(list)
@@ -122,10 +124,11 @@ def check_rpc(trace: Trace, level: str, findings: Findings) -> None:
                 findings.add("acked-not-executed", f"{got[0].describe()} acknowledges rpc "
                              f"{rpc!r}, which no server ever executes",
                              [*requests.get(rpc, []), got[0]])
+        up = set(trace.correct())
         for rpc, tries in requests.items():
-            client, server = tries[0].node, tries[0].peer
-            if rpc not in executions and rpc not in acks and client not in crashed \
-                    and server not in crashed:
+            client = tries[0].node
+            if rpc not in executions and rpc not in acks and client in up \
+                    and any(t.peer in up for t in tries):
                 findings.add("never-executed", f"correct client {client} requests rpc {rpc!r} "
                              f"({len(tries)} attempt{'s' if len(tries) != 1 else ''}, first "
                              f"line {tries[0].line}) and it is never executed", tries)
