@@ -117,7 +117,7 @@ def vector_clocks(trace: Trace) -> VectorClocks:
         source_of = cut
         early.clear()
         packed, done = _pass(trace, source_of, bits, early)
-        assert 0 not in done, "leaving out every message edge inside a cycle group breaks the cycles"
+        assert 0 not in done, "without the edges inside cycle groups no cycle is left"
     if early:
         cut = array("i", source_of)
         for event_id in early:

@@ -53,7 +53,7 @@ def hb(path: str, fmt: str | None, pair: tuple[str, str] | None, show_clocks: bo
         clocks = vector_clocks(trace)
         messages = sum(1 for i in range(len(trace)) if trace.source_of[i] >= 0)
         click.echo(f"{path}: {len(trace)} events at {len(trace.nodes)} nodes, {messages} "
-                   f"message edges; happens-before is acyclic")
+                   f"message edges; {_left_out(trace, clocks)}")
         if pair is not None:
             _answer(trace, clocks, find_event(trace, pair[0]), find_event(trace, pair[1]))
         if show_clocks:
@@ -65,6 +65,20 @@ def hb(path: str, fmt: str | None, pair: tuple[str, str] | None, show_clocks: bo
             click.echo(f"wrote {shiviz}", err=True)
     except HistcheckError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _left_out(trace: Trace, clocks: VectorClocks) -> str:
+    """Say whether happens-before needed every message edge, and which ones it left out."""
+    from histcheck.trace import early
+    from histcheck.trace.findings import Findings
+
+    if not clocks.left_out:
+        return "happens-before is acyclic"
+    findings = Findings()
+    early.report(trace, clocks.left_out, findings)
+    lines = [f"happens-before leaves out {len(clocks.left_out.receipts())} message edges whose "
+             f"receipt comes before its send:", *(f"  {a.explanation}" for a in findings.kept)]
+    return "\n".join(lines)
 
 
 def _answer(trace: Trace, clocks: VectorClocks, a: int, b: int) -> None:

@@ -71,7 +71,7 @@ def lamport(trace: Trace, clocks: VectorClocks) -> list[int]:
         best = 0
         if i in previous:
             best = stamp[previous[i]]
-        sent = trace.source_of[i]
+        sent = clocks.source_of[i]  # edges left out (a receipt before its send) do not count
         if sent >= 0:
             best = max(best, stamp[sent])
         stamp[i] = best + 1

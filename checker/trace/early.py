@@ -16,6 +16,7 @@ it stays a partial order and the other checks run on it as on any trace.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ def report(trace: Trace, left_out: LeftOut, findings: Findings) -> None:
         path = _witness(trace, group, skipped)
         got, sent = events[path[0]], events[path[-1]]
         hops = [f"{events[a].describe()} -> {events[b].describe()}"
-                for a, b in zip(path, path[1:], strict=False) if source_of[b] == a]
+                for a, b in itertools.pairwise(path) if source_of[b] == a]
         via = f" through {'; '.join(hops)}" if hops else ""
         msgs = sorted({str(events[r].msg) for r in group})
         findings.add(NAME, f"{got.describe()} happens before its own {sent.kind.value} "

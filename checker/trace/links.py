@@ -72,10 +72,10 @@ def _channel_fifo(trace: Trace, findings: Findings) -> None:
         early: dict[str, set[int]] = defaultdict(set)
         receipts = [e for e in trace.timeline(node) if e.kind is Kind.RECV]
         for event in receipts:
-            link = rank.get(event.msg)  # type: ignore[arg-type]
-            if link is None:
+            place = rank.get(event.msg)  # type: ignore[arg-type]
+            if place is None:
                 continue  # an RPC attempt or reply: not a channel message
-            sender, to, k = link
+            sender, to, k = place
             if to != node:
                 continue  # misdelivered: a reliability finding
             missing = prefix[sender]

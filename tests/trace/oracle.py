@@ -114,7 +114,7 @@ def _broadcast(trace: Trace, level: str) -> Counter[str]:
     if level in ("fifo", "causal", "fifo-total-order"):
         # one per (first delivery of m2 at a node, sender q) with a broadcast of q that must
         # come before m2 and is not delivered before it; fifo-order when q sent m2
-        for n, ds in dels.items():
+        for ds in dels.values():
             for i, d in enumerate(ds):
                 if d.msg not in bcast or any(e.msg == d.msg for e in ds[:i]):
                     continue
