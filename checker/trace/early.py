@@ -1,4 +1,4 @@
-"""Receipts before their send: the message edges that no execution could have.
+"""Receipts before their send: message edges that the nodes' own logs rule out.
 
 A trace records each node's log faithfully; a message edge (this receipt got that send) is the
 system's claim. A claim the logs contradict is a *no-creation* violation, the protocol handing
