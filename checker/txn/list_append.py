@@ -13,9 +13,9 @@ three versions and in which order. Rules (Elle's list-append):
 4. Appends no read ever saw were placed after everything seen: the last writer ww-> them and
    the readers of the longest version rw-> them (readers did not see them). Their order among
    themselves is unknown: a ``Choice`` per pair for the solver (it matters for snapshot
-   isolation). Unseen appends of failed transactions are dropped, and so are those of an
-   indeterminate transaction until a read shows any of its appends: that read proves it
-   committed, and then all of its appends exist.
+   isolation). Unseen appends of a failed or indeterminate transaction are dropped until a
+   read shows any of its appends: that read proves it took effect (for a failed one, that its
+   writes were visible, which only read uncommitted allows), and then all of them exist.
 
 Every read is checked, a transaction's reads of its own appends included. Non-cycle
 anomalies: ``garbage-read`` (an element nobody appended), ``future-read`` (an element the
@@ -116,8 +116,7 @@ def infer(history: History) -> Facts:
             full_readers.setdefault(k, []).append(node)
     for (k, v), node in writer.items():
         txn = txns[node]
-        if (k, v) in seen_pairs or k in bad_keys or txn.aborted or not (
-                txn.committed or node in observed):
+        if (k, v) in seen_pairs or k in bad_keys or not (txn.committed or node in observed):
             continue
         order = longest[k][1] if k in longest else ()
         if order and (k, order[-1]) in writer:
