@@ -49,8 +49,9 @@ LEVELS: tuple[Level, ...] = (
     # ``internal`` (a read that does not show the transaction's own earlier writes, or differs
     # from its earlier read plus its own writes) breaks Cerone's INT axiom. Elle's table
     # (consistency_model.clj, direct-proscribed-anomalies) forbids it at read-atomic, prefix,
-    # causal, parallel SI, SI and serializable, and not at PL-1, PL-2 or PL-2.99: under read
-    # committed a transaction may see other transactions' commits between two of its reads.
+    # causal, parallel SI, SI and serializable, and not at PL-1 or PL-2: under read committed
+    # a transaction may see other transactions' commits between two of its reads. Repeatable
+    # read here is serializability over items, so it forbids ``internal`` as well.
     Level("read-atomic", ("internal",), ("monotonic-atomic-view",),
           "Elle's read atomic: Cerone, Bernardi, Gotsman 2015 (INT and EXT axioms) without "
           "their SESSION axiom",
@@ -66,10 +67,12 @@ LEVELS: tuple[Level, ...] = (
           "visibility is transitive through reads and session order: if T3 reads x from T1 "
           "and a writer T2 of x is visible to T3 through any chain, T2 precedes T1",
           session=True),
-    Level("repeatable-read", ("G-single", "G-nonadjacent", "G2-item", "lost-update", "G2"),
+    Level("repeatable-read", ("G-single", "G-nonadjacent", "G2-item", "lost-update", "G2",
+                              "internal"),
           ("monotonic-atomic-view",), "Adya 1999, PL-2.99 (item anti-dependency cycles)",
-          "PL-2, and no dependency cycle with anti-dependencies on items (for these "
-          "workloads, without predicates, the same as serializable)"),
+          "PL-2, and no dependency cycle with anti-dependencies on items: for these "
+          "workloads, without predicates, the same as serializable, so reads show the "
+          "transaction's own writes"),
     Level("snapshot-isolation", ("G-single", "G-nonadjacent", "lost-update", "GSI"),
           ("read-atomic",), "Adya 1999, PL-SI; Cerone and Gotsman 2016",
           "each transaction reads a snapshot taken at its start plus its own writes, and two "

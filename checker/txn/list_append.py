@@ -46,7 +46,9 @@ class _Observation:
 
     ``mine`` are the reader's own appends to the key since its previous read of it (all of
     them when there was none); ``before`` is that previous read; ``later`` the values the
-    reader appends to the key after this read.
+    reader appends to the key after this read. ``version`` is the part other transactions
+    wrote: the whole read less the reader's own appends when it ends in all of them (the
+    reader's view is that version plus its own appends), the whole read otherwise.
     """
 
     node: int
@@ -55,6 +57,7 @@ class _Observation:
     mine: tuple[Value, ...]
     before: tuple[Value, ...] | None
     later: tuple[Value, ...]
+    version: tuple[Value, ...]
 
 
 def infer(history: History) -> Facts:
@@ -76,7 +79,7 @@ def infer(history: History) -> Facts:
     for (node, k), v in last_append.items():
         facts.values[(node, k)] = v
     observations = _observations(txns)
-    wholes = [(o.node, o.key, o.whole) for o in observations]
+    wholes = [(o.node, o.key, o.version) for o in observations]
     longest, bad_keys = _orders(facts, wholes)
     incompatible = set(bad_keys)
     for k, (node, order) in longest.items():
@@ -90,6 +93,8 @@ def infer(history: History) -> Facts:
         _elements(facts, node, k, seen, writer)
     positions: dict[Value, dict[Value, int]] = {}
     for o in observations:
+        if o.version is not o.whole and len(set(o.whole)) != len(o.whole):
+            _duplicates(facts, o.node, o.key, o.whole)
         if o.key in bad_keys:
             if o.later and set(o.later) & set(o.whole):
                 _future(facts, o)
@@ -100,11 +105,11 @@ def infer(history: History) -> Facts:
             if o.key not in positions:
                 positions[o.key] = {v: i for i, v in enumerate(longest[o.key][1])}
             where = positions[o.key]
-            if any(where.get(v, len(o.whole)) < len(o.whole) for v in o.later):
+            if any(where.get(v, len(o.version)) < len(o.version) for v in o.later):
                 _future(facts, o)
                 continue
-        seen = _internal(facts, o)
-        _read_edges(facts, o.node, o.key, seen, longest[o.key][1], writer, last_append)
+        _internal(facts, o)
+        _read_edges(facts, o.node, o.key, o.version, longest[o.key][1], writer, last_append)
     seen_pairs = {(k, v) for k, (_, order) in longest.items() if k not in bad_keys
                   for v in order}
     seen_pairs.update((k, v) for _, k, seen in wholes if k in bad_keys for v in seen)
@@ -153,14 +158,20 @@ def _observations(txns: list[Txn]) -> list[_Observation]:
             elif f == "r":
                 later[index] = after.get(k, ())
         own: dict[Value, list[Value]] = {}
+        since: dict[Value, list[Value]] = {}
         last_read: dict[Value, tuple[Value, ...]] = {}
         for index, (f, k, v) in enumerate(txn.mops):
             if f == "append":
                 own.setdefault(k, []).append(v)
+                since.setdefault(k, []).append(v)
             elif f == "r":
                 whole = tuple(v) if isinstance(v, tuple) else ()
-                found.append(_Observation(txn.node, k, whole, tuple(own.pop(k, ())),
-                                          last_read.get(k), later[index]))
+                mine = tuple(own.get(k, ()))
+                version = whole
+                if mine and len(whole) >= len(mine) and whole[len(whole) - len(mine):] == mine:
+                    version = whole[: len(whole) - len(mine)]
+                found.append(_Observation(txn.node, k, whole, tuple(since.pop(k, ())),
+                                          last_read.get(k), later[index], version))
                 last_read[k] = whole
     return found
 
@@ -174,13 +185,9 @@ def _future(facts: Facts, o: _Observation) -> None:
         "a value before it is written", _ops(txns, o.node), {"key": show(o.key)}))
 
 
-def _internal(facts: Facts, o: _Observation) -> tuple[Value, ...]:
-    """Check ``o`` against its transaction's own view; the part of it other writers made.
-
-    A read that ends in the transaction's own appends shows, before them, a version some
-    other transaction installed: a non-repeatable read under read committed is still a read
-    of that version. A read that lacks them shows a version of the key as it is.
-    """
+def _internal(facts: Facts, o: _Observation) -> None:
+    """Check ``o`` against its transaction's own view: its previous read of the key plus what
+    it appended since, or, without a previous read, some version followed by its appends."""
     txns = facts.txns
     seen, mine = o.whole, o.mine
     expected = o.before + mine if o.before is not None else None
@@ -192,7 +199,13 @@ def _internal(facts: Facts, o: _Observation) -> tuple[Value, ...]:
             "internal", f"{txns[o.node].name} {' and '.join(steps)}, but then read "
             f"{show(o.key)} = {show(seen)}; it expected {show(expected or ('...', *mine))}",
             _ops(txns, o.node), {"key": show(o.key)}))
-    return seen[: len(seen) - len(mine)] if ends_mine else seen
+
+
+def _duplicates(facts: Facts, node: int, k: Value, seen: tuple[Value, ...]) -> None:
+    txns = facts.txns
+    facts.anomalies.append(Anomaly(
+        "duplicate-elements", f"{txns[node].name} read {show(k)} = {show(seen)}, with an "
+        "element twice", _ops(txns, node), {"key": show(k)}))
 
 
 def _distinct_reads(wholes: list[Read], keys: set[Value]) -> list[Read]:
@@ -240,9 +253,7 @@ def _orders(facts: Facts, wholes: list[Read],
                 f"{show(full)}: no single order of appends explains both",
                 _ops(txns, node), {"key": show(k)}))
         if len(set(seen)) != len(seen):
-            facts.anomalies.append(Anomaly(
-                "duplicate-elements", f"{txns[node].name} read {show(k)} = {show(seen)}, "
-                "with an element twice", _ops(txns, node), {"key": show(k)}))
+            _duplicates(facts, node, k, seen)
     return longest, bad_keys
 
 

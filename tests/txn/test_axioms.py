@@ -184,8 +184,12 @@ def test_read_atomic_own_view_starts_from_its_read() -> None:
 
 
 def test_internal_list_read_needs_its_start_to_be_a_real_version() -> None:
+    """[1 5] starts from [1], T1's intermediate state: a version only read uncommitted shows."""
     s = spec(LA, txn(("append", "x", 1), ("append", "x", 2)),
              txn(("append", "x", 5), ("r", "x", [1, 5])))
+    holds_exactly(s, ("read-uncommitted", "strong-session-read-uncommitted"))
+    s = spec(LA, txn(("append", "x", 1), ("append", "x", 2)),
+             txn(("append", "x", 5), ("r", "x", [2, 5])))
     holds_exactly(s, ())
 
 

@@ -130,11 +130,11 @@ def test_read_atomic_without_and_with_session_order() -> None:
 
 
 def test_a_failed_writer_seen_by_a_dirty_read_has_all_its_appends() -> None:
-    """Read uncommitted lets T0's aborted append 1 be read; then its append 2 existed too, and
-    must follow T1's 4 in y (the read [4] did not show it) while 1 precedes T1's 3 in x."""
+    """Read uncommitted lets T1's aborted append 1 be read; then its append 2 existed too, and
+    must follow T2's 4 in y (the read [4] did not show it) while 1 precedes T2's 3 in x."""
     history = _history(("fail", (("append", "x", 1), ("append", "y", 2))),
-                       ("ok", (("append", "x", 3), ("append", "y", 4), ("r", "y", (4,)))),
-                       ("ok", (("r", "x", (1, 3)),)))
+                       ("ok", (("append", "x", 3), ("append", "y", 4))),
+                       ("ok", (("r", "x", (1, 3)), ("r", "y", (4,)))))
     assert _valid_at(history, "list-append") == []
     found = {a.name for a in check(history, model="list-append",
                                    consistency="read-uncommitted").anomalies}
