@@ -26,10 +26,11 @@ or the reading transaction's own later write (one after the read in program orde
   show the transaction's own view (INT, Cerone et al. 2015): in rw-register its last write; in
   list-append its previous read of k plus its own appends since, or, with no previous read, some
   list P followed by all its own appends so far, where P is read like an external read (the state
-  it started from). Below read-atomic an internal read is either an ordinary read (Elle forbids
-  ``internal`` only from read-atomic up) or, in list-append, some P followed by all its own
-  appends so far, P read like an external read: what a level allows never shrinks as the level
-  weakens.
+  it started from). Below read-atomic an internal read is an ordinary read (Elle forbids
+  ``internal`` only from read-atomic up), except that a list read ending in all of the reader's
+  own appends so far is read as its own view, P followed by them, P read like an external read:
+  what a level allows never shrinks as the level weakens, and a read that shows another
+  transaction's appends before the reader's own has read from that transaction.
 
 Levels (one axiom per function below):
 
@@ -55,7 +56,6 @@ Levels (one axiom per function below):
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -195,25 +195,22 @@ def facts_of(history: History, workload: str) -> Facts:
 # -- reads as each kind of level sees them ---------------------------------------------------
 
 
-def plain_reads(facts: Facts, txn: Txn) -> Iterator[list[Read]]:
-    """Below read-atomic: every read is an ordinary read, and an internal list read may also
-    be the transaction's own view (some list P, read like an external read, then all its own
-    appends so far); every combination of those readings is tried."""
-    options: list[list[Read]] = []
+def plain_reads(facts: Facts, txn: Txn) -> list[Read]:
+    """Below read-atomic: every read is an ordinary read, except that a list read ending in all
+    of the reader's own appends so far is its own view: some list P, read like an external
+    read (its writer is P's last appender), followed by those appends."""
+    reads = []
     for i, (f, k, v) in enumerate(txn.mops):
         if f != "r":
             continue
-        readings = [facts.locate(txn.id, i, k, v)]
         own = txn.writes_before(k, i) if facts.lists else ()
         value = _as_list(v) if facts.lists else ()
         if own and value[len(value) - len(own):] == own:
-            # P showing one of the reader's own appends is not this reading.
-            with contextlib.suppress(Impossible):
-                readings.append(facts.locate(txn.id, i, k, value[:len(value) - len(own)],
-                                             implicit=True))
-        options.append(readings)
-    for combination in itertools.product(*options):
-        yield list(combination)
+            reads.append(facts.locate(txn.id, i, k, value[:len(value) - len(own)],
+                                      implicit=True))
+        else:
+            reads.append(facts.locate(txn.id, i, k, v))
+    return reads
 
 
 def atomic_reads(facts: Facts, txn: Txn) -> list[Read] | None:
@@ -479,24 +476,14 @@ def executions(facts: Facts, level: Level) -> Iterator[Execution]:
     optional = [t.id for t in facts.txns
                 if t.status == "info" or (t.status == "fail" and level.failed_may_commit)]
     committed = frozenset(t.id for t in facts.txns if t.status in ("ok", "init"))
-    per_txn: list[list[list[Read]]] = []
+    reads: list[Read] = []
     for t in facts.txns:
         if t.status != "ok":
             continue
-        if level.atomic:
-            seen = atomic_reads(facts, t)
-            if seen is None:
-                return
-            per_txn.append([seen])
-        else:
-            per_txn.append(list(plain_reads(facts, t)))
-    for chosen in itertools.product(*per_txn):
-        reads = [r for group in chosen for r in group]
-        yield from _executions_with(facts, level, optional, committed, reads)
-
-
-def _executions_with(facts: Facts, level: Level, optional: list[int],
-                     committed: frozenset[int], reads: list[Read]) -> Iterator[Execution]:
+        seen = atomic_reads(facts, t) if level.atomic else plain_reads(facts, t)
+        if seen is None:
+            return
+        reads.extend(seen)
     for size in range(len(optional) + 1):
         for extra in itertools.combinations(optional, size):
             members = committed | frozenset(extra)
