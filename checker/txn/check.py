@@ -150,8 +150,10 @@ def _decision_anomaly(facts: Facts, decision: Decision, level: str, model: str) 
             else WW & ~facts.assumed
         cycle = classify(facts.graph, list(nodes), mask | extras(level), mask | extras(level))
         return cycle_anomaly(facts, facts.graph, cycle, model)
-    if decision.method == "saturation":
+    if decision.method.startswith("saturation"):
         name = "causality-violation" if "causal" in levels.implied(level) else "fractured-read"
+        if decision.method == "saturation-process":
+            name += "-process"
         names = ", ".join(txns[n].name for n in nodes)
         return Anomaly(name, f"no commit order of {names} lets every transaction see whole "
                        "transactions: each read that saw a writer of a key must come after "

@@ -56,7 +56,12 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
         cycle = saturation.violation(facts, causal=causal, sessions=causal or bool(extra),
                                      known_ww=workload == "list-append", deadline=deadline)
         if cycle is not None:
-            return Decision(False, "saturation", tuple(cycle))
+            method = "saturation"
+            if not causal and extra and saturation.violation(
+                    facts, causal=False, sessions=False, known_ww=workload == "list-append",
+                    deadline=deadline) is None:
+                method = "saturation-process"  # the reads are fractured only by session order
+            return Decision(False, method, tuple(cycle))
     kinds = (WW | WR) if "read-committed" in implied else WW
     if workload != "list-append":
         kinds &= ~WW

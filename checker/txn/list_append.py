@@ -4,22 +4,32 @@ Every append is unique, so a read ``[1 2 3]`` of key x says which transactions w
 three versions and in which order. Rules (Elle's list-append):
 
 1. Every read of x must be a prefix of the longest read of x; otherwise ``incompatible-order``.
-2. The longest read is x's version order; consecutive writers give ww edges.
+2. The longest read is x's version order; consecutive writers give ww edges. In it each
+   transaction's appends to x form one block, in program order; a block that stops short is
+   the end of the list (an intermediate read). Anything else (``[1 3]`` when 2 and 3 were
+   appended together, ``[3 2]``) is a state no execution reaches: ``incompatible-order``.
 3. A read of length L gives wr from the writer of element L, and rw to the writer of element
    L+1 (the reader did not see it). An empty read is rw to the first writer.
 4. Appends no read ever saw were placed after everything seen: the last writer ww-> them and
    the readers of the longest version rw-> them (readers did not see them). Their order among
    themselves is unknown: a ``Choice`` per pair for the solver (it matters for snapshot
-   isolation). Unseen appends of failed or indeterminate transactions are dropped: they may
-   never have happened.
+   isolation). Unseen appends of a failed or indeterminate transaction are dropped until a
+   read shows any of its appends: that read proves it took effect (for a failed one, that its
+   writes were visible, which only read uncommitted allows), and then all of them exist.
 
-Non-cycle anomalies: ``garbage-read`` (an element nobody appended), ``G1a`` (an element of an
-aborted transaction), ``G1b`` (a read ending in a transaction's non-final append),
-``duplicate-elements``, ``internal`` (a read that does not reflect the transaction's own appends)
-and ``dirty-update`` (a committed append ordered after an aborted one).
+Every read is checked, a transaction's reads of its own appends included. Non-cycle
+anomalies: ``garbage-read`` (an element nobody appended), ``future-read`` (an element the
+reading transaction appends only later), ``G1a`` (an element of an aborted transaction),
+``G1b`` (a read ending in a transaction's non-final append), ``duplicate-elements``,
+``internal`` (a read that does not reflect the transaction's own earlier appends and reads)
+and ``dirty-update`` (a committed append ordered after an aborted one). A read that is
+``internal`` because it lacks the transaction's own appends still shows a version of the key:
+it gives that version's edges.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from histcheck.history import History
 from histcheck.result import Anomaly
@@ -30,12 +40,33 @@ from histcheck.values import Value, show
 Read = tuple[int, Value, tuple[Value, ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    """One committed read, as (reader, key, whole value), with what its transaction did before.
+
+    ``mine`` are the reader's own appends to the key since its previous read of it (all of
+    them when there was none); ``before`` is that previous read; ``later`` the values the
+    reader appends to the key after this read. ``version`` is the part other transactions
+    wrote: the whole read less the reader's own appends when it ends in all of them (the
+    reader's view is that version plus its own appends), the whole read otherwise.
+    """
+
+    node: int
+    key: Value
+    whole: tuple[Value, ...]
+    mine: tuple[Value, ...]
+    before: tuple[Value, ...] | None
+    later: tuple[Value, ...]
+    version: tuple[Value, ...]
+
+
 def infer(history: History) -> Facts:
     txns = transactions(history)
     graph = Graph(len(txns))
     facts = Facts(txns, graph)
     writer: dict[tuple[Value, Value], int] = {}
     last_append: dict[tuple[int, Value], Value] = {}
+    appends: dict[tuple[int, Value], list[Value]] = {}
     for txn in txns[1:]:
         for f, k, v in txn.mops:
             if f == "append":
@@ -44,24 +75,45 @@ def infer(history: History) -> Facts:
                                         f"appended to {show(k)} twice", txn.op)
                 writer[(k, v)] = txn.node
                 last_append[(txn.node, k)] = v
+                appends.setdefault((txn.node, k), []).append(v)
     for (node, k), v in last_append.items():
         facts.values[(node, k)] = v
-    reads, wholes = _external_reads(txns, facts)
+    observations = _observations(txns)
+    wholes = [(o.node, o.key, o.version) for o in observations]
     longest, bad_keys = _orders(facts, wholes)
+    incompatible = set(bad_keys)
     for k, (node, order) in longest.items():
         if k not in bad_keys:
-            _key_edges(history, facts, k, order, writer, last_append)
             _elements(facts, node, k, order, writer)
-    by_key: dict[Value, list[tuple[int, tuple[Value, ...]]]] = {}
-    for node, k, seen in reads:
-        by_key.setdefault(k, []).append((node, seen))
-    for k, key_reads in by_key.items():
-        if k in bad_keys:
+            if not _blocks(facts, node, k, order, writer, appends):
+                bad_keys.add(k)
+                continue
+            _key_edges(history, facts, k, order, writer, last_append)
+    for node, k, seen in _distinct_reads(wholes, incompatible):
+        _elements(facts, node, k, seen, writer)
+    positions: dict[Value, dict[Value, int]] = {}
+    for o in observations:
+        if o.version is not o.whole and len(set(o.whole)) != len(o.whole):
+            _duplicates(facts, o.node, o.key, o.whole)
+        if o.key in bad_keys:
+            if o.later and set(o.later) & set(o.whole):
+                _future(facts, o)
+            else:
+                _internal(facts, o)
             continue
-        order = longest[k][1]
-        for node, seen in key_reads:
-            _read_edges(facts, node, k, seen, order, writer, last_append)
-    seen_pairs = {(k, v) for k, (_, order) in longest.items() for v in order}
+        if o.later:
+            if o.key not in positions:
+                positions[o.key] = {v: i for i, v in enumerate(longest[o.key][1])}
+            where = positions[o.key]
+            if any(where.get(v, len(o.version)) < len(o.version) for v in o.later):
+                _future(facts, o)
+                continue
+        _internal(facts, o)
+        _read_edges(facts, o.node, o.key, o.version, longest[o.key][1], writer, last_append)
+    seen_pairs = {(k, v) for k, (_, order) in longest.items() if k not in bad_keys
+                  for v in order}
+    seen_pairs.update((k, v) for _, k, seen in wholes if k in bad_keys for v in seen)
+    observed = {writer[p] for p in seen_pairs if p in writer}
     unseen: dict[Value, dict[int, None]] = {}
     full_readers: dict[Value, list[int]] = {}
     for node, k, seen in wholes:
@@ -69,7 +121,7 @@ def infer(history: History) -> Facts:
             full_readers.setdefault(k, []).append(node)
     for (k, v), node in writer.items():
         txn = txns[node]
-        if (k, v) in seen_pairs or not txn.committed:
+        if (k, v) in seen_pairs or k in bad_keys or not (txn.committed or node in observed):
             continue
         order = longest[k][1] if k in longest else ()
         if order and (k, order[-1]) in writer:
@@ -89,6 +141,80 @@ def infer(history: History) -> Facts:
 
 def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
     return tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
+
+
+def _observations(txns: list[Txn]) -> list[_Observation]:
+    """Every read of every committed transaction, in history order."""
+    found: list[_Observation] = []
+    for txn in txns[1:]:
+        if not txn.committed:
+            continue
+        later: list[tuple[Value, ...]] = [()] * len(txn.mops)
+        after: dict[Value, tuple[Value, ...]] = {}
+        for index in range(len(txn.mops) - 1, -1, -1):
+            f, k, v = txn.mops[index]
+            if f == "append":
+                after[k] = (v, *after.get(k, ()))
+            elif f == "r":
+                later[index] = after.get(k, ())
+        own: dict[Value, list[Value]] = {}
+        since: dict[Value, list[Value]] = {}
+        last_read: dict[Value, tuple[Value, ...]] = {}
+        for index, (f, k, v) in enumerate(txn.mops):
+            if f == "append":
+                own.setdefault(k, []).append(v)
+                since.setdefault(k, []).append(v)
+            elif f == "r":
+                whole = tuple(v) if isinstance(v, tuple) else ()
+                mine = tuple(own.get(k, ()))
+                version = whole
+                if mine and len(whole) >= len(mine) and whole[len(whole) - len(mine):] == mine:
+                    version = whole[: len(whole) - len(mine)]
+                found.append(_Observation(txn.node, k, whole, tuple(since.pop(k, ())),
+                                          last_read.get(k), later[index], version))
+                last_read[k] = whole
+    return found
+
+
+def _future(facts: Facts, o: _Observation) -> None:
+    txns = facts.txns
+    shown = [v for v in o.later if v in set(o.whole)]
+    facts.anomalies.append(Anomaly(
+        "future-read", f"{txns[o.node].name} read {show(o.key)} = {show(o.whole)}, including "
+        f"its own append of {show(shown[0])}, which it makes only later: no database returns "
+        "a value before it is written", _ops(txns, o.node), {"key": show(o.key)}))
+
+
+def _internal(facts: Facts, o: _Observation) -> None:
+    """Check ``o`` against its transaction's own view: its previous read of the key plus what
+    it appended since, or, without a previous read, some version followed by its appends."""
+    txns = facts.txns
+    seen, mine = o.whole, o.mine
+    expected = o.before + mine if o.before is not None else None
+    ends_mine = len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine
+    if (expected is not None and seen != expected) or not ends_mine:
+        steps = [f"read {show(o.key)} = {show(o.before)}"] if o.before is not None else []
+        steps += [f"appended {show(mine)}"] if mine else []
+        facts.anomalies.append(Anomaly(
+            "internal", f"{txns[o.node].name} {' and '.join(steps)}, but then read "
+            f"{show(o.key)} = {show(seen)}; it expected {show(expected or ('...', *mine))}",
+            _ops(txns, o.node), {"key": show(o.key)}))
+
+
+def _duplicates(facts: Facts, node: int, k: Value, seen: tuple[Value, ...]) -> None:
+    txns = facts.txns
+    facts.anomalies.append(Anomaly(
+        "duplicate-elements", f"{txns[node].name} read {show(k)} = {show(seen)}, with an "
+        "element twice", _ops(txns, node), {"key": show(k)}))
+
+
+def _distinct_reads(wholes: list[Read], keys: set[Value]) -> list[Read]:
+    """One read per distinct value of each of ``keys`` (each is checked on its own)."""
+    chosen: dict[tuple[Value, tuple[Value, ...]], Read] = {}
+    for node, k, seen in wholes:
+        if k in keys:
+            chosen.setdefault((k, seen), (node, k, seen))
+    return list(chosen.values())
 
 
 def _orders(facts: Facts, wholes: list[Read],
@@ -127,9 +253,7 @@ def _orders(facts: Facts, wholes: list[Read],
                 f"{show(full)}: no single order of appends explains both",
                 _ops(txns, node), {"key": show(k)}))
         if len(set(seen)) != len(seen):
-            facts.anomalies.append(Anomaly(
-                "duplicate-elements", f"{txns[node].name} read {show(k)} = {show(seen)}, "
-                "with an element twice", _ops(txns, node), {"key": show(k)}))
+            _duplicates(facts, node, k, seen)
     return longest, bad_keys
 
 
@@ -151,45 +275,50 @@ def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
                 _ops(txns, node, w), {"key": show(k)}))
 
 
-def _external_reads(txns: list[Txn], facts: Facts) -> tuple[list[Read], list[Read]]:
-    """Each committed read minus the txn's own appends (for edges), and whole (for orders)."""
-    found: list[Read] = []
-    wholes: list[Read] = []
-    for txn in txns[1:]:
-        if not txn.committed:
+def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
+            writer: dict[tuple[Value, Value], int],
+            appends: dict[tuple[int, Value], list[Value]]) -> bool:
+    """Each writer's appends in ``order`` must be one block, a prefix of its program order.
+
+    Only the last block may stop short (the list then ends inside that transaction: an
+    intermediate read); a transaction's appends out of order, split, or missing before
+    another's are a list no execution produces.
+    """
+    txns = facts.txns
+    done: set[int] = set()
+    current, at = -1, 0
+    problem: str | None = None
+    for v in order:
+        w = writer.get((k, v))
+        if w is None:
             continue
-        own: dict[Value, list[Value]] = {}
-        last_read: dict[Value, tuple[Value, ...]] = {}
-        for f, k, v in txn.mops:
-            if f == "append":
-                own.setdefault(k, []).append(v)
-                continue
-            if f != "r":
-                continue
-            seen = tuple(v) if isinstance(v, tuple) else ()
-            whole = seen
-            mine = tuple(own.get(k, ()))
-            expected = last_read[k] + mine if k in last_read else None
-            if (expected is not None and seen != expected) or (mine and not (
-                    len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine)):
-                steps = [f"read {show(k)} = {show(last_read[k])}"] if expected is not None \
-                    else []
-                steps += [f"appended {show(mine)}"] if mine else []
-                facts.anomalies.append(Anomaly(
-                    "internal", f"{txn.name} {' and '.join(steps)}, but then read {show(k)} = "
-                    f"{show(seen)}; it expected {show(expected or ('...', *mine))}",
-                    _ops(txns, txn.node), {"key": show(k)}))
-                if mine and seen[len(seen) - len(mine):] != mine:
-                    continue  # its own appends are missing: nothing external to learn
-            # A read that ends in the transaction's own appends shows, before them, a version
-            # some other transaction installed: a non-repeatable read under read committed
-            # is still a read of that version, and gives its edges.
-            seen = seen[: len(seen) - len(mine)]
-            last_read[k] = whole
-            own.pop(k, None)
-            found.append((txn.node, k, seen))
-            wholes.append((txn.node, k, whole))
-    return found, wholes
+        mine = appends[(w, k)]
+        if w != current:
+            if current >= 0 and at < len(appends[(current, k)]):
+                problem = (f"{txns[current].name} appended {show(tuple(appends[(current, k)]))}"
+                           f" but the list goes on after {show(appends[(current, k)][at - 1])}"
+                           f" without {show(appends[(current, k)][at])}")
+                break
+            if w in done or mine[0] != v:
+                problem = (f"{txns[w].name} appended {show(tuple(mine))} in that order, "
+                           f"but the list shows {show(v)} "
+                           + ("apart from its other appends" if w in done else
+                              f"before {show(mine[0])}"))
+                break
+            done.add(w)
+            current, at = w, 1
+        elif at < len(mine) and mine[at] == v:
+            at += 1
+        else:
+            problem = (f"{txns[w].name} appended {show(tuple(mine))} in that order, but the "
+                       f"list shows {show(v)} out of that order")
+            break
+    if problem is not None:
+        facts.anomalies.append(Anomaly(
+            "incompatible-order", f"{txns[node].name} read {show(k)} = {show(order)}: "
+            f"{problem}, and no execution produces that list", _ops(txns, node),
+            {"key": show(k)}))
+    return problem is None
 
 
 def _key_edges(history: History, facts: Facts, k: Value, order: tuple[Value, ...],
@@ -227,7 +356,7 @@ def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
     if seen:
         last = seen[-1]
         w = writer.get((k, last))
-        if w is not None:
+        if w is not None and w != node:
             graph.add(w, node, WR, Reason(k, last, seen))
             facts.reads.append((node, k, w))
             final = last_append.get((w, k))

@@ -10,10 +10,14 @@ nil read the initial state (node 0). The version order of each key is unknown; w
    writer of the next one.
 3. The initial state's chain comes first; the order of any two other chains of a key is a
    ``Choice`` for the polygraph solver.
+4. An indeterminate transaction's writes exist once any of its values was read: that read
+   proves it committed. Until then they may never have happened and are left out.
 
-Non-cycle anomalies: ``garbage-read`` (a value nobody wrote), ``G1a`` (a value of an aborted
-transaction), ``G1b`` (a value its writer overwrote itself), ``internal`` (a read that does not
-show the transaction's own earlier write).
+Non-cycle anomalies: ``garbage-read`` (a value nobody wrote), ``future-read`` (a value the
+transaction itself writes only later), ``G1a`` (a value of an aborted transaction), ``G1b`` (a
+value its writer overwrote itself), ``internal`` (a read that does not show the transaction's
+own earlier write). A read after the transaction's own write that shows another value is
+``internal`` and still a read of that value: the other checks and its edges apply to it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import itertools
 from histcheck.history import History
 from histcheck.result import Anomaly
 from histcheck.txn.facts import Choice, Facts
-from histcheck.txn.model import INIT, RW, WR, WW, Graph, Reason, transactions
+from histcheck.txn.model import INIT, RW, WR, WW, Graph, Reason, Txn, transactions
 from histcheck.values import Value, show
 
 
@@ -50,30 +54,40 @@ def infer(history: History) -> Facts:
         ops = tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
         facts.anomalies.append(Anomaly(name, text, ops, {"key": show(key)}))
 
+    observed = _observed(txns, writer)
     for txn in txns[1:]:
         if not txn.committed:
             continue
         own: dict[Value, Value] = {}
         external: dict[Value, int] = {}
-        for f, k, v in txn.mops:
+        written_at: dict[tuple[Value, Value], int] = {}
+        for i, (f, k, v) in enumerate(txn.mops):
+            if f == "w":
+                written_at.setdefault((k, v), i)
+        for index, (f, k, v) in enumerate(txn.mops):
             if f == "w":
                 own[k] = v
                 continue
             if f != "r":
                 continue
-            if k in own:
-                if v != own[k]:
-                    problem("internal", f"{txn.name} wrote {show(k)} = {show(own[k])} and then "
-                            f"read {show(k)} = {show(v)}", txn.node, key=k)
-                continue
             w = INIT if v is None else writer.get((k, v))
+            if w == txn.node and written_at[(k, v)] > index:
+                problem("future-read", f"{txn.name} read {show(k)} = {show(v)} before writing "
+                        "that value itself: no database returns a value before it is written",
+                        txn.node, key=k)
+                continue
+            if k in own:
+                if v == own[k]:
+                    continue
+                problem("internal", f"{txn.name} wrote {show(k)} = {show(own[k])} and then "
+                        f"read {show(k)} = {show(v)}", txn.node, key=k)
+                if w == txn.node:
+                    continue
+            # Below read atomic a read after the transaction's own write is still a read of
+            # some version: it must exist, and it gives the edges any read of it gives.
             if w is None:
                 problem("garbage-read", f"{txn.name} read {show(k)} = {show(v)}, a value no "
                         "transaction wrote", txn.node, key=k)
-                continue
-            if w == txn.node:
-                problem("internal", f"{txn.name} read {show(k)} = {show(v)} before writing "
-                        "that value itself", txn.node, key=k)
                 continue
             if txns[w].aborted:
                 problem("G1a", f"{txn.name} read {show(k)} = {show(v)}, written by "
@@ -87,7 +101,8 @@ def infer(history: History) -> Facts:
             graph.add(w, txn.node, WR, Reason(k, v))
             facts.reads.append((txn.node, k, w))
             readers.setdefault((w, k), []).append(txn.node)
-            external[k] = w
+            if k not in own:
+                external[k] = w
         for k in own:
             if k in external:
                 w = external[k]
@@ -103,13 +118,31 @@ def infer(history: History) -> Facts:
                 pred[(txn.node, k)] = w
     keys_writers: dict[Value, list[int]] = {}
     for (node, k) in final:
-        if txns[node].committed or readers.get((node, k)):
+        if txns[node].committed or node in observed:
             keys_writers.setdefault(k, []).append(node)
     for (_, k) in readers:
         keys_writers.setdefault(k, [])
     for k, nodes in keys_writers.items():
         _chains(facts, k, [INIT, *nodes], pred, readers, final)
     return facts
+
+
+def _observed(txns: list[Txn], writer: dict[tuple[Value, Value], int]) -> set[int]:
+    """Indeterminate transactions a committed transaction read a value from.
+
+    Reading any one of its values proves an indeterminate transaction committed, so all of
+    its writes exist, observed or not.
+    """
+    found: set[int] = set()
+    for txn in txns[1:]:
+        if txn.committed:
+            for f, k, v in txn.mops:
+                if f == "r" and v is not None:
+                    w = writer.get((k, v))
+                    if w is not None and w != txn.node and not txns[w].committed \
+                            and not txns[w].aborted:
+                        found.add(w)
+    return found
 
 
 def _chains(facts: Facts, k: Value, nodes: list[int], pred: dict[tuple[int, Value], int],

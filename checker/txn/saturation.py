@@ -5,7 +5,7 @@ the session order) and the known ww edges. Saturation adds what the axioms force
 acyclicity:
 
 - read atomic: if T3 read x from T1, and T2 also wrote x and is *directly* visible to T3
-  (T2 wr-> T3, or T2 precedes T3 in T3's session when sessions count), then T2 co-> T1;
+  (T2 wr-> T3, or, when sessions count, T2 comes earlier in T3's session), then T2 co-> T1;
 - causal: the same with T2 *transitively* visible to T3 through wr and session edges.
 
 A cycle in the saturated order is a ``fractured-read`` (read atomic) or a
@@ -69,10 +69,34 @@ def violation(facts: Facts, *, causal: bool, sessions: bool, known_ww: bool,
             for w2 in preds[reader]:
                 if w2 != w1 and w2 in writers:
                     co[w2].add(w1)
+        if sessions:
+            _session_writers(facts, n, co, deadline)
     adj = [list(s) for s in co]
     if topological(adj) is None:
         return find_cycle(adj)
     return None
+
+
+def _session_writers(facts: Facts, n: int, co: list[set[int]], deadline: Deadline) -> None:
+    """Read atomic with session order: the last writer of the key earlier in the reader's
+    session precedes the writer read from (earlier ones precede it through session order)."""
+    chain, pos, _ = _sessions(facts, n, True)
+    by_chain: dict[tuple[object, int], tuple[list[int], list[int]]] = {}
+    for key, writers in facts.writers.items():
+        for w in sorted(writers, key=lambda w: pos[w]):
+            spots, nodes = by_chain.setdefault((key, chain[w]), ([], []))
+            spots.append(pos[w])
+            nodes.append(w)
+    for i, (reader, key, w1) in enumerate(facts.reads):
+        if i % 4096 == 0:
+            deadline.check()
+        found = by_chain.get((key, chain[reader]))
+        if found is None:
+            continue
+        spots, nodes = found
+        at = bisect_right(spots, pos[reader] - 1) - 1
+        if at >= 0 and nodes[at] != w1:
+            co[nodes[at]].add(w1)
 
 
 def _sessions(facts: Facts, n: int, sessions: bool) -> tuple[list[int], list[int], int]:
