@@ -220,7 +220,8 @@ class HistoryBuilder:
 
     Feed events in history order with ``add`` (naming the source line), then call ``build``.
     Errors name the source and line: a completion without an invoke, a second invoke on a busy
-    process, a completion whose ``f`` differs from its invocation, a value of the wrong shape.
+    process, a completion whose ``f`` differs from its invocation or whose ``time`` is earlier
+    than its invocation's (time runs forward; equal times are fine), a value of the wrong shape.
     """
 
     def __init__(self, source: str | None = None,
@@ -270,6 +271,10 @@ class HistoryBuilder:
         if invoke.f != event.f:
             raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
                              f"{invoke.f!r} on process {process!r}", line)
+        if event.time is not None and invoke.time is not None and event.time < invoke.time:
+            raise self._fail(f"completion time {event.time} is earlier than its invocation's "
+                             f"time {invoke.time} (line {lines[call]}) on process "
+                             f"{process!r}", line)
         self._pairs.append((call, invoke, event, position))
 
     def build(self) -> History:
