@@ -3,6 +3,9 @@
 For a read invoked at s and completed at e: the lower bound sums ``ok`` increments completed
 before s; the upper bound sums every increment (ok or indeterminate) invoked before e. Failed
 increments count for neither. Reads outside the window are anomalies.
+
+Sums of integers are exact, however large; a float amount makes its sums floats. An increment
+that is not a number (``true`` included: a boolean is not 1) is bad input.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from typing import Any
 from histcheck.budget import Deadline
 from histcheck.history import History
 from histcheck.result import Anomaly, CheckResult
-from histcheck.values import Value, show
+from histcheck.values import Float, Value, show
 from histcheck.workloads.common import result
 
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
     adds = [op for op in history.operations if op.f in ("add", "increment") and not op.failed]
+    for op in adds:
+        if not isinstance(op.value, int | Float):
+            raise history.error(f"counter adds numbers, not {show(op.value)}", op)
     done = sorted(((history.interval(op)[1], op.value) for op in adds if op.ok),
                   key=_by_time)
     started = sorted(((history.interval(op)[0], op.value) for op in adds), key=_by_time)
