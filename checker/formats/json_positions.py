@@ -1,8 +1,10 @@
-"""Where things are in a JSON document, so errors in one-document formats can name a line.
+"""Reading JSON documents into history data, and where things are in them.
 
-A JSON parser reports values, not the lines they came from. ``object_start_lines`` walks the
-bytes once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
-``wanted`` (the stack of ``[`` and ``{`` around it, outermost first).
+``decode_json`` is the one JSON parse of the general paths: it keeps integers of any size exact
+and floats as ``Float``, and words malformed JSON with its line. A JSON parser reports values,
+not the lines they came from, so ``object_start_lines`` walks the bytes once (skipping strings)
+and returns the line of every ``{`` whose enclosing brackets satisfy ``wanted`` (the stack of
+``[`` and ``{`` around it, outermost first), so that errors in one-document formats name a line.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Every line is parsed on its own, so an error names its line. The common line (on
 fields, each of its expected type) is decoded straight into a typed ``msgspec`` struct, which is
 about twice as fast as decoding to a dict; any other line (extra fields, a missing ``f``, a
 wrong type, malformed JSON) takes the general path through ``event_from_mapping``, which keeps
-extra fields and words every error. Both paths feed the one ``HistoryBuilder``. The
+extra fields and words every error. Both paths feed the one ``HistoryBuilder``, and both make
+the same values: floats are ``Float`` (msgspec's ``float_hook``), booleans ``Bool``, integers
+exact at any size. The
 specification is in histories/README.md.
 """
 
