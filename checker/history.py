@@ -26,7 +26,7 @@ from typing import TypeAlias
 import msgspec
 
 from histcheck.errors import HistoryError
-from histcheck.values import FrozenDict, Value
+from histcheck.values import FrozenDict, Value, freeze
 
 Process: TypeAlias = int | str
 Extra: TypeAlias = tuple[tuple[str, Value], ...]
@@ -316,11 +316,20 @@ def _txn_shape_ok(value: Value, kind: EventType) -> bool:
 
 
 def from_events(events: Iterable[Event], source: str | None = None) -> History:
-    """Build a history from events in order (each event's line is its 1-based position)."""
+    """Build a history from events in order (each event's line is its 1-based position).
+
+    Values are frozen on the way in, so Python data (``True``, ``1.0``, lists) built in memory
+    compares exactly as the same data read from a file would.
+    """
     builder = HistoryBuilder(source)
     for line, event in enumerate(events, start=1):
-        builder.add(event, line)
+        builder.add(_frozen(event), line)
     return builder.build()
+
+
+def _frozen(event: Event) -> Event:
+    return Event(event.process, event.type, event.f, freeze(event.value), freeze(event.key),
+                 event.time, tuple((name, freeze(value)) for name, value in event.extra))
 
 
 def extra_dict(extra: Extra) -> FrozenDict:

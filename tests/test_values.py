@@ -17,7 +17,7 @@ from histcheck.api import check
 from histcheck.cli import main
 from histcheck.errors import HistoryError
 from histcheck.formats import read_history, write_history
-from histcheck.history import History
+from histcheck.history import INVOKE, OK, Event, History, from_events
 from histcheck.values import FALSE, TRUE, Float, FrozenDict, Value, freeze, show, thaw
 from tests.formats.histgen import histories
 
@@ -56,6 +56,14 @@ def test_freeze_is_idempotent_and_thaw_gives_json_back() -> None:
     assert freeze(FrozenDict({"x": True}))["x"] is TRUE  # type: ignore[arg-type]
     assert thaw(frozen) == raw
     assert [type(v) for v in thaw(frozen)] == [bool, int, float, int, dict]
+
+
+def test_histories_built_in_memory_hold_frozen_values() -> None:
+    history = from_events([Event(0, INVOKE, "write", [True, 1.0], None),
+                           Event(0, OK, "write", True, None, None, (("node", 1.5),))])
+    op = history.operations[0]
+    assert op.value is TRUE and op.invoke_value == (TRUE, Float(1.0))
+    assert op.extra == (("node", Float(1.5)),) and op.value != 1
 
 
 def test_show_prints_values_as_read() -> None:
