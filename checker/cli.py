@@ -230,9 +230,9 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
 
 
 def _emit_json(obj: dict[str, Any]) -> None:
-    import orjson
+    from histcheck.values import to_json
 
-    click.echo(orjson.dumps(obj, default=str).decode())
+    click.echo(to_json(obj).decode())
 
 
 def shown(path: Path) -> str:

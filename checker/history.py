@@ -26,7 +26,7 @@ from typing import TypeAlias
 import msgspec
 
 from histcheck.errors import HistoryError
-from histcheck.values import FrozenDict, Value
+from histcheck.values import FrozenDict, Value, freeze
 
 Process: TypeAlias = int | str
 Extra: TypeAlias = tuple[tuple[str, Value], ...]
@@ -220,7 +220,8 @@ class HistoryBuilder:
 
     Feed events in history order with ``add`` (naming the source line), then call ``build``.
     Errors name the source and line: a completion without an invoke, a second invoke on a busy
-    process, a completion whose ``f`` differs from its invocation, a value of the wrong shape.
+    process, a completion whose ``f`` differs from its invocation or whose ``time`` is earlier
+    than its invocation's (time runs forward; equal times are fine), a value of the wrong shape.
     """
 
     def __init__(self, source: str | None = None,
@@ -270,6 +271,10 @@ class HistoryBuilder:
         if invoke.f != event.f:
             raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
                              f"{invoke.f!r} on process {process!r}", line)
+        if event.time is not None and invoke.time is not None and event.time < invoke.time:
+            raise self._fail(f"completion time {event.time} is earlier than its invocation's "
+                             f"time {invoke.time} (line {lines[call]}) on process "
+                             f"{process!r}", line)
         self._pairs.append((call, invoke, event, position))
 
     def build(self) -> History:
@@ -311,11 +316,20 @@ def _txn_shape_ok(value: Value, kind: EventType) -> bool:
 
 
 def from_events(events: Iterable[Event], source: str | None = None) -> History:
-    """Build a history from events in order (each event's line is its 1-based position)."""
+    """Build a history from events in order (each event's line is its 1-based position).
+
+    Values are frozen on the way in, so Python data (``True``, ``1.0``, lists) built in memory
+    compares exactly as the same data read from a file would.
+    """
     builder = HistoryBuilder(source)
     for line, event in enumerate(events, start=1):
-        builder.add(event, line)
+        builder.add(_frozen(event), line)
     return builder.build()
+
+
+def _frozen(event: Event) -> Event:
+    return Event(event.process, event.type, event.f, freeze(event.value), freeze(event.key),
+                 event.time, tuple((name, freeze(value)) for name, value in event.extra))
 
 
 def extra_dict(extra: Extra) -> FrozenDict:

@@ -1,17 +1,86 @@
-"""Values in histories: immutable, hashable, and printable the way Jepsen users read them.
+"""Values in histories: immutable, hashable, type-strict, and printable as they were read.
 
-Readers turn whatever the file holds into these shapes: ``None`` (nil/null), ``bool``, ``int``,
-``float``, ``str`` (EDN keywords lose their colon), ``tuple`` (JSON arrays, EDN vectors and lists;
-EDN sets become sorted tuples) and ``FrozenDict`` (maps). Everything is hashable, so models can
-keep values in their states and searches can cache on them.
+Readers turn whatever the file holds into these shapes: ``None`` (nil/null), ``Bool`` (the two
+constants ``TRUE`` and ``FALSE``), ``int`` (any size, exact), ``Float``, ``str`` (EDN keywords
+lose their colon), ``tuple`` (JSON arrays, EDN vectors and lists; EDN sets become sorted tuples)
+and ``FrozenDict`` (maps). Everything is hashable, so models can keep values in their states and
+searches can cache on them.
+
+Values compare by type and value, as in the JSON and EDN data models: ``true`` is not ``1`` and
+``1`` is not ``1.0``. Python's own ``bool`` and ``float`` would break that (``True == 1 == 1.0``,
+with one hash), so booleans and floats have types of their own whose equality and hash never
+meet an integer's. Integers stay plain ``int``, so integer arithmetic needs no unwrapping; a
+``Bool`` is not an ``int``, so it never counts as a number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
-Value: TypeAlias = "bool | int | float | str | tuple[Value, ...] | FrozenDict | None"
+import msgspec
+
+Value: TypeAlias = "Bool | int | Float | str | tuple[Value, ...] | FrozenDict | None"
+
+
+class Bool:
+    """A history's ``true`` or ``false``: truthy as expected, but never equal to 1 or 0.
+
+    There are exactly two, ``TRUE`` and ``FALSE`` (``Bool(x)`` returns one of them), so identity
+    is equality.
+    """
+
+    __slots__ = ("_truth",)
+    _truth: bool
+
+    def __new__(cls, truth: object) -> Bool:
+        return TRUE if truth else FALSE
+
+    def __bool__(self) -> bool:
+        return self._truth
+
+    def __hash__(self) -> int:
+        return _TRUE_HASH if self._truth else _FALSE_HASH
+
+    def __repr__(self) -> str:
+        return "true" if self._truth else "false"
+
+    def __reduce__(self) -> tuple[type[Bool], tuple[bool]]:
+        return Bool, (self._truth,)
+
+
+def _constant(truth: bool) -> Bool:
+    made = object.__new__(Bool)
+    object.__setattr__(made, "_truth", truth)
+    return made
+
+
+_TRUE_HASH: Final = hash(("histcheck.Bool", True))
+_FALSE_HASH: Final = hash(("histcheck.Bool", False))
+TRUE: Final = _constant(True)
+FALSE: Final = _constant(False)
+
+
+class Float(float):
+    """A history's floating-point number: it does arithmetic like ``float``, but equals only
+    another ``Float`` (``1.0`` is not ``1``)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Float and float.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return float.__hash__(self) ^ _FLOAT_SALT
+
+    def __repr__(self) -> str:
+        return float.__repr__(self)
+
+
+_FLOAT_SALT: Final = 0x5F3759DF
 
 
 class FrozenDict(Mapping[str, "Value"]):
@@ -48,37 +117,71 @@ class FrozenDict(Mapping[str, "Value"]):
         return f"FrozenDict({self._items!r})"
 
 
+_SCALARS = (int, str, Bool, Float)
+
+
 def freeze(raw: Any) -> Value:
-    """Turn a parsed JSON value (lists, dicts) into the immutable shapes above."""
-    kind = type(raw)
+    """Turn parsed JSON or Python data (lists, dicts, ``bool``, ``float``) into the shapes above.
+
+    Already frozen values come back unchanged, so freezing twice is harmless.
+    """
+    kind = raw.__class__
     if kind is list or kind is tuple:
         return tuple(freeze(item) for item in raw)
     if kind is dict:
         return FrozenDict({str(k): freeze(v) for k, v in raw.items()})
-    if raw is None or kind in (int, str, bool, float):
+    if kind is bool:
+        return TRUE if raw else FALSE
+    if kind is float:
+        return Float(raw)
+    if raw is None or kind in _SCALARS:
         return raw  # type: ignore[no-any-return]
-    if isinstance(raw, FrozenDict):
-        return raw
+    if kind is FrozenDict:
+        return FrozenDict({k: freeze(v) for k, v in raw.items()})
     raise TypeError(f"not a history value: {raw!r}")
 
 
 def thaw(value: Value) -> Any:
-    """The JSON-ready form of a value (tuples become lists, maps become dicts)."""
-    if isinstance(value, tuple):
-        return [thaw(item) for item in value]
-    if isinstance(value, FrozenDict):
-        return {k: thaw(v) for k, v in value.items()}
+    """The JSON-ready form of a value: tuples become lists, maps dicts, and ``Bool`` and ``Float``
+    Python's ``bool`` and ``float`` (which JSON encoders print as ``true`` and ``1.0``)."""
+    kind = value.__class__
+    if kind is tuple:
+        return [thaw(item) for item in value]  # type: ignore[union-attr]
+    if kind is FrozenDict:
+        return {k: thaw(v) for k, v in value.items()}  # type: ignore[union-attr]
+    if kind is Bool:
+        return bool(value)
+    if kind is Float:
+        return float(value)  # type: ignore[arg-type]
     return value
 
 
-def sort_key(value: Value) -> tuple[int, Any]:
-    """A total order over mixed values, for sets and for stable output."""
+def json_default(value: Any) -> Any:
+    """The JSON form of what an encoder cannot encode itself: values as JSON, the rest as text."""
+    if isinstance(value, Bool | Float | FrozenDict):
+        return thaw(value)
+    return str(value)
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=json_default)
+
+
+def to_json(data: Any) -> bytes:
+    """Compact JSON for data holding values: integers of any size exact (unlike orjson's 64-bit
+    limit), ``true`` and ``1.0`` as they were read."""
+    return _ENCODER.encode(data)
+
+
+def sort_key(value: Value) -> tuple[Any, ...]:
+    """A total order over mixed values, for sets and for stable output (``1`` before ``1.0``)."""
     if value is None:
         return (0, 0)
-    if isinstance(value, bool):
-        return (1, value)
-    if isinstance(value, int | float):
-        return (2, value)
+    if isinstance(value, Bool):
+        return (1, bool(value))
+    if isinstance(value, int):
+        return (2, value, 0)
+    if isinstance(value, Float):
+        return (2, float(value), 1)
     if isinstance(value, str):
         return (3, value)
     if isinstance(value, tuple):
@@ -87,15 +190,15 @@ def sort_key(value: Value) -> tuple[int, Any]:
 
 
 def show(value: Value) -> str:
-    """Render a value compactly, EDN style: ``nil``, ``[1 4]``, ``{k v}``."""
+    """Render a value compactly, EDN style: ``nil``, ``true``, ``1.0``, ``[1 4]``, ``{k v}``."""
     if value is None:
         return "nil"
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, str):
         return value if value.isidentifier() else repr(value)
     if isinstance(value, tuple):
         return "[" + " ".join(show(item) for item in value) + "]"
     if isinstance(value, FrozenDict):
         return "{" + ", ".join(f"{show(k)} {show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)

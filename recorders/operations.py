@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from histcheck.formats import write_history
 from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
-from histcheck.values import Value
+from histcheck.values import Value, freeze
 
 T = TypeVar("T")
 
@@ -63,9 +63,10 @@ class OperationRecorder:
                key: Value = None) -> Ticket:
         with self._lock:
             self._count += 1
-            ticket = Ticket(process, f, key, self._count)
+            ticket = Ticket(process, f, freeze(key), self._count)
             self._open[ticket.number] = ticket
-            self._events.append(Event(process, INVOKE, f, value, key, self._clock()))
+            self._events.append(Event(process, INVOKE, f, freeze(value), ticket.key,
+                                      self._clock()))
             return ticket
 
     def complete(self, ticket: Ticket, kind: EventType, value: Value = None) -> None:
@@ -75,8 +76,8 @@ class OperationRecorder:
         with self._lock:
             if self._open.pop(ticket.number, None) is None:
                 raise ValueError(f"operation {ticket} already completed")
-            self._events.append(Event(ticket.process, kind, ticket.f, value, ticket.key,
-                                      self._clock()))
+            self._events.append(Event(ticket.process, kind, ticket.f, freeze(value),
+                                      ticket.key, self._clock()))
 
     def call(self, process: int | str, f: str, value: Value, fn: Callable[[], T], *,
              key: Value = None, result: Callable[[T], Value] | None = None,

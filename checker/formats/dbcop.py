@@ -17,13 +17,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from histcheck.errors import FormatError, UsageError
 from histcheck.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
 from histcheck.formats.sessions import MicroOp, Session, Txn, build
 from histcheck.history import FAIL, INFO, OK, History
-from histcheck.values import Value
+from histcheck.values import Value, to_json
 
 
 def looks_like_dbcop(head: bytes) -> bool:
@@ -98,7 +98,7 @@ def write_dbcop(history: History, path: Path) -> None:
         events = [_event(mop) for mop in op.value or ()]  # type: ignore[union-attr]
         sessions.setdefault(op.process, []).append(
             {"events": events, "committed": op.type is OK})
-    path.write_bytes(orjson.dumps(list(sessions.values()), option=orjson.OPT_INDENT_2) + b"\n")
+    path.write_bytes(msgspec.json.format(to_json(list(sessions.values())), indent=2) + b"\n")
 
 
 def _event(mop: Value) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """A small EDN reader: enough of the format for Jepsen, Knossos and Elle histories.
 
 EDN (extensible data notation) is Clojure's data syntax. This reader turns it into history values:
-``nil`` -> None, keywords ``:ok`` -> ``"ok"``, symbols -> strings, vectors and lists -> tuples,
-sets -> sorted tuples, maps -> dicts (the caller freezes what it keeps). Tagged elements
+``nil`` -> None, ``true``/``false`` -> ``TRUE``/``FALSE``, integers -> exact ``int``, floats ->
+``Float``, keywords ``:ok`` -> ``"ok"``, symbols -> strings, vectors and lists -> tuples, sets ->
+sorted tuples, maps -> dicts (the caller freezes what it keeps). A ratio that is a whole number
+(``4/2``) is that integer, as in Clojure; any other ratio is refused, since no history value can
+hold it exactly. Tagged elements
 (``#jepsen.history.Op{...}``, ``#inst "..."``) read as the element they tag. Comments (``;``), the
 discard form ``#_`` and commas (whitespace in EDN) are skipped. Every error names the line.
 """
@@ -14,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from histcheck.errors import FormatError
-from histcheck.values import FrozenDict, sort_key
+from histcheck.values import FALSE, TRUE, Float, FrozenDict, sort_key
 
 _TOKEN = re.compile(
     r"""
@@ -147,9 +150,9 @@ def _atom(text: str, lex: _Lexer, line: int) -> Any:
     if text == "nil":
         return None
     if text == "true":
-        return True
+        return TRUE
     if text == "false":
-        return False
+        return FALSE
     if text.startswith(":"):
         if len(text) == 1:
             raise lex.error("empty keyword ':'", line)
@@ -159,10 +162,13 @@ def _atom(text: str, lex: _Lexer, line: int) -> Any:
         if _INT.fullmatch(text):
             return int(text.rstrip("N"))
         if _FLOAT.fullmatch(text):
-            return float(text.rstrip("M"))
+            return Float(text.rstrip("M"))
         if _RATIO.fullmatch(text):
-            num, den = text.split("/")
-            return int(num) / int(den)
+            num, den = (int(part) for part in text.split("/"))
+            if den != 0 and num % den == 0:
+                return num // den
+            raise lex.error(f"ratio {text!r} is not a whole number (history values are "
+                            f"integers, floats, strings, booleans, nil and collections)", line)
         raise lex.error(f"malformed number {text!r}", line)
     return text
 

@@ -1,8 +1,10 @@
-"""Where things are in a JSON document, so errors in one-document formats can name a line.
+"""Reading JSON documents into history data, and where things are in them.
 
-A JSON parser reports values, not the lines they came from. ``object_start_lines`` walks the
-bytes once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
-``wanted`` (the stack of ``[`` and ``{`` around it, outermost first).
+``decode_json`` is the one JSON parse of the general paths: it keeps integers of any size exact
+and floats as ``Float``, and words malformed JSON with its line. A JSON parser reports values,
+not the lines they came from, so ``object_start_lines`` walks the bytes once (skipping strings)
+and returns the line of every ``{`` whose enclosing brackets satisfy ``wanted`` (the stack of
+``[`` and ``{`` around it, outermost first), so that errors in one-document formats name a line.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from histcheck.errors import FormatError
+from histcheck.values import Float
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
 _CLOSE = (0x5D, 0x7D)
@@ -50,8 +54,28 @@ def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list
 def load_document(path: Path) -> tuple[bytes, Any]:
     """The bytes of a one-document JSON file and what they parse to; bad JSON names its line."""
     data = path.read_bytes()
+    return data, decode_json(data, str(path))
+
+
+def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
+    """Parse JSON into history data: integers of any size exact, floats as ``Float``.
+
+    (orjson, fast as it is, turns integers beyond 64 bits into floats.) Malformed JSON is worded
+    by orjson, which also tells where the fault is: the line of ``data`` when ``line`` is None.
+    """
     try:
-        return data, orjson.loads(data)
+        return _DECODE(data)
+    except msgspec.DecodeError as exc:
+        problem = str(exc)
+    try:
+        orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
-        raise FormatError(f"invalid JSON: {exc.msg}", path=str(path), line=line) from None
+        if line is not None:
+            problem = str(exc)
+        else:
+            problem = exc.msg
+            line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
+    raise FormatError(f"invalid JSON: {problem}", path=source, line=line) from None
+
+
+_DECODE = msgspec.json.Decoder(float_hook=Float).decode

@@ -4,7 +4,9 @@ Every line is parsed on its own, so an error names its line. The common line (on
 fields, each of its expected type) is decoded straight into a typed ``msgspec`` struct, which is
 about twice as fast as decoding to a dict; any other line (extra fields, a missing ``f``, a
 wrong type, malformed JSON) takes the general path through ``event_from_mapping``, which keeps
-extra fields and words every error. Both paths feed the one ``HistoryBuilder``. The
+extra fields and words every error. Both paths feed the one ``HistoryBuilder``, and both make
+the same values: floats are ``Float`` (msgspec's ``float_hook``), booleans ``Bool``, integers
+exact at any size. The
 specification is in histories/README.md.
 """
 
@@ -17,16 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import orjson
 
 from histcheck.errors import FormatError, HistoryError
-from histcheck.formats.json_positions import OPEN_ARRAY, load_document, object_start_lines
+from histcheck.formats.json_positions import (
+    OPEN_ARRAY,
+    decode_json,
+    load_document,
+    object_start_lines,
+)
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
 from histcheck.history import Event, EventType, History, HistoryBuilder
-from histcheck.values import freeze, thaw
+from histcheck.values import Float, freeze, thaw, to_json
 
 _TYPES = {t.value: t for t in EventType}
-_FREEZE = (list, dict)
+_FREEZE = (list, dict, bool)
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -41,7 +47,7 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     index: int | None = None
 
 
-_DECODE_LINE = msgspec.json.Decoder(_Line).decode
+_DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
 _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError)
 
 
@@ -96,11 +102,7 @@ def decode_line(raw_line: bytes) -> _Line:
 
 def general_event(raw_line: bytes, source: str, number: int) -> Event:
     """The event of any line, through a dict: keeps extra fields and words every error."""
-    try:
-        raw = orjson.loads(raw_line)
-    except orjson.JSONDecodeError as exc:
-        raise FormatError(f"invalid JSON: {exc}", path=source, line=number) from None
-    return _event(raw, source, number)
+    return _event(decode_json(raw_line, source, number), source, number)
 
 
 def read_json_array(path: Path) -> History:
@@ -147,5 +149,5 @@ def write_jsonl(history: History, path: Path) -> None:
             record["value"] = thaw(event.value)
             for name, value in event.extra:
                 record[name] = thaw(value)
-            fh.write(orjson.dumps(record))
+            fh.write(to_json(record))
             fh.write(b"\n")

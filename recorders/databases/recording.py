@@ -29,7 +29,7 @@ from typing import Protocol
 
 from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
 from histcheck.recorders.databases.errors import RecorderError
-from histcheck.values import Value
+from histcheck.values import Value, freeze
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class Recorder:
     def invoke(self, process: int, op: Op) -> Event:
         """Log the invocation of ``op`` by ``process``; returns the event for ``complete``."""
         with self._lock:
-            event = Event(process, INVOKE, op.f, op.value, op.key, self._now())
+            event = Event(process, INVOKE, op.f, freeze(op.value), freeze(op.key), self._now())
             self._events.append(event)
             return event
 
@@ -91,7 +91,8 @@ class Recorder:
             extra = (("error", outcome.error),)
         with self._lock:
             self._events.append(Event(invocation.process, outcome.type, invocation.f,
-                                      outcome.value, invocation.key, self._now(), extra))
+                                      freeze(outcome.value), invocation.key, self._now(),
+                                      extra))
 
     def events(self) -> list[Event]:
         with self._lock:

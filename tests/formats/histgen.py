@@ -5,10 +5,14 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from histcheck.history import FAIL, INFO, INVOKE, OK, Event, History, from_events
-from histcheck.values import FrozenDict, Value
+from histcheck.values import FALSE, TRUE, Float, FrozenDict, Value
 
 NAMES = st.text(alphabet="abcxyz_-", min_size=1, max_size=6)
-SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8)
+SCALARS = (st.none() | st.sampled_from([TRUE, FALSE]) | st.integers(-(2**40), 2**40)
+           | st.integers(-(2**70), 2**70) | st.sampled_from([0, 1, Float(0.0), Float(1.0)])
+           | st.floats(allow_nan=False, allow_infinity=False).map(Float) | st.text(max_size=8))
+"""Values as readers make them: ``Bool``, integers beyond 64 bits, ``Float`` next to equal
+integers (``1`` and ``1.0`` must stay apart)."""
 VALUES: st.SearchStrategy[Value] = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=4).map(tuple)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import msgspec
-import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from histcheck.errors import HistoryError
 from histcheck.formats.jsonl import decode_line, general_event, typed_event
-from histcheck.values import thaw
+from histcheck.values import thaw, to_json
 from tests.formats.histgen import PROCESSES, VALUES
 
 LINES = st.fixed_dictionaries(
@@ -26,7 +25,7 @@ LINES = st.fixed_dictionaries(
 
 @given(LINES)
 def test_typed_path_agrees_with_the_general_path(raw: dict[str, object]) -> None:
-    line = orjson.dumps(raw)
+    line = to_json(raw)
     try:
         general = general_event(line, "h.jsonl", 1)
     except HistoryError:
