@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from histcheck.values import FrozenDict, Value, show
 
@@ -64,6 +65,10 @@ class Txn:
     def name(self) -> str:
         return "a list of " + ", ".join(f"[{f} k v]" for f, _ in self.micro_ops)
 
+    @cached_property
+    def by_name(self) -> dict[str, Shape]:
+        return dict(self.micro_ops)
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -76,14 +81,14 @@ class Vocabulary:
         """A vocabulary from ``{f: shape}``."""
         return cls(tuple(operations.items()))
 
-    def problem(self, op: Operation) -> str | None:
-        """Why the model cannot read ``op`` (None when it can)."""
-        return _problem(dict(self.operations), op)
+    @cached_property
+    def by_name(self) -> dict[str, Shape | Txn]:
+        return dict(self.operations)
 
 
 def admit(history: History, vocabulary: Vocabulary, model: str) -> None:
     """Refuse, naming file and line, the first client operation ``model`` cannot read."""
-    shapes = dict(vocabulary.operations)
+    shapes = vocabulary.by_name
     for op in history.operations:
         problem = _problem(shapes, op)
         if problem is not None:
@@ -97,7 +102,7 @@ def _problem(shapes: Mapping[str, Shape | Txn], op: Operation) -> str | None:
         return f"it has no operation {op.f!r} (its operations: {known})"
     if isinstance(shape, Txn):
         return _txn_problem(shape, op)
-    if not shape.accepts(op.value):
+    if shape is not ANY and not shape.accepts(op.value):
         return f"the value of {op.f!r} must be {shape.name}, not {show(op.value)}"
     return None
 
@@ -111,17 +116,17 @@ def _txn_problem(txn: Txn, op: Operation) -> str | None:
     if txn.most is not None and len(value) > txn.most:
         return (f"a {op.f!r} holds at most {txn.most} micro-operation"
                 f"{'s' if txn.most != 1 else ''}, not {len(value)}")
-    micro = dict(txn.micro_ops)
+    micro: Mapping[Any, Shape] = txn.by_name
     for mop in value:
         if not isinstance(mop, tuple) or len(mop) != 3:
             return f"a micro-operation is [f k v], not {show(mop)}"
         f, _, argument = mop
-        shape = micro.get(f) if isinstance(f, str) else None
+        shape = micro.get(f)
         if shape is None:
             known = ", ".join(micro)
             name = repr(f) if isinstance(f, str) else show(f)
             return f"it has no micro-operation {name} (its micro-operations: {known})"
-        if not shape.accepts(argument):
+        if shape is not ANY and not shape.accepts(argument):
             return (f"the value of a {f!r} micro-operation must be {shape.name}, not "
                     f"{show(argument)}")
     return None
