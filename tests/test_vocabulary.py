@@ -237,3 +237,11 @@ def test_a_vocabulary_says_what_it_reads() -> None:
     with pytest.raises(HistoryError,
                        match=r"paper-example\.edn:1: .*holds at most 1 micro-operation, not 9"):
         admit(history, vocabulary, "one-at-a-time")
+
+
+def test_a_labels_row_passes_a_map_option() -> None:
+    from histcheck.labels import read_labels
+
+    rows = [label for label in read_labels(HISTORIES / "LABELS.tsv")
+            if label.model == "multi-register"]
+    assert [label.options for label in rows] == [(("initial", "{x 0 y 0}"),)]
