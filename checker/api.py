@@ -18,12 +18,15 @@ def check(history: History, *, model: str, consistency: str | None = None,
     """Check ``history`` against ``model`` at ``consistency`` (the model's default when None).
 
     Names are checked first: an unknown model, level (matched in any case) or option is a
-    ``UsageError`` that suggests the closest known name. A budget that runs out gives
+    ``UsageError`` that suggests the closest known name. Then the history must be one the model
+    can read (``ModelSpec.admit``): an operation of another workload is a ``HistoryError``
+    naming its file and line, never a verdict. A budget that runs out gives
     ``valid == "unknown"``, never a guess.
     """
     spec = get_model(model)
     level = spec.consistency(consistency)
     spec.check_options(options or {})
+    spec.admit(history)
     deadline = budget.start()
     started = time.perf_counter()
     try:

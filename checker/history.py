@@ -33,7 +33,9 @@ Extra: TypeAlias = tuple[tuple[str, Value], ...]
 """Fields of an event beyond the standard ones, in file order (kept so nothing read is lost)."""
 
 NON_CLIENT_PROCESSES: frozenset[str] = frozenset({"nemesis"})
-TXN_MICRO_OPS: frozenset[str] = frozenset({"r", "w", "append"})
+TXN_MICRO_OPS: frozenset[str] = frozenset({"r", "w", "append", "read", "write"})
+"""Micro-operation names a ``txn`` may hold (Elle's ``r``/``w``/``append``, Knossos's
+``read``/``write``); which of them a model reads is its vocabulary's business."""
 
 
 class EventType(enum.Enum):
@@ -255,7 +257,7 @@ class HistoryBuilder:
             self._timed = False
         if event.f == "txn" and not _txn_shape_ok(event.value, event.type):
             raise self._fail(f"txn value must be a list of [f key value] micro-operations with f "
-                             f"in r, w, append; got {event.value!r}", line)
+                             f"in {', '.join(sorted(TXN_MICRO_OPS))}; got {event.value!r}", line)
         if event.type is INVOKE:
             busy = self._open.get(process)
             if busy is not None:

@@ -2,7 +2,8 @@
 
 A labels file (``LABELS.tsv``) has one row per (history, model, consistency): the path relative to
 the labels file, the model, the consistency level, the expected verdict (``valid`` or
-``invalid``), options as ``NAME=VALUE`` pairs separated by ``;``, and where the history came from.
+``invalid``), options as ``NAME=VALUE`` pairs separated by ``;`` (a value may hold spaces and
+``=``, as in ``initial={x 0 y 0}``, but no ``;`` or tab), and where the history came from.
 Lines starting with ``#`` are comments; the first other line is the header.
 """
 

@@ -7,10 +7,12 @@ has is its ``ModelSpec``'s business; these helpers only read values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from histcheck.errors import UsageError
+from histcheck.errors import HistcheckError, UsageError
+from histcheck.values import Value, freeze
 
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
@@ -64,3 +66,39 @@ def choice(options: Mapping[str, Any], name: str, choices: tuple[str, ...], defa
     hint = closest(raw, choices)
     guess = f"; did you mean {hint}?" if hint else ""
     raise UsageError(f"option {name} must be one of {', '.join(choices)}, not {raw!r}{guess}")
+
+
+def mapping(options: Mapping[str, Any], name: str) -> dict[Value, Value] | None:
+    """A map option, written as EDN (``{x 0 y 0}``, ``{:x 0, :y 0}``) or JSON (``{"x": 0}``).
+
+    Keys and values become history values (EDN keywords and symbols lose their colon, as they
+    do in histories), so a key written ``x`` matches the key ``:x`` of an EDN history. None when
+    the option is absent.
+    """
+    raw = options.get(name)
+    if raw is None:
+        return None
+    parsed: Any = raw
+    if not isinstance(raw, Mapping):
+        parsed = _parse_map(name, str(raw))
+    if not isinstance(parsed, Mapping):
+        raise UsageError(f"option {name} must be a map such as {{x 0 y 0}}, not {raw!r}")
+    try:
+        return {freeze(k): freeze(v) for k, v in parsed.items()}
+    except TypeError as exc:
+        raise UsageError(f"option {name}: {exc}") from None
+
+
+def _parse_map(name: str, text: str) -> Any:
+    from histcheck.formats.edn import loads
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return loads(text)
+    except HistcheckError as exc:
+        problem = getattr(exc, "problem", str(exc))
+        raise UsageError(f"option {name} must be an EDN or JSON map, not {text!r} "
+                         f"({problem})") from None

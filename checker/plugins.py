@@ -9,10 +9,12 @@ optional hooks)::
 
 The object may be a model or a class whose instances are models (built with no arguments). Each
 is registered under its ``name`` for linearizability and sequential consistency, beside the
-built-in models; a built-in name cannot be taken over. A plugin that cannot be loaded, or that is
-not a model, is named in one ``PluginWarning`` and left out: one broken package never hides the
-other models. Plugins are loaded only when a model name is not built in, or when every model is
-listed.
+built-in models; a built-in name cannot be taken over. A model may declare the operations it
+reads as a ``vocabulary`` attribute (a ``histcheck.vocabulary.Vocabulary``): histories with any
+other operation are then refused before checking; a model without one is not gated. A plugin
+that cannot be loaded, or that is not a model, is named in one ``PluginWarning`` and left out:
+one broken package never hides the other models. Plugins are loaded only when a model name is
+not built in, or when every model is listed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from histcheck.errors import PluginWarning
+from histcheck.vocabulary import Vocabulary
 
 GROUP = "histcheck.models"
 
@@ -36,6 +39,7 @@ class PluginModel:
     model: Any
     summary: str
     origin: str
+    vocabulary: Vocabulary | None = None
 
 
 def origin_of(entry: EntryPoint) -> str:
@@ -82,7 +86,12 @@ def _load(entry: EntryPoint, origin: str) -> PluginModel:
     for hook in ("initial", "step"):
         if not callable(getattr(model, hook, None)):
             raise TypeError(f"{name!r} is not a model: it has no {hook}()")
-    return PluginModel(name=name, model=model, summary=_summary(model), origin=origin)
+    vocabulary = getattr(model, "vocabulary", None)
+    if vocabulary is not None and not isinstance(vocabulary, Vocabulary):
+        raise TypeError(f"{name!r} has a vocabulary that is not a histcheck.vocabulary."
+                        f"Vocabulary: {vocabulary!r}")
+    return PluginModel(name=name, model=model, summary=_summary(model), origin=origin,
+                       vocabulary=vocabulary)
 
 
 def _summary(model: Any) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from histcheck.budget import Deadline
     from histcheck.history import History
     from histcheck.result import CheckResult
+    from histcheck.vocabulary import Vocabulary
 
 FAMILIES: tuple[str, ...] = (
     "histcheck.linear.spec",
@@ -56,6 +57,9 @@ class ModelSpec:
     it is set, ``read`` uses it instead of ``histcheck.formats.read_history``, and the
     CheckFunction's ``history`` parameter receives that object. ``options`` names every option
     the checker reads; ``origin`` says where the model comes from (a plugin's package).
+    ``vocabulary`` declares the operations the model understands (``histcheck.vocabulary``):
+    ``admit`` refuses a history with any other before it is checked. A model without one (a
+    trace model, whose input is not a history; a plugin that declares none) is not gated.
     """
 
     name: str
@@ -66,6 +70,7 @@ class ModelSpec:
     options: tuple[str, ...] = ()
     loader: str | None = None
     origin: str = "built in"
+    vocabulary: Vocabulary | None = None
 
     @property
     def default_consistency(self) -> str:
@@ -91,6 +96,15 @@ class ModelSpec:
             return self.default_consistency
         return names.resolve("consistency", name, self.consistencies, case_insensitive=True,
                              where=f"for model {self.name}")
+
+    def admit(self, history: Any) -> None:
+        """Refuse (``HistoryError`` naming file and line) a history this model cannot read."""
+        from histcheck.history import History
+
+        if self.vocabulary is not None and isinstance(history, History):
+            from histcheck.vocabulary import admit
+
+            admit(history, self.vocabulary, self.name)
 
     def check_options(self, options: Mapping[str, Any]) -> None:
         """Refuse an option this model does not read (a misspelt one would be ignored)."""

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from histcheck.cli import main
 from histcheck.errors import UsageError
-from histcheck.options import choice, flag, integer, number
+from histcheck.options import choice, flag, integer, mapping, number
+from histcheck.values import FrozenDict
 
 ROOT = Path(__file__).resolve().parent.parent
 KV_OK = str(ROOT / "histories" / "porcupine-kv" / "c10-ok.txt")
@@ -51,3 +52,26 @@ def test_unreadable_values_stop_a_valid_history_too(args: list[str], message: st
     result = CliRunner().invoke(main, ["check", *args])
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("raw", ["{x 0 y 0}", "{:x 0, :y 0}", '{"x": 0, "y": 0}',
+                                 {"x": 0, "y": 0}])
+def test_maps_are_edn_or_json_and_keys_read_as_history_keys(raw: object) -> None:
+    assert mapping({"initial": raw}, "initial") == {"x": 0, "y": 0}
+
+
+def test_map_values_become_history_values() -> None:
+    assert mapping({"m": "{1 [2 3] k {a nil}}"}, "m") == {1: (2, 3),
+                                                         "k": FrozenDict({"a": None})}
+    assert mapping({}, "m") is None
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    ("[1 2]", "option m must be a map such as {x 0 y 0}, not '[1 2]'"),
+    ("3", "option m must be a map such as {x 0 y 0}, not '3'"),
+    ("{x 0", "option m must be an EDN or JSON map, not '{x 0'"),
+])
+def test_a_value_that_is_not_a_map_is_refused(raw: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        mapping({"m": raw}, "m")
+    assert str(caught.value).startswith(problem)

@@ -206,3 +206,67 @@ def test_the_example_package_ships_the_readme_model() -> None:
     assert shown.group(0).strip() in (EXAMPLE / "max_register.py").read_text()
     assert 'max-register = "max_register:MaxRegister"' in readme
     assert 'max-register = "max_register:MaxRegister"' in (EXAMPLE / "pyproject.toml").read_text()
+
+
+VOCABULARY_MODELS = '''
+from histcheck.vocabulary import ANY, Vocabulary
+
+
+class Reads:
+    """A register that reads only read and write."""
+
+    name = "reads"
+    vocabulary = Vocabulary.of({"read": ANY, "write": ANY})
+
+    def initial(self):
+        return None
+
+    def step(self, state, op):
+        if op.f == "write":
+            return op.value
+        return state if op.value == state or op.value is None else None
+
+
+class Lenient:
+    """A model that declares no vocabulary: whatever it meets, it steps."""
+
+    name = "lenient"
+
+    def initial(self):
+        return 0
+
+    def step(self, state, op):
+        return state
+
+
+class Garbled:
+    name = "garbled"
+    vocabulary = ["read", "write"]
+
+    def initial(self):
+        return 0
+
+    def step(self, state, op):
+        return state
+'''
+
+
+def test_a_plugin_that_declares_its_operations_is_gated(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    fake_distribution(site, "worded", "reads = worded_models:Reads\n"
+                      "lenient = worded_models:Lenient\n"
+                      "garbled = worded_models:Garbled\n", worded_models=VOCABULARY_MODELS)
+    history = tmp_path / "h.jsonl"
+    history.write_text(HISTORY + "".join(json.dumps(event) + "\n" for event in (
+        {"process": 2, "type": "invoke", "f": "frobnicate", "value": 1},
+        {"process": 2, "type": "info", "f": "frobnicate", "value": 1})))
+    gated = histcheck(site, "check", str(history), "--model", "reads")
+    assert (gated.returncode, gated.stdout) == (2, ""), gated.stderr
+    assert gated.stderr.splitlines()[-1] == (
+        f"histcheck: {history}:5: model reads cannot read this operation: it has no operation "
+        f"'frobnicate' (its operations: read, write)")
+    lenient = histcheck(site, "check", str(history), "--model", "lenient")
+    assert lenient.returncode == 0 and "VALID for lenient" in lenient.stdout
+    listed = histcheck(site, "models")
+    assert "(garbled = worded_models:Garbled) left out: TypeError: 'garbled' has a vocabulary " \
+           "that is not a histcheck.vocabulary.Vocabulary" in listed.stderr

@@ -42,11 +42,11 @@ DETAIL_LIMIT = 20_000
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
     """The registry's entry for the built-in models (``models.BUILTIN``) and plugin models."""
-    from histcheck.linear.models import BUILTIN
+    from histcheck.linear.models import BUILTIN, builtin_model
 
     if model in BUILTIN:
-        return check_model(history, BUILTIN[model], consistency=consistency, deadline=deadline,
-                           options=options)
+        return check_model(history, builtin_model(model, options), consistency=consistency,
+                           deadline=deadline, options=options)
     from histcheck.plugins import in_one_line, plugin_models
 
     plugin = plugin_models().get(model)
@@ -65,8 +65,17 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
 def check_history(history: History, model: Model[Any], *, consistency: str = LINEARIZABLE,
                   budget: Budget = UNLIMITED,
                   options: Mapping[str, Any] | None = None) -> CheckResult:
-    """Check ``history`` against any model (see ``Model``); a spent budget gives unknown."""
+    """Check ``history`` against any model (see ``Model``); a spent budget gives unknown.
+
+    A model with a ``vocabulary`` refuses a history with other operations first
+    (``histcheck.vocabulary.admit``).
+    """
     resolved = resolve(model)
+    vocabulary = getattr(model, "vocabulary", None)
+    if vocabulary is not None:
+        from histcheck.vocabulary import admit
+
+        admit(history, vocabulary, resolved.name)
     try:
         return check_model(history, model, consistency=consistency, deadline=budget.start(),
                            options=options or {})

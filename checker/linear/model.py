@@ -22,6 +22,9 @@ Optional hooks, each with a safe default filled in by ``resolve`` (one place, li
   to start with the current value). The search uses it on the operation that must be placed
   before the window of candidates can change; False cuts the configuration. Default: no hook.
 - ``describe_state(state)`` and ``describe_op(op)``: text for explanations and reports.
+- ``vocabulary``: the operations the model reads (a ``histcheck.vocabulary.Vocabulary``); a
+  history with any other is refused, naming its file and line, before the search starts.
+  Default: none, and no operation is refused up front.
 
 ``step`` may return ``Choices(states)`` when an operation has several possible outcomes (an
 indeterminate dequeue from an unordered queue removes any one element).

@@ -11,18 +11,25 @@ model rather than a hidden switch:
   own rule: a nil read is an unknown read).
 - ``etcd``: Porcupine's etcd model: the key starts absent (nil), a read of nil requires the absent
   state, and a failed CAS is kept: it says the current value differed from the expected one.
+- ``multi-register``: Knossos's transactions over several registers; the ``initial`` option
+  sets the registers' starting values.
+
+Each model's ``vocabulary`` is the one ``spec.VOCABULARIES`` declares for its name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from histcheck.history import INFO, OK, Operation
 from histcheck.linear.model import Choices, Model
 from histcheck.linear.registers import CasRegister, Register
+from histcheck.linear.spec import VOCABULARIES
+from histcheck.options import mapping
 from histcheck.values import Value, show, sort_key
+from histcheck.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,10 @@ class Mutex:
     """A lock: ``acquire`` needs it free, ``release`` needs it held. The state is held or not."""
 
     name: str = "mutex"
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["mutex"]
 
     def initial(self) -> bool:
         return False
@@ -53,6 +64,10 @@ class KeyValue:
     """
 
     name: str = "kv"
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["kv"]
 
     def initial(self) -> str:
         return ""
@@ -111,6 +126,10 @@ class GrowSet:
 
     name: str = "grow-set"
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["grow-set"]
+
     def initial(self) -> frozenset[Value]:
         return frozenset()
 
@@ -136,6 +155,10 @@ class FifoQueue:
     """A FIFO queue: ``enqueue v``; ``dequeue`` returns the head, or nil when empty."""
 
     name: str = "fifo-queue"
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["fifo-queue"]
 
     def initial(self) -> tuple[Value, ...]:
         return ()
@@ -163,6 +186,10 @@ class UnorderedQueue:
     """
 
     name: str = "unordered-queue"
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["unordered-queue"]
 
     def initial(self) -> tuple[Value, ...]:
         return ()
@@ -196,6 +223,10 @@ class Counter:
 
     name: str = "lin-counter"
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["lin-counter"]
+
     def initial(self) -> int:
         return 0
 
@@ -215,16 +246,28 @@ class Counter:
 
 @dataclass(frozen=True)
 class MultiRegister:
-    """Knossos's multi-register: ``txn`` of ``[r k v]`` and ``[w k v]`` applied atomically.
+    """Knossos's multi-register: ``txn`` of reads and writes of several registers, applied at once.
 
-    The state is a sorted tuple of (key, value) pairs; absent keys hold nil; a read of nil matches
-    anything (Knossos's rule).
+    Micro-operations are ``[r k v]`` and ``[w k v]``, or ``[read k v]`` and ``[write k v]`` as
+    Knossos writes them. The state is a sorted tuple of (key, value) pairs; ``start`` holds the
+    registers' initial values (Knossos's ``(multi-register {:x 0 :y 0})``; the ``initial``
+    option), every other key starts at nil. A read of nil matches anything (Knossos's rule).
     """
 
     name: str = "multi-register"
+    start: tuple[tuple[Value, Value], ...] = ()
+
+    @classmethod
+    def starting_at(cls, values: Mapping[Value, Value]) -> MultiRegister:
+        """The multi-register whose registers start at ``values``."""
+        return cls(start=_sorted_pairs(values))
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return VOCABULARIES["multi-register"]
 
     def initial(self) -> tuple[tuple[Value, Value], ...]:
-        return ()
+        return self.start
 
     def step(self, state: tuple[tuple[Value, Value], ...], op: Operation) -> Any:
         if op.f != "txn" or not isinstance(op.value, tuple):
@@ -235,24 +278,32 @@ class MultiRegister:
             if not isinstance(mop, tuple) or len(mop) != 3:
                 raise ValueError(f"a micro-operation is [f k v], not {show(mop)}")
             kind, key, value = mop
-            if kind == "r":
+            if kind in _READS:
                 if value is not None and held.get(key) != value and op.type is OK:
                     return None
-            elif kind == "w":
+            elif kind in _WRITES:
                 held[key] = value
                 wrote = True
             else:
                 raise ValueError(f"multi-register micro-operations are r and w, not {kind!r}")
         if not wrote:
             return state
-        return tuple(sorted(held.items(), key=lambda kv: sort_key(kv[0])))
+        return _sorted_pairs(held)
 
     def pure(self, op: Operation) -> bool:
         return isinstance(op.value, tuple) and all(
-            isinstance(m, tuple) and len(m) == 3 and m[0] == "r" for m in op.value)
+            isinstance(m, tuple) and len(m) == 3 and m[0] in _READS for m in op.value)
 
     def describe_state(self, state: tuple[tuple[Value, Value], ...]) -> str:
         return "{" + ", ".join(f"{show(k)} {show(v)}" for k, v in state) + "}"
+
+
+_READS = frozenset({"r", "read"})
+_WRITES = frozenset({"w", "write"})
+
+
+def _sorted_pairs(values: Mapping[Value, Value]) -> tuple[tuple[Value, Value], ...]:
+    return tuple(sorted(values.items(), key=lambda kv: sort_key(kv[0])))
 
 
 BUILTIN: dict[str, Model[Any]] = {
@@ -270,3 +321,12 @@ BUILTIN: dict[str, Model[Any]] = {
     "multi-register": MultiRegister(),
 }
 """Every built-in model by the name users give to ``--model``."""
+
+
+def builtin_model(name: str, options: Mapping[str, Any]) -> Model[Any]:
+    """The built-in model ``name`` as ``options`` set it up (``initial`` of multi-register)."""
+    if name == "multi-register":
+        initial = mapping(options, "initial")
+        if initial is not None:
+            return MultiRegister.starting_at(initial)
+    return BUILTIN[name]

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from histcheck.history import FAIL, INFO, Operation
+from histcheck.linear.spec import CAS_REGISTER, REGISTER
 from histcheck.values import Value, show
+from histcheck.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class Register:
 
     name: str = "register"
     nil_reads_match_anything: bool = False
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return REGISTER
 
     def initial(self) -> Any:
         return NIL
@@ -108,6 +114,10 @@ class CasRegister:
     name: str = "cas-register"
     nil_reads_match_anything: bool = False
     failed_cas_constrains: bool = False
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return CAS_REGISTER
 
     def initial(self) -> Any:
         return NIL
