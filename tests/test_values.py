@@ -199,7 +199,7 @@ def test_bank_balance_of_true_is_not_a_number(tmp_path: Path) -> None:
 
 def test_counter_refuses_a_boolean_increment(tmp_path: Path) -> None:
     history = _history(tmp_path, "jsonl", _write_then_read(True, 1, "add"))
-    with pytest.raises(HistoryError, match="counter adds numbers, not true") as caught:
+    with pytest.raises(HistoryError, match="must be a number, not true") as caught:
         check(history, model="counter")
     assert caught.value.line == 1
 
