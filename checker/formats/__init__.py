@@ -58,11 +58,14 @@ FORMATS: dict[str, Format] = {
                "histcheck.formats.jepsen_edn:read_edn", "histcheck.formats.jepsen_edn:write_edn"),
         Format("jepsen-log", "Jepsen log lines (INFO jepsen.util - 3 :ok :cas [1 4])",
                "histcheck.formats.jepsen_log:read_jepsen_log"),
-        Format("polysi", "PolySI text: one r|w(key,value,session,txn) per line",
+        Format("polysi", "PolySI, IsoVista and C4 text: one r|w(key,value,session,txn) per "
+               "line (sessions only, no real time)",
                "histcheck.formats.polysi:read_polysi"),
-        Format("cobra", "Cobra binary client logs: a folder with one log per session",
+        Format("cobra", "Cobra binary client logs: a folder with one T*.log per session "
+               "(side files T*.debug, T*.error are ignored; sessions only, no real time)",
                "histcheck.formats.cobra:read_cobra", folder=True),
-        Format("dbcop", "dbcop JSON: an array of sessions of transactions",
+        Format("dbcop", "dbcop JSON: an array of sessions of transactions (sessions only, "
+               "no real time)",
                "histcheck.formats.dbcop:read_dbcop", "histcheck.formats.dbcop:write_dbcop"),
     )
 }
