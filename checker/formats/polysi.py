@@ -17,7 +17,7 @@ IsoVista and C4 write the same lines with two additions, read as they read them:
   Each run of such lines in one session becomes one ``fail`` transaction, so that a read of its
   value is a read of an aborted write (G1a), never a read of a committed one.
 - The file may open with an explicit initial transaction that writes 0 to keys (IsoVista's
-  ``w(k,0,0,0)``): writes only, all of 0, in the first transaction of the file. It is the initial
+  ``w(k,0,0,0)``): transaction 0, first in the file, writes only, all of 0. It is the initial
   state written out, so it is dropped, and reads of 0 still read the initial state. A write of
   0 anywhere else is still an error.
 
@@ -38,6 +38,8 @@ from histcheck.values import Value
 INITIAL = 0
 ABORTED = -1
 """IsoVista's and C4's transaction number for an aborted write."""
+INITIAL_TXN = 0
+"""IsoVista's and C4's number for their explicit initial transaction."""
 _LINE = re.compile(r"^\s*([rw])\(\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\)\s*$")
 
 
@@ -114,10 +116,10 @@ def _parse(path: Path, source: str) -> list[_Line]:
 
 
 def _initial_transaction(lines: list[_Line]) -> int | None:
-    """The first transaction's number when it only writes 0 (an explicit initial state)."""
-    if not lines or lines[0][5] == ABORTED:
+    """0 when the file opens with transaction 0 writing only 0s (an explicit initial state)."""
+    first = INITIAL_TXN
+    if not lines or lines[0][5] != first:
         return None
-    first = lines[0][5]
     mine = [line for line in lines if line[5] == first]
     if all(kind == "w" and value == INITIAL for _, kind, _, value, _, _ in mine):
         return first
