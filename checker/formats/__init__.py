@@ -67,6 +67,8 @@ FORMATS: dict[str, Format] = {
         Format("dbcop", "dbcop JSON: an array of sessions of transactions (sessions only, "
                "no real time)",
                "histcheck.formats.dbcop:read_dbcop", "histcheck.formats.dbcop:write_dbcop"),
+        Format("dbcop-bincode", "dbcop's bincode history (PolySI's history.bincode; sessions "
+               "only, no real time)", "histcheck.formats.dbcop_bincode:read_dbcop_bincode"),
     )
 }
 
@@ -147,6 +149,12 @@ def _is_dbcop(head: bytes) -> bool:
     return looks_like_dbcop(head)
 
 
+def _is_dbcop_bincode(head: bytes) -> bool:
+    from histcheck.formats.dbcop_bincode import looks_like_dbcop_bincode
+
+    return looks_like_dbcop_bincode(head)
+
+
 def _is_cobra_folder(path: Path) -> bool:
     from histcheck.formats.cobra import looks_like_cobra_folder
 
@@ -154,6 +162,7 @@ def _is_cobra_folder(path: Path) -> bool:
 
 
 SNIFFERS: list[tuple[str, Callable[[bytes], bool]]] = [
+    ("dbcop-bincode", _is_dbcop_bincode),
     ("cobra", _is_cobra),
     ("dbcop", _is_dbcop),
     ("jsonl", _is_jsonl),
