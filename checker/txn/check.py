@@ -83,7 +83,9 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
     verdicts = _verdicts(facts, model, consistency, valid, found, deadline)
     violated = {n for n, ok in verdicts.items() if not ok}
     ordered = [n for n in levels.NAMES if n in violated]
-    possible = [n for n in levels.NAMES if n not in violated]
+    # Without real time, a level that orders by real time is not offered as possible.
+    possible = [n for n in levels.NAMES if n not in violated
+                and (history.realtime or not levels.orders_realtime(n))]
     details = {"weakest_violated": levels.weakest(ordered),
                "strongest_possible": levels.strongest(possible),
                "decided": [n for n in levels.NAMES if n in verdicts],

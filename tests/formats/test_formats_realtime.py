@@ -94,3 +94,9 @@ def test_cobra_report_has_no_realtime_anomaly_or_sentence() -> None:
         assert not anomaly.name.endswith("-realtime")
         assert "completed before" not in anomaly.explanation
     assert "completed before" not in json.dumps(result.to_json(), default=str)
+
+
+def test_strongest_possible_level_is_not_a_real_time_level(stale_across_sessions: Path) -> None:
+    result = check(read_history(stale_across_sessions), model="rw-register",
+                   consistency="serializable")
+    assert result.details["strongest_possible"] == ["strong-session-serializable"]
