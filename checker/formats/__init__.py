@@ -10,11 +10,12 @@ reads them imported only when it is used.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from histcheck.errors import FormatError, UsageError
+from histcheck.errors import FormatError, HistcheckWarning, UsageError
 from histcheck.formats.source import local_input
 from histcheck.history import History
 
@@ -71,6 +72,10 @@ FORMATS: dict[str, Format] = {
                "only, no real time)", "histcheck.formats.dbcop_bincode:read_dbcop_bincode"),
     )
 }
+
+
+SESSION_FORMATS = frozenset({"polysi", "cobra", "dbcop", "dbcop-bincode"})
+"""Formats that record sessions and no real time: their histories say ``realtime=False``."""
 
 
 def register(fmt: Format) -> None:
@@ -202,4 +207,9 @@ def write_history(history: History, path: str | Path, fmt: str | None = None) ->
     """Write a history; the format comes from ``fmt`` or the file name (.edn, else JSON Lines)."""
     path = Path(path)
     name = fmt or ("edn" if path.suffix == ".edn" else "jsonl")
-    get_format(name).write(history, path)
+    chosen = get_format(name)
+    if not history.realtime and name not in SESSION_FORMATS:
+        warnings.warn(HistcheckWarning(
+            f"{history.source or 'the history'} records sessions, not real time; {name} has no "
+            f"way to say so, and its event order will be read as real time"), stacklevel=2)
+    chosen.write(history, path)

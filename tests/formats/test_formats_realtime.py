@@ -9,6 +9,7 @@ real-time edge, anomaly or sentence comes from them, and levels that order by re
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from click.testing import CliRunner
 
 from histcheck.api import check
 from histcheck.cli import main
-from histcheck.errors import HistoryError
-from histcheck.formats import read_history
+from histcheck.errors import HistcheckWarning, HistoryError
+from histcheck.formats import read_history, write_history
 from histcheck.history import INVOKE, OK, Event, from_events
 
 HISTORIES = Path(__file__).resolve().parents[2] / "histories"
@@ -100,3 +101,14 @@ def test_strongest_possible_level_is_not_a_real_time_level(stale_across_sessions
     result = check(read_history(stale_across_sessions), model="rw-register",
                    consistency="serializable")
     assert result.details["strongest_possible"] == ["strong-session-serializable"]
+
+
+def test_converting_to_a_timed_format_warns_and_dbcop_keeps_sessions(
+        stale_across_sessions: Path, tmp_path: Path) -> None:
+    history = read_history(stale_across_sessions)
+    with pytest.warns(HistcheckWarning, match="not real time"):
+        write_history(history, tmp_path / "h.jsonl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_history(history, tmp_path / "h.json", "dbcop")
+    assert read_history(tmp_path / "h.json").realtime is False
