@@ -373,9 +373,10 @@ def list_formats() -> None:
     """List the history formats histcheck reads and writes."""
     from histcheck.formats import FORMATS
 
+    width = max(len(name) for name in FORMATS)
     for fmt in FORMATS.values():
         mode = "read/write" if fmt.writer else "read"
-        click.echo(f"{fmt.name:12} {mode:10} {fmt.description}")
+        click.echo(f"{fmt.name:{width}} {mode:10} {fmt.description}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ A process runs at most one operation at a time. Processes that are not clients (
 
 Real time: operation A precedes B when A completed before B was invoked. When every client event
 carries a ``time``, times decide (equal times are concurrent: intervals are closed); otherwise the
-order of events in the history is the time.
+order of events in the history is the time. Some formats record no real time at all, only each
+session's order (PolySI, Cobra, dbcop, IsoVista): their histories say ``realtime=False``, their
+positions order each process and nothing else, and no check may order them by real time.
 
 ``HistoryBuilder`` is the one place where events are validated and paired; every reader feeds it.
 """
@@ -134,7 +136,9 @@ class History:
     """A whole history: client operations in invocation order, and the other processes' events.
 
     ``lines`` maps each event position to the line of the source it came from, so that problems
-    found after reading can still name a line.
+    found after reading can still name a line. ``realtime`` is False for a history whose source
+    records no real time (only session order): then positions order each process's operations
+    and nothing else, and checks that order operations by real time refuse the history.
     """
 
     operations: tuple[Operation, ...]
@@ -143,6 +147,7 @@ class History:
     size: int = 0
     timed: bool = False
     lines: Sequence[int] = field(default_factory=lambda: array("l"))
+    realtime: bool = True
 
     def __len__(self) -> int:
         return len(self.operations)
@@ -188,7 +193,9 @@ class History:
         """The operation's real-time interval [start, end]; an open operation ends at infinity.
 
         Times when the history is timed, positions otherwise. A precedes B iff
-        ``interval(A)[1] < interval(B)[0]``.
+        ``interval(A)[1] < interval(B)[0]``. Without real time (``realtime`` False) positions
+        still order each process, but between processes they mean nothing: callers that order
+        by real time must check ``realtime`` first.
         """
         if self.timed:
             start = float(op.call_time)  # type: ignore[arg-type]
@@ -202,7 +209,7 @@ class History:
         """A history with the same provenance and a different set of operations."""
         return History(
             operations=tuple(operations), others=self.others, source=self.source,
-            size=self.size, timed=self.timed, lines=self.lines,
+            size=self.size, timed=self.timed, lines=self.lines, realtime=self.realtime,
         )
 
 

@@ -8,7 +8,9 @@
   to its completion event (an ``info`` completion included: the client stopped waiting then);
   one that never completed stays open to the end of the history. Measured over real time when
   the history is timed (mean = time-weighted average over the time span) and over event positions
-  otherwise (mean = average over positions).
+  otherwise (mean = average over positions). A history that records no real time at all (only
+  session order: ``History.realtime`` False) has no concurrency figures: which transactions
+  overlapped is not known.
 - Latency: completion time minus invocation time, per ``f``, for operations with both times, in
   the history's time unit (nanoseconds by convention); ``info`` completions count (the client
   waited that long). Percentiles are nearest-rank: p50 of (20, 40) is 20, p90 is 40.
@@ -73,6 +75,7 @@ def history_stats(history: History) -> dict[str, Any]:
         "processes": {"clients": len(clients), "others": len(others),
                       "other_names": [str(p) for p in others]},
         "timed": history.timed,
+        "realtime": history.realtime,
         "time_span": (max(times) - min(times)) if times else None,
         "concurrency": _concurrency(ops, history),
         "latency": _latency(ops) if history.timed else {},
@@ -84,6 +87,8 @@ def _concurrency(ops: pl.DataFrame, history: History) -> dict[str, Any]:
     """Peak and mean number of operations open at once, over times or positions."""
     import polars as pl
 
+    if not history.realtime:
+        return {"peak": None, "mean": None, "over": "nothing: no real time recorded"}
     if ops.height == 0:
         return {"peak": 0, "mean": 0.0, "over": "positions"}
     timed = history.timed
@@ -134,12 +139,14 @@ def render_stats(path: str, figures: dict[str, Any]) -> str:
     total = figures["operations"]
     procs = figures["processes"]
     conc = figures["concurrency"]
+    overlap = (f"concurrency peak {conc['peak']}, mean {conc['mean']} (over {conc['over']})"
+               if conc["peak"] is not None
+               else "concurrency unknown (the format records sessions, not real time)")
     lines = [
         f"{path}: {total} operations, {figures['events']} events, {procs['clients']} client "
         f"processes" + (f", {procs['others']} other ({', '.join(procs['other_names'])})"
                         if procs["others"] else ""),
-        f"fail rate {figures['fail_rate']:.1%}, info rate {figures['info_rate']:.1%}; "
-        f"concurrency peak {conc['peak']}, mean {conc['mean']} (over {conc['over']})",
+        f"fail rate {figures['fail_rate']:.1%}, info rate {figures['info_rate']:.1%}; {overlap}",
     ]
     if figures["time_span"] is not None:
         lines.append(f"time span {_ms(figures['time_span'])} ms")

@@ -10,11 +10,12 @@ reads them imported only when it is used.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from histcheck.errors import FormatError, UsageError
+from histcheck.errors import FormatError, HistcheckWarning, UsageError
 from histcheck.formats.source import local_input
 from histcheck.history import History
 
@@ -58,14 +59,23 @@ FORMATS: dict[str, Format] = {
                "histcheck.formats.jepsen_edn:read_edn", "histcheck.formats.jepsen_edn:write_edn"),
         Format("jepsen-log", "Jepsen log lines (INFO jepsen.util - 3 :ok :cas [1 4])",
                "histcheck.formats.jepsen_log:read_jepsen_log"),
-        Format("polysi", "PolySI text: one r|w(key,value,session,txn) per line",
+        Format("polysi", "PolySI, IsoVista and C4 text: one r|w(key,value,session,txn) per "
+               "line (sessions only, no real time)",
                "histcheck.formats.polysi:read_polysi"),
-        Format("cobra", "Cobra binary client logs: a folder with one log per session",
+        Format("cobra", "Cobra binary client logs: a folder with one T*.log per session "
+               "(side files T*.debug, T*.error are ignored; sessions only, no real time)",
                "histcheck.formats.cobra:read_cobra", folder=True),
-        Format("dbcop", "dbcop JSON: an array of sessions of transactions",
+        Format("dbcop", "dbcop JSON: an array of sessions of transactions (sessions only, "
+               "no real time)",
                "histcheck.formats.dbcop:read_dbcop", "histcheck.formats.dbcop:write_dbcop"),
+        Format("dbcop-bincode", "dbcop's bincode history (PolySI's history.bincode; sessions "
+               "only, no real time)", "histcheck.formats.dbcop_bincode:read_dbcop_bincode"),
     )
 }
+
+
+SESSION_FORMATS = frozenset({"polysi", "cobra", "dbcop", "dbcop-bincode"})
+"""Formats that record sessions and no real time: their histories say ``realtime=False``."""
 
 
 def register(fmt: Format) -> None:
@@ -144,6 +154,12 @@ def _is_dbcop(head: bytes) -> bool:
     return looks_like_dbcop(head)
 
 
+def _is_dbcop_bincode(head: bytes) -> bool:
+    from histcheck.formats.dbcop_bincode import looks_like_dbcop_bincode
+
+    return looks_like_dbcop_bincode(head)
+
+
 def _is_cobra_folder(path: Path) -> bool:
     from histcheck.formats.cobra import looks_like_cobra_folder
 
@@ -151,6 +167,7 @@ def _is_cobra_folder(path: Path) -> bool:
 
 
 SNIFFERS: list[tuple[str, Callable[[bytes], bool]]] = [
+    ("dbcop-bincode", _is_dbcop_bincode),
     ("cobra", _is_cobra),
     ("dbcop", _is_dbcop),
     ("jsonl", _is_jsonl),
@@ -190,4 +207,9 @@ def write_history(history: History, path: str | Path, fmt: str | None = None) ->
     """Write a history; the format comes from ``fmt`` or the file name (.edn, else JSON Lines)."""
     path = Path(path)
     name = fmt or ("edn" if path.suffix == ".edn" else "jsonl")
-    get_format(name).write(history, path)
+    chosen = get_format(name)
+    if not history.realtime and name not in SESSION_FORMATS:
+        warnings.warn(HistcheckWarning(
+            f"{history.source or 'the history'} records sessions, not real time; {name} has no "
+            f"way to say so, and its event order will be read as real time"), stacklevel=2)
+    chosen.write(history, path)

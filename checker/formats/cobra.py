@@ -1,5 +1,10 @@
 """Cobra's binary client logs: a folder with one file per session, read as one history.
 
+The folder holds one ``T<n>.log`` per session. Real runs also leave text side files beside them
+(``T<n>.debug``, ``T<n>.error``: the client's own messages); like Cobra's verifier, histcheck reads
+the ``.log`` files only and ignores the side files. Any other file is left out with a
+``HistcheckWarning`` naming it.
+
 Each file is a sequence of big-endian records, one letter then 8-byte unsigned fields::
 
     'S' txnid                          a transaction starts
@@ -17,17 +22,19 @@ Aborted transactions are not logged, so a read whose writer never appears means 
 incomplete: that is an error, not a guess. So is a read whose writeId belongs to a different
 transaction or key. A transaction started and never committed at the end of a file stays open
 (indeterminate). Errors name the file, the record number (1-based) and its byte offset; the
-history's ``lines`` hold record numbers.
+history's ``lines`` hold record numbers. The logs record sessions only, never time (see
+``histcheck.formats.sessions``).
 """
 
 from __future__ import annotations
 
 import re
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from histcheck.errors import FormatError
+from histcheck.errors import FormatError, HistcheckWarning
 from histcheck.formats.sessions import MicroOp, Session, Txn, build
 from histcheck.history import INVOKE, OK, History
 from histcheck.values import Value
@@ -35,6 +42,9 @@ from histcheck.values import Value
 INIT_WRITER = 0xBEBEEBEE
 NULL_WRITER = 0xDEADBEEF
 _FIELDS = {b"S": 1, b"C": 1, b"W": 3, b"R": 4}
+LOG_SUFFIX = ".log"
+SIDE_SUFFIXES = (".debug", ".error")
+"""Text files Cobra's clients write beside their logs; its verifier reads only the logs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +68,33 @@ def looks_like_cobra(head: bytes) -> bool:
 
 
 def looks_like_cobra_folder(path: Path) -> bool:
-    files = _log_files(path)
-    if not files:
+    """True for a folder of Cobra logs, with nothing else in it but Cobra's side files."""
+    logs, others = _folder_files(path)
+    if not logs or others:
         return False
-    for file in files:
+    for file in logs:
         with file.open("rb") as fh:
             if not looks_like_cobra(fh.read(10)):
                 return False
     return True
 
 
-def _log_files(path: Path) -> list[Path]:
+def _folder_files(path: Path) -> tuple[list[Path], list[Path]]:
+    """The folder's logs in session order, and its files that are neither logs nor side files."""
     files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=_session_order)
+    logs = sorted((p for p in files if p.suffix == LOG_SUFFIX), key=_session_order)
+    others = sorted(p for p in files if p.suffix not in (LOG_SUFFIX, *SIDE_SUFFIXES))
+    return logs, others
+
+
+def _log_files(path: Path) -> list[Path]:
+    logs, others = _folder_files(path)
+    if others:
+        shown = ", ".join(p.name for p in others[:3]) + (", ..." if len(others) > 3 else "")
+        warnings.warn(HistcheckWarning(
+            f"{path}: left out {len(others)} file(s) that are not Cobra logs (*{LOG_SUFFIX}): "
+            f"{shown}"), stacklevel=3)
+    return logs
 
 
 def _session_order(path: Path) -> tuple[int, str]:
@@ -82,7 +106,8 @@ def read_cobra(path: Path) -> History:
     """Read a folder of Cobra logs (one session per file), or a single log file."""
     files = _log_files(path) if path.is_dir() else [path]
     if not files:
-        raise FormatError("a Cobra history folder with no log files", path=str(path))
+        raise FormatError(f"a Cobra history folder with no log files (*{LOG_SUFFIX})",
+                          path=str(path))
     writes: dict[int, tuple[int, int]] = {}
     raw: list[tuple[int, list[_Logged]]] = []
     for number, file in enumerate(files):

@@ -1,10 +1,15 @@
-"""Jepsen, Knossos, Elle and Porcupine EDN histories: a stream of maps, or one vector of them."""
+"""Jepsen, Knossos, Elle and Porcupine EDN histories: a stream of maps, or one vector of them.
+
+A history of completions alone (Elle accepts them) is read as Elle reads it: see
+``histcheck.formats.completions``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from histcheck.errors import FormatError, HistoryError
+from histcheck.formats.completions import Completing
 from histcheck.formats.edn import iter_maps
 from histcheck.formats.mapping import event_from_mapping
 from histcheck.history import Event, EventType, History, HistoryBuilder
@@ -15,12 +20,14 @@ def read_edn(path: Path) -> History:
     source = str(path)
     text = _read_text(path)
     builder = HistoryBuilder(source)
+    feed = Completing(builder)
     for raw, line in iter_maps(text, source):
         try:
             event = event_from_mapping(raw)
         except HistoryError as exc:
             raise FormatError(exc.problem, path=source, line=line) from None
-        builder.add(event, line)
+        feed.add(event, line)
+    feed.finish()
     return builder.build()
 
 

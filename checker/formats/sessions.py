@@ -12,16 +12,17 @@ them to a read of ``None``: Elle's rw-register convention, where every key start
 and a read of ``nil`` reads the initial state. A read of a value that no transaction wrote keeps
 that value, so it stays distinguishable from a read of the initial state.
 
-Real time. The logs record session order only, never when a transaction ran. Events are laid out
-round by round (every session's first transaction, then every session's second, ...), so positions
-respect session order, but any real-time order between sessions that positions suggest is an
-artefact: check these histories for serializability or snapshot isolation, not their strict forms.
+Real time. The logs record session order only, never when a transaction ran, so every history
+built here says ``realtime=False``: no real-time edge, anomaly or sentence comes from it, and a
+level that orders by real time (strict serializability, linearizability) refuses it. Events are
+laid out round by round (every session's first transaction, then every session's second, ...);
+positions respect session order and mean nothing between sessions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from histcheck.history import FAIL, INVOKE, OK, Event, EventType, History, HistoryBuilder, Process
 from histcheck.values import Value
@@ -58,7 +59,10 @@ def invoked(mops: Sequence[MicroOp]) -> tuple[MicroOp, ...]:
 
 
 def build(sessions: Sequence[Session], source: str) -> History:
-    """Lay sessions out round by round and pair them through the ``HistoryBuilder``."""
+    """Lay sessions out round by round and pair them through the ``HistoryBuilder``.
+
+    The history records no real time (``realtime=False``): see the module's docstring.
+    """
     builder = HistoryBuilder(source)
     rounds = max((len(s.txns) for s in sessions), default=0)
     for index in range(rounds):
@@ -70,4 +74,4 @@ def build(sessions: Sequence[Session], source: str) -> History:
                 builder.add(Event(process, OK, "txn", txn.mops), txn.end)
             elif txn.status is FAIL:
                 builder.add(Event(process, FAIL, "txn", invoked(txn.mops)), txn.end)
-    return builder.build()
+    return replace(builder.build(), realtime=False)

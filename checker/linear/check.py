@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
-from histcheck.errors import BudgetExhausted, HistcheckError, UsageError
+from histcheck.errors import BudgetExhausted, HistcheckError, HistoryError, UsageError
 from histcheck.history import INFO, History, Operation
 from histcheck.linear.explain import explain_invalid, shrink
 from histcheck.linear.model import Model, Resolved, resolve
@@ -114,6 +114,10 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     if consistency not in CONSISTENCIES:
         raise UsageError(f"consistency must be one of {', '.join(CONSISTENCIES)}, "
                          f"not {consistency!r}")
+    if consistency == LINEARIZABLE and not history.realtime:
+        raise HistoryError("linearizable orders operations by real time, which this history "
+                           "does not record (its format records sessions only)",
+                           path=history.source)
     engine = choice(options, "engine", ENGINES, "search")
     workers = int(number(options, "workers", 0)) or None
     explain = flag(options, "explain", True)
@@ -121,7 +125,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     resolved = resolve(model)
     searcher = _searcher(engine, consistency, deadline)
     try:
-        if consistency == SEQUENTIAL and engine == "search":
+        if consistency == SEQUENTIAL and engine == "search" and history.realtime:
             shortcut = _linearizable_first(history, resolved, deadline, workers)
             if shortcut is not None:
                 return shortcut

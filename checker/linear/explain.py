@@ -7,7 +7,8 @@ Three pieces, as Knossos and Porcupine users expect and a little more:
 2. The longest linearizable prefix, with the model state after each step.
 3. A small subset of operations that is already impossible on its own, found by deleting
    operations while the rest stays invalid (a ddmin-style shrink with a time cap), and printed as
-   a short timeline: one line per operation, a bar spanning its real-time interval.
+   a short timeline: one line per operation, a bar spanning its real-time interval (for a
+   history without real time, each operation's place in its process instead).
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def timeline(history: History, ops: Sequence[Operation], model: Resolved,
     """One line per operation: process, a bar over its interval, what it did.
 
     Columns are the ranks of the distinct invocation and return instants, so the picture keeps
-    real-time order (which bars overlap) and nothing else.
+    real-time order (which bars overlap) and nothing else. A history that records no real
+    time gets no bars: each line says where the operation stands in its process.
     """
+    if not history.realtime:
+        return _process_lines(history, ops, model, culprit)
     bounds = {op.id: history.interval(op) for op in ops}
     instants = sorted({t for lo, hi in bounds.values() for t in (lo, hi) if t != float("inf")})
     column = {t: 2 * i for i, t in enumerate(instants)}
@@ -73,6 +77,22 @@ def timeline(history: History, ops: Sequence[Operation], model: Resolved,
         mark = "  <- cannot be placed" if op.id == culprit else ""
         lines.append(f"  p{str(op.process).ljust(label_width)} {bar.ljust(width + 1)} "
                      f"{model.describe_op(op)}{mark}")
+    return lines
+
+
+def _process_lines(history: History, ops: Sequence[Operation], model: Resolved,
+                   culprit: int | None) -> list[str]:
+    rank: dict[int, int] = {}
+    seen: dict[object, int] = {}
+    for op in history.operations:
+        seen[op.process] = rank[op.id] = seen.get(op.process, 0) + 1
+    label_width = max((len(str(op.process)) for op in ops), default=1)
+    lines = []
+    for op in sorted(ops, key=lambda o: (str(o.process), rank.get(o.id, 0))):
+        mark = "  <- cannot be placed" if op.id == culprit else ""
+        place = rank.get(op.id, 0)
+        lines.append(f"  p{str(op.process).ljust(label_width)} operation {place} of its "
+                     f"process: {model.describe_op(op)}{mark}")
     return lines
 
 

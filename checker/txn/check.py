@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from histcheck.budget import Deadline
+from histcheck.errors import HistoryError
 from histcheck.history import History
 from histcheck.result import Anomaly, CheckResult
 from histcheck.txn import levels
@@ -19,14 +20,17 @@ from histcheck.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_ed
 
 
 def infer(history: History, model: str) -> Facts:
-    """Facts for ``model`` (list-append or rw-register), with process and real-time edges."""
+    """Facts for ``model`` (list-append or rw-register), with process and real-time edges.
+
+    A history that records no real time (``History.realtime`` False) gets no real-time edge.
+    """
     if model == "list-append":
         from histcheck.txn.list_append import infer as infer_list
         facts = infer_list(history)
     else:
         from histcheck.txn.rw_register import infer as infer_register
         facts = infer_register(history)
-    add_session_edges(facts.graph, history, facts.txns, realtime=True)
+    add_session_edges(facts.graph, history, facts.txns, realtime=history.realtime)
     return facts
 
 
@@ -50,6 +54,10 @@ def paused_collector() -> Iterator[None]:
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,
           options: Mapping[str, Any]) -> CheckResult:
+    if levels.orders_realtime(consistency) and not history.realtime:
+        raise HistoryError(f"{consistency} orders transactions by real time, which this history "
+                           "does not record (its format records sessions only)",
+                           path=history.source)
     with paused_collector():
         return _check(history, model, consistency, deadline)
 
@@ -75,7 +83,9 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
     verdicts = _verdicts(facts, model, consistency, valid, found, deadline)
     violated = {n for n, ok in verdicts.items() if not ok}
     ordered = [n for n in levels.NAMES if n in violated]
-    possible = [n for n in levels.NAMES if n not in violated]
+    # Without real time, a level that orders by real time is not offered as possible.
+    possible = [n for n in levels.NAMES if n not in violated
+                and (history.realtime or not levels.orders_realtime(n))]
     details = {"weakest_violated": levels.weakest(ordered),
                "strongest_possible": levels.strongest(possible),
                "decided": [n for n in levels.NAMES if n in verdicts],

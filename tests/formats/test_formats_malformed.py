@@ -56,7 +56,11 @@ def test_jsonl(tmp_path: Path, case: str, lines: list[str], line: int, phrase: s
 
 
 EDN_CASES = [
-    ("completion without invoke", "{:process 0 :type :ok :f :read :value 1}", 1, "without"),
+    # completions alone are an Elle history (tests/formats/test_formats_completions.py); a bare
+    # completion beside invocations is not
+    ("completion without invoke", "{:process 0 :type :invoke :f :read}\n"
+     "{:process 0 :type :ok :f :read :value 1}\n{:process 1 :type :ok :f :read :value 1}", 3,
+     "without"),
     ("second invoke", "{:process 0 :type :invoke :f :read}\n{:process 0 :type :invoke :f :read}",
      2, "second invoke"),
     ("unknown type", "{:process 0 :type :maybe :f :read}", 1, "unknown event type"),

@@ -38,6 +38,7 @@ BUNDLED = {
     "polysi": HISTORIES / "txn-formats" / "polysi-text" / "galera.txt",
     "dbcop": HISTORIES / "txn-formats" / "dbcop" / "write-skew.json",
     "cobra": HISTORIES / "txn-formats" / "cobra-log" / "cock-G2" / "T1.log",
+    "dbcop-bincode": HISTORIES / "txn-formats" / "dbcop-bincode" / "dgraph" / "history.bincode",
 }
 CAS_BAD = HISTORIES / "knossos" / "cas-register" / "bad" / "bad-analysis.edn"
 CAS_GOOD = HISTORIES / "knossos" / "cas-register" / "good" / "memstress3-9.edn"

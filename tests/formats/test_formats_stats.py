@@ -43,10 +43,24 @@ def test_counts_concurrency_latency() -> None:
     assert "nemesis" in text
 
 
-def test_untimed_concurrency_over_positions() -> None:
+def test_session_only_history_has_no_concurrency() -> None:
+    """PolySI text records sessions, not time: how transactions overlapped is unknown."""
     history = read_history(HISTORIES / "txn-formats" / "polysi-text" / "galera.txt")
     figures = history_stats(history)
     assert figures["latency"] == {}
     assert figures["time_span"] is None
-    # Round by round: levels 1 2 1 0 per round of two sessions, then 1 for the last txn.
-    assert figures["concurrency"] == {"peak": 2, "mean": 1.0, "over": "positions"}
+    assert figures["realtime"] is False
+    assert figures["concurrency"]["peak"] is None
+    assert "concurrency unknown" in render_stats("h", figures)
+
+
+def test_untimed_concurrency_over_positions() -> None:
+    """Without times, the order of events is the time: concurrency is counted over positions."""
+    history = from_events([
+        Event(1, INVOKE, "write", 1), Event(2, INVOKE, "read"),
+        Event(1, OK, "write", 1), Event(2, OK, "read", 1),
+    ])
+    figures = history_stats(history)
+    assert figures["realtime"] is True
+    assert figures["concurrency"]["over"] == "positions"
+    assert figures["concurrency"]["peak"] == 2
