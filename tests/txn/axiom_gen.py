@@ -272,6 +272,11 @@ def _smaller(s: Spec) -> Iterator[Spec]:
         yield replace(s, txns=(*txns[:i], *txns[i + 1:]))
     if s.timed:
         yield replace(s, timed=False)
+    in_order = sorted(txns, key=lambda t: t.start)
+    sequential = tuple(replace(t, start=2 * i, end=None if t.end is None else 2 * i + 1)
+                       for i, t in enumerate(in_order))
+    if sequential != s.txns:
+        yield replace(s, txns=sequential, timed=False)
     for i, t in enumerate(txns):
         def with_txn(new: TxnSpec, i: int = i) -> Spec:
             return replace(s, txns=(*txns[:i], new, *txns[i + 1:]))

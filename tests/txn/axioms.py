@@ -22,12 +22,14 @@ or the reading transaction's own later write (one after the read in program orde
 - The version order of key k is ``co`` restricted to C's writers of k, each writer's appends in
   program order, contiguous. A list read with writer w equals the concatenation over k's writers
   up to w of their appends, w's own cut at the read's last element (inside w: *intermediate*).
-- A read of k after the transaction's own write of k is *internal*. From read-atomic up it must
-  show the transaction's own view (INT, Cerone et al. 2015): in rw-register its last write; in
-  list-append its previous read of k plus its own appends since, or, with no previous read, some
-  list P followed by all its own appends so far, where P is read like an external read (the state
-  it started from). Below read-atomic an internal read is an ordinary read (Elle forbids
-  ``internal`` only from read-atomic up).
+- A read of k after the transaction's own write of k is *internal*. Like every read it is an
+  ordinary read of its writer (a list's version order is what the writers' own reads show),
+  and from read-atomic up it must also show the transaction's own view (INT, Cerone et al.
+  2015): in rw-register its last write; in list-append its previous read of k plus its own
+  appends since, or, with no previous read, some list P followed by all its own appends so
+  far. P is the state the transaction started from: an ordinary read of P's writer, which gives
+  a ``wr`` edge the atomic-visibility axioms see. Below read-atomic INT does not hold (Elle
+  forbids ``internal`` only from read-atomic up).
 
 Levels (one axiom per function below):
 
@@ -198,31 +200,29 @@ def plain_reads(facts: Facts, txn: Txn) -> list[Read]:
 
 
 def atomic_reads(facts: Facts, txn: Txn) -> list[Read] | None:
-    """From read-atomic up: external reads, plus the list P each internal list read starts
-    from when it has no earlier read of the key; None when an internal read breaks INT."""
-    reads = []
+    """From read-atomic up: every read, plus the list P each internal list read starts from
+    when it has no earlier read of the key; None when an internal read breaks INT."""
+    reads = plain_reads(facts, txn)
     for i, (f, k, v) in enumerate(txn.mops):
-        if f != "r":
-            continue
         own = txn.writes_before(k, i)
-        if not own:
-            reads.append(facts.locate(txn.id, i, k, v))
-        elif not facts.lists:
+        if f != "r" or not own:
+            continue
+        if not facts.lists:
             if v != own[-1]:
                 return None
-        else:
-            value = _as_list(v)
-            earlier = [j for j in range(i) if txn.mops[j][:2] == ("r", k)]
-            if earlier:
-                j = earlier[-1]
-                since = tuple(w for g, key, w in txn.mops[j:i] if g != "r" and key == k)
-                if value != _as_list(txn.mops[j][2]) + since:
-                    return None
-            elif value[len(value) - len(own):] != own:
+            continue
+        value = _as_list(v)
+        earlier = [j for j in range(i) if txn.mops[j][:2] == ("r", k)]
+        if earlier:
+            j = earlier[-1]
+            since = tuple(w for g, key, w in txn.mops[j:i] if g != "r" and key == k)
+            if value != _as_list(txn.mops[j][2]) + since:
                 return None
-            else:
-                reads.append(facts.locate(txn.id, i, k, value[:len(value) - len(own)],
-                                          implicit=True))
+        elif value[len(value) - len(own):] != own:
+            return None
+        else:
+            reads.append(facts.locate(txn.id, i, k, value[:len(value) - len(own)],
+                                      implicit=True))
     return reads
 
 
