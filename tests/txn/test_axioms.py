@@ -345,6 +345,48 @@ def test_checker_matches_axioms_many(workload: str, level: str) -> None:
     _differential(workload, level, _corpus(workload, 1500, 1000, 6))
 
 
+AWKWARD = {
+    "own-later-write-rw": spec(RW, txn(("r", "x", 1), ("w", "x", 1))),
+    "own-later-write-list": spec(LA, txn(("r", "x", [1]), ("append", "x", 1))),
+    "own-later-append-inside-a-list": spec(LA, txn(("append", "x", 1)),
+                                           txn(("r", "x", [1, 2]), ("append", "x", 2))),
+    "garbage-behind-own-write-rw": spec(RW, txn(("w", "y", 4), ("r", "y", 902))),
+    "garbage-behind-own-append": spec(LA, txn(("append", "x", 1), ("r", "x", [905]))),
+    "own-appends-skipped": spec(LA, txn(("append", "x", 1), ("append", "x", 2), ("r", "x", [2]))),
+    "non-contiguous-list": spec(LA, txn(("append", "y", 2), ("append", "y", 3)),
+                                txn(("r", "y", [3]))),
+    "internal-read-of-failed-write": spec(RW, txn(("w", "x", 4), status="fail"),
+                                          txn(("w", "x", 1), ("r", "x", 4))),
+    "internal-read-of-intermediate-write": spec(RW, txn(("w", "x", 1), ("r", "x", 6)),
+                                                txn(("w", "x", 6), ("w", "x", 8))),
+    "internal-read-fractures": spec(RW, txn(("w", "x", 1)),
+                                    txn(("r", "x", 1), ("w", "x", 5), ("r", "x", None))),
+    "internal-list-read-orders-writers": spec(LA, txn(("append", "x", 2)),
+                                              txn(("append", "x", 3), ("r", "x", [3, 2]))),
+    "partly-observed-info-rw": spec(RW, txn(("w", "x", 1), ("w", "y", 1), status="info"),
+                                    txn(("r", "y", 1), ("r", "x", None))),
+    "partly-observed-info-list": spec(LA, txn(("append", "x", 1), ("append", "y", 1),
+                                              status="info"),
+                                      txn(("r", "y", [1]), ("r", "x", None))),
+    "info-write-conflicts": spec(RW, txn(("r", "x", None), ("w", "x", 1), ("w", "y", 1),
+                                         status="info"),
+                                 txn(("r", "x", None), ("w", "x", 2)),
+                                 txn(("r", "y", 1), ("r", "x", 2))),
+    "internal-read-at-repeatable-read": spec(RW, txn(("w", "x", 1), ("r", "x", None))),
+    "internal-list-read-start-at-mav": spec(LA, txn(("append", "x", 1), ("append", "y", 1)),
+                                            txn(("append", "x", 5), ("r", "x", [1, 5]),
+                                                ("r", "y", []))),
+    "session-read-your-writes": spec(RW, txn(("w", "x", 1), process=0),
+                                     txn(("r", "x", None), process=0)),
+}
+
+
+@pytest.mark.parametrize("name", AWKWARD)
+def test_checker_matches_axioms_on_awkward_cases(name: str) -> None:
+    """One small history per kind of disagreement the differential tests have shown."""
+    _every_level(AWKWARD[name])
+
+
 def _every_level(s: Spec) -> None:
     wrong = {level: d for level in NAMES if (d := _disagree(s, level)) is not None}
     assert not wrong, f"{s}\n" + "\n".join(f"  {level}: axioms say {e}, checker says {g}"
