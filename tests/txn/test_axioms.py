@@ -335,7 +335,7 @@ def _differential(workload: str, level: str, specs_: list[Spec]) -> None:
 @pytest.mark.parametrize("level", NAMES)
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_checker_matches_axioms(workload: str, level: str) -> None:
-    _differential(workload, level, _corpus(workload, 250, 0, 5))
+    _differential(workload, level, _corpus(workload, 400, 0, 5))
 
 
 @pytest.mark.slow
