@@ -136,8 +136,8 @@ class DrawChooser:
         return options[self.draw(st.integers(0, len(options) - 1))]
 
 
-READ_MODES = ("snapshot",) * 5 + ("fresh", "fresh", "stale", "intermediate", "own-later",
-                                   "garbage", "duplicate", "gap", "swap")
+READ_MODES = ("snapshot",) * 6 + ("fresh", "fresh", "partial", "partial", "stale",
+                                   "intermediate", "gap", "swap", "own-later", "garbage")
 
 
 def generate(c: Chooser, workload: str, max_txns: int = 5) -> Spec:
@@ -186,8 +186,11 @@ def generate(c: Chooser, workload: str, max_txns: int = 5) -> Spec:
         for j, (f, k, v) in enumerate(programs[i]):
             shown = v
             if f == "r" and statuses[i] == "ok":
-                shown = _read(c, lists, k, snapshot, programs[i], j, states[taken:p + 1],
-                              states, middles, others)
+                missed = order[c.integer(0, taken - 1)] if taken else None
+                partial = apply({}, [m for u in order[:taken] if u != missed
+                                     for m in programs[u]])
+                shown = _read(c, lists, k, snapshot, programs[i], j,
+                              [*states[taken:p + 1], partial], states, middles, others)
             mops.append((f, k, shown))
         txns.append(mops)
     return Spec(workload, _schedule(c, statuses, txns, position, len(order)),
@@ -200,7 +203,9 @@ def _read(c: Chooser, lists: bool, key: str, snapshot: dict[str, Any], program: 
     mode = c.pick(READ_MODES)
     base = snapshot
     if mode == "fresh":
-        base = c.pick(fresh)
+        base = c.pick(fresh[:-1])
+    elif mode == "partial":
+        base = fresh[-1]
     elif mode == "stale":
         base = c.pick(states + others)
     elif mode == "intermediate" and middles:
@@ -216,9 +221,9 @@ def _read(c: Chooser, lists: bool, key: str, snapshot: dict[str, Any], program: 
     value = list(base.get(key, ()))
     if own and c.pick((True, True, True, False)):
         value += own
-    if mode == "garbage":
+    if mode == "garbage" and (not value or c.pick((True, False))):
         value.insert(c.integer(0, len(value)), 900 + c.integer(0, 9))
-    elif mode == "duplicate" and value:
+    elif mode == "garbage":
         value.insert(c.integer(0, len(value)), c.pick(value))
     elif mode == "gap" and value:
         del value[c.integer(0, len(value) - 1)]
@@ -272,6 +277,11 @@ def _smaller(s: Spec) -> Iterator[Spec]:
         yield replace(s, txns=(*txns[:i], *txns[i + 1:]))
     if s.timed:
         yield replace(s, timed=False)
+    in_order = sorted(txns, key=lambda t: t.start)
+    sequential = tuple(replace(t, start=2 * i, end=None if t.end is None else 2 * i + 1)
+                       for i, t in enumerate(in_order))
+    if sequential != s.txns:
+        yield replace(s, txns=sequential, timed=False)
     for i, t in enumerate(txns):
         def with_txn(new: TxnSpec, i: int = i) -> Spec:
             return replace(s, txns=(*txns[:i], new, *txns[i + 1:]))
