@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from histcheck.errors import FormatError, HistoryError
+from histcheck.formats.completions import Completing
 from histcheck.formats.json_positions import (
     OPEN_ARRAY,
     decode_json,
@@ -106,15 +107,21 @@ def general_event(raw_line: bytes, source: str, number: int) -> Event:
 
 
 def read_json_array(path: Path) -> History:
-    """Read elle-cli's JSON form: one array of event objects (line numbers are approximate)."""
+    """Read elle-cli's JSON form: one array of event objects (line numbers are approximate).
+
+    As in Elle's EDN, a history of completions alone is read with each completion standing
+    for its own invocation (``histcheck.formats.completions``).
+    """
     source = str(path)
     data, items = load_document(path)
     if not isinstance(items, list):
         raise FormatError("expected a JSON array of events", path=source, line=1)
     builder = HistoryBuilder(source)
+    feed = Completing(builder)
     starts = _object_lines(data, len(items))
     for number, raw in zip(starts, items, strict=True):
-        builder.add(_event(raw, source, number), number)
+        feed.add(_event(raw, source, number), number)
+    feed.finish()
     return builder.build()
 
 

@@ -81,3 +81,14 @@ def test_invocations_and_bare_completions_mixed_are_an_error(tmp_path: Path,
     result = CliRunner().invoke(main, ["check", "-m", "register", str(path)])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_elle_json_of_completions_alone_reads_like_the_edn(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    path.write_text('[{"type": "ok", "process": 0, "f": "write", "value": 1},\n'
+                    ' {"type": "ok", "process": 1, "f": "read", "value": 2},\n'
+                    ' {"type": "ok", "process": 0, "f": "write", "value": 2}]\n')
+    history = read_history(path)
+    assert [op.ret for op in history] == [1, 3, 5]
+    assert check(history, model="register", consistency="linearizable").valid is False
+    assert check(history, model="register", consistency="sequential").valid is True
