@@ -42,6 +42,10 @@ class Deadline:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def remaining(self) -> float | None:
+        """Seconds left, or None when time is unlimited."""
+        return None if self._until is None else self._until - time.monotonic()
+
     def expired(self) -> bool:
         return self._until is not None and time.monotonic() > self._until
 

@@ -37,8 +37,9 @@ def extras(level: str) -> int:
 
 
 def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
-           prune: bool = True) -> Decision:
-    """Settle ``level``; ``prune=False`` skips reachability pruning (for cross-checks)."""
+           prune: bool = True, engine: str = "cdcl") -> Decision:
+    """Settle ``level``; ``prune=False`` skips reachability pruning and the witness, and
+    ``engine="z3"`` solves with integer ranks instead of cycle clauses (for cross-checks)."""
     from histcheck.txn import saturation
     from histcheck.txn.cycles import find_cycle, topological
 
@@ -46,9 +47,11 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     extra = extras(level)
     graph = facts.graph
     if implied & {"serializable", "repeatable-read"}:
-        return _polygraph(facts, extra, snapshot=False, deadline=deadline, prune=prune)
+        return _polygraph(facts, extra, snapshot=False, deadline=deadline, prune=prune,
+                          engine=engine)
     if "snapshot-isolation" in implied:
-        si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune)
+        si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune,
+                        engine=engine)
         if not si.valid:
             return si
     if implied & {"read-atomic", "monotonic-atomic-view", "causal"}:
@@ -96,7 +99,7 @@ def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge
 
 
 def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
-               prune: bool = True) -> Decision:
+               prune: bool = True, engine: str = "cdcl") -> Decision:
     from histcheck.txn import witness
 
     method = "polygraph-si" if snapshot else "polygraph-ser"
@@ -122,7 +125,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                     continue
                 cond.update(r.cond)
                 edges.append(Edge(d.a, r.b, tuple(sorted(cond.items())), d.b))
-    outcome = solve(len(facts.txns), edges, deadline, prune=prune)
+    outcome = solve(len(facts.txns), edges, deadline, prune=prune, engine=engine)
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))

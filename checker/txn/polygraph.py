@@ -14,9 +14,10 @@ Steps, each exact:
    become known. Repeat to a fixpoint. A cycle among known edges answers "no".
 2. Keep only strongly connected components of the graph of all edges (known and conditional):
    an edge between components can never lie on a cycle, whatever is chosen.
-3. Hand the residue to z3: an integer rank per node, ``rank(a) < rank(b)`` for known edges and
-   ``literals => rank(a) < rank(b)`` for conditional ones. Satisfiable iff an acyclic choice
-   exists.
+3. Hand the residue to a solver: by default CaDiCaL with cycles learnt lazily as clauses
+   (``histcheck.txn.lazy``); or z3 with an integer rank per node, ``rank(a) < rank(b)`` for
+   known edges and ``literals => rank(a) < rank(b)`` for conditional ones (the independent
+   encoding the tests compare it with). Either way: satisfiable iff an acyclic choice exists.
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ class Outcome:
     """The literals pruning forced (enough to rebuild the graph a known cycle lives in)."""
 
 
-def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True) -> Outcome:
-    """Is there a choice making the graph acyclic? ``prune=False`` gives z3 everything."""
+def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True,
+          engine: str = "cdcl") -> Outcome:
+    """Is there a choice making the graph acyclic? ``prune=False`` skips pruning;
+    ``engine`` is ``"cdcl"`` (lazy cycle clauses, ``histcheck.txn.lazy``) or ``"z3"``
+    (integer ranks), the independent encoding tests compare it with."""
     known: dict[tuple[int, int], Edge] = {}
     pending: list[Edge] = []
     for e in edges:
@@ -107,7 +111,7 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool =
             else:
                 known.setdefault((e.a, e.b), Edge(e.a, e.b, (), e.via))
         pending = still
-    return _residue(size, known, pending, len(assigned), deadline)
+    return _residue(size, known, pending, len(assigned), deadline, engine)
 
 
 def _known_cycle(adj: list[list[int]], known: dict[tuple[int, int], Edge]) -> tuple[Edge, ...]:
@@ -127,7 +131,7 @@ def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
 
 
 def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
-             forced: int, deadline: Deadline) -> Outcome:
+             forced: int, deadline: Deadline, engine: str) -> Outcome:
     from histcheck.txn.cycles import components
 
     adj: list[list[int]] = [[] for _ in range(size)]
@@ -144,6 +148,15 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
         return Outcome(False, _known_cycle(known_adj, known), forced)
     if not inner:
         return Outcome(True, forced=forced)
+    if engine == "cdcl":
+        from histcheck.txn.lazy import acyclic_choice
+
+        tangled = {comp[e.a] for e in inner}
+        inside = [(a, b) for (a, b) in known if comp[a] == comp[b] and comp[a] in tangled]
+        holds, _ = acyclic_choice(size, inside, inner, deadline)
+        return Outcome(holds, forced=forced,
+                       residual_choices=len({i for e in inner for i, _ in e.cond}),
+                       residual_nodes=sum(1 for n in range(size) if comp[n] in tangled))
     import z3
 
     nodes = sorted({n for e in inner for n in (e.a, e.b)})

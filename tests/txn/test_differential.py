@@ -27,8 +27,10 @@ def _agree(workload: str, seed: int) -> None:
         anomalies = {a.name for a in facts.anomalies}
         ours = got.valid and not anomalies
         assert ours == expected, (level, txns, got, anomalies)
-        unpruned = decide(facts, level, workload, UNLIMITED.start(), prune=False)
-        assert unpruned.valid == got.valid, (level, txns)
+        for engine in ("cdcl", "z3"):
+            unpruned = decide(facts, level, workload, UNLIMITED.start(), prune=False,
+                              engine=engine)
+            assert unpruned.valid == got.valid, (level, engine, txns)
 
 
 @pytest.mark.parametrize(("workload", "seed"), CASES)
@@ -40,3 +42,21 @@ def test_matches_brute_force(workload: str, seed: int) -> None:
 @pytest.mark.parametrize(("workload", "seed"), SLOW)
 def test_matches_brute_force_many(workload: str, seed: int) -> None:
     _agree(workload, seed)
+
+
+ENGINES = [(w, seed) for w in ("list-append", "rw-register") for seed in range(120)]
+
+
+@pytest.mark.parametrize(("workload", "seed"), ENGINES)
+def test_cycle_clauses_agree_with_integer_ranks(workload: str, seed: int) -> None:
+    """The lazy CDCL solver and the z3 rank encoding, on every choice unpruned, at histories
+    too large for brute force (6 to 14 transactions)."""
+    rng = random.Random(10_000 + seed)
+    txns = random_txns(rng, workload, rng.randint(6, 14))
+    facts = infer(history_of(txns), workload)
+    for level in ("serializable", "snapshot-isolation", "strict-serializable"):
+        answers = {engine: decide(facts, level, workload, UNLIMITED.start(), prune=prune,
+                                  engine=engine).valid
+                   for engine in ("cdcl", "z3") for prune in (False,)}
+        pruned = decide(facts, level, workload, UNLIMITED.start()).valid
+        assert answers["cdcl"] == answers["z3"] == pruned, (level, txns, answers, pruned)
