@@ -18,7 +18,7 @@ is CaDiCaL through python-sat, incremental, so learnt clauses carry over between
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from histcheck.budget import Deadline
@@ -41,6 +41,7 @@ def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequenc
     certain = set(known)
     for a, b in certain:
         known_adj[a].append(b)
+    graph = _SwitchedGraph(size, certain, pending, var_of)
     with Solver(name="cadical153") as solver:
         guess = _first_guess(size, known_adj, pending, var_of)
         solver.set_phases(guess)
@@ -48,26 +49,83 @@ def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequenc
         while True:
             deadline.check()
             rounds += 1
-            answer = _solve_within(solver, deadline)
-            if not answer:
+            if not _solve_within(solver, deadline):
                 return False, rounds
             # Variables no clause mentions yet are absent from the model: they keep the guess.
             model = {abs(lit): lit for lit in solver.get_model() or ()}
-            true = {model.get(abs(lit), lit) for lit in guess}
-            adj = [list(out) for out in known_adj]
-            labels: dict[tuple[int, int], list[int]] = {}
-            for e in pending:
-                lits = [var_of[i] if value else -var_of[i] for i, value in e.cond]
-                edge = (e.a, e.b)
-                if edge not in certain and edge not in labels and all(lit in true
-                                                                     for lit in lits):
-                    adj[e.a].append(e.b)
-                    labels[edge] = lits
-            clauses = _cycle_clauses(adj, labels)
+            graph.assign([model.get(abs(lit), lit) for lit in guess])
+            clauses = _cycle_clauses(graph.adjacency(known_adj), graph.label)
             if not clauses:
                 return True, rounds
             for clause in clauses:
                 solver.add_clause(clause)
+
+
+class _SwitchedGraph:
+    """The conditional edges an assignment switches on, kept up to date as literals flip.
+
+    Each edge counts its literals that do not hold; it is on at zero. A new assignment only
+    touches the edges of the variables whose value changed.
+    """
+
+    def __init__(self, size: int, certain: set[tuple[int, int]], pending: Sequence[Edge],
+                 var_of: dict[int, int]) -> None:
+        self.size = size
+        self.lits: list[tuple[int, ...]] = []
+        self.ends: list[tuple[int, int]] = []
+        self.of_var: dict[int, list[int]] = {}
+        for e in pending:
+            if (e.a, e.b) in certain:
+                continue
+            index = len(self.lits)
+            lits = tuple(var_of[i] if value else -var_of[i] for i, value in e.cond)
+            self.lits.append(lits)
+            self.ends.append((e.a, e.b))
+            for lit in lits:
+                self.of_var.setdefault(abs(lit), []).append(index)
+        self.missing = [len(lits) for lits in self.lits]
+        self.value: dict[int, int] = {}
+        self.on: dict[tuple[int, int], dict[int, None]] = {}
+        for index, count in enumerate(self.missing):
+            if count == 0:
+                self.on.setdefault(self.ends[index], {})[index] = None
+
+    def assign(self, literals: list[int]) -> None:
+        for lit in literals:
+            var = abs(lit)
+            old = self.value.get(var)
+            if old == lit:
+                continue
+            self.value[var] = lit
+            for index in self.of_var.get(var, ()):
+                mine = self.lits[index]
+                count = self.missing[index]
+                if lit in mine:
+                    count -= 1
+                elif old is not None and old in mine:
+                    count += 1
+                else:
+                    continue
+                was_on = self.missing[index] == 0
+                self.missing[index] = count
+                if count == 0 and not was_on:
+                    self.on.setdefault(self.ends[index], {})[index] = None
+                elif was_on and count:
+                    live = self.on[self.ends[index]]
+                    del live[index]
+                    if not live:
+                        del self.on[self.ends[index]]
+
+    def adjacency(self, known_adj: list[list[int]]) -> list[list[int]]:
+        adj = [list(out) for out in known_adj]
+        for a, b in self.on:
+            adj[a].append(b)
+        return adj
+
+    def label(self, a: int, b: int) -> tuple[int, ...]:
+        """The literals of one switched-on edge a -> b (none for a certain edge)."""
+        live = self.on.get((a, b))
+        return self.lits[next(iter(live))] if live else ()
 
 
 def _solve_within(solver: Any, deadline: Deadline) -> bool:
@@ -104,7 +162,7 @@ def _first_guess(size: int, known_adj: list[list[int]], pending: Sequence[Edge],
     return [var_of[i] if score.get(i, 0) >= 0 else -var_of[i] for i in var_of]
 
 
-def _cycle_clauses(adj: list[list[int]], labels: dict[tuple[int, int], list[int]],
+def _cycle_clauses(adj: list[list[int]], label: Callable[[int, int], tuple[int, ...]],
                    ) -> list[list[int]]:
     """One depth-first pass; each back edge closes a cycle, turned into the clause "not all
     of its conditional edges" (certain edges are acyclic, so every cycle has one)."""
@@ -133,7 +191,7 @@ def _cycle_clauses(adj: list[list[int]], labels: dict[tuple[int, int], list[int]
                         cycle.append(parent[cycle[-1]])
                     cycle.reverse()
                     clause = {-lit for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=False)
-                              for lit in labels.get((a, b), ())}
+                              for lit in label(a, b)}
                     clauses.append(sorted(clause))
                     if len(clauses) >= CYCLES_PER_ROUND:
                         return clauses
