@@ -45,12 +45,24 @@ def test_each_completion_is_invoked_just_before_it_with_reads_unknown() -> None:
     assert history.line_of(first.call) == history.line_of(first.ret) == 1  # type: ignore[arg-type]
 
 
-def test_completion_only_register_history_is_checked_in_file_order(tmp_path: Path) -> None:
-    path = _edn(tmp_path,
-                "{:type :ok, :process 0, :f :write, :value 1}",
-                "{:type :ok, :process 1, :f :read, :value 2}",
-                "{:type :ok, :process 0, :f :write, :value 2}")
+REGISTER_COMPLETIONS = {
+    "h.edn": "{:type :ok, :process 0, :f :write, :value 1}\n"
+             "{:type :ok, :process 1, :f :read, :value 2}\n"
+             "{:type :ok, :process 0, :f :write, :value 2}\n",
+    "h.json": '[{"type": "ok", "process": 0, "f": "write", "value": 1},\n'
+              ' {"type": "ok", "process": 1, "f": "read", "value": 2},\n'
+              ' {"type": "ok", "process": 0, "f": "write", "value": 2}]\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTER_COMPLETIONS))
+def test_completion_only_register_history_is_checked_in_file_order(tmp_path: Path,
+                                                                   name: str) -> None:
+    """Jepsen EDN and elle-cli JSON alike: each completion invoked just before it."""
+    path = tmp_path / name
+    path.write_text(REGISTER_COMPLETIONS[name])
     history = read_history(path)
+    assert [op.ret for op in history] == [1, 3, 5]
     assert check(history, model="register", consistency="linearizable").valid is False
     assert check(history, model="register", consistency="sequential").valid is True
 
@@ -82,13 +94,3 @@ def test_invocations_and_bare_completions_mixed_are_an_error(tmp_path: Path,
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
 
-
-def test_elle_json_of_completions_alone_reads_like_the_edn(tmp_path: Path) -> None:
-    path = tmp_path / "h.json"
-    path.write_text('[{"type": "ok", "process": 0, "f": "write", "value": 1},\n'
-                    ' {"type": "ok", "process": 1, "f": "read", "value": 2},\n'
-                    ' {"type": "ok", "process": 0, "f": "write", "value": 2}]\n')
-    history = read_history(path)
-    assert [op.ret for op in history] == [1, 3, 5]
-    assert check(history, model="register", consistency="linearizable").valid is False
-    assert check(history, model="register", consistency="sequential").valid is True
