@@ -1,10 +1,12 @@
 """Benchmarks for the transactional checker on simulated databases (see ``txn_gen``).
 
-    python3 bench/bench_txn.py [--la N] [--rw N]
+    python3 bench/bench_txn.py [--la N] [--rw N] [--corpus]
 
-Prints seconds per check and peak memory. Targets: list-append 100,000 transactions checked
-for serializable in under 20 s; rw-register 10,000 for serializable and for snapshot isolation
-in under 30 s each.
+Prints seconds per check and peak memory. ``--corpus`` checks the bundled rw-register
+benchmark histories instead (PolySI's PostgreSQL and Dgraph runs, Cobra's twitter and
+CockroachDB runs), with the default solver and, with ``--z3`` too, the z3 rank encoding.
+Targets: list-append 100,000 transactions checked for serializable in under 20 s; rw-register
+10,000 for serializable and for snapshot isolation in under 30 s each.
 """
 
 from __future__ import annotations
@@ -36,11 +38,50 @@ def run(workload: str, mode: str, n: int, level: str, keys: int) -> None:
           flush=True)
 
 
+CORPUS = (
+    ("txn-formats/dbcop-bincode/postgres-rr-20_100_15_10000/history.bincode",
+     "snapshot-isolation"),
+    ("txn-formats/dbcop-bincode/dgraph/history.bincode", "snapshot-isolation"),
+    ("txn-formats/cobra-log/twitter-10000", "serializable"),
+    ("txn-formats/cobra-log/cock-G2", "serializable"),
+)
+
+
+def corpus(engines: tuple[str, ...], seconds: float) -> None:
+    from histcheck.budget import Budget
+    from histcheck.errors import BudgetExhausted
+    from histcheck.formats import read_history
+    from histcheck.txn.check import infer
+    from histcheck.txn.decide import decide
+
+    root = Path(__file__).resolve().parents[1] / "histories"
+    for name, level in CORPUS:
+        h = read_history(root / name)
+        facts = infer(h, "rw-register")
+        for engine in engines:
+            started = time.perf_counter()
+            try:
+                verdict = str(decide(facts, level, "rw-register", Budget(seconds).start(),
+                                     engine=engine).valid)
+            except BudgetExhausted:
+                verdict = "unknown"
+            took = time.perf_counter() - started
+            print(f"{name:70} {level:20} {engine:5} valid={verdict:7} {took:7.2f}s "
+                  f"{len(h) / took:9.0f} txns/s", flush=True)
+    print(f"peak memory {peak_rss_bytes() / 2**20:.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--la", type=int, default=100_000)
     parser.add_argument("--rw", type=int, default=10_000)
+    parser.add_argument("--corpus", action="store_true")
+    parser.add_argument("--z3", action="store_true", help="with --corpus: z3 as well")
+    parser.add_argument("--seconds", type=float, default=120.0)
     args = parser.parse_args()
+    if args.corpus:
+        corpus(("cdcl", "z3") if args.z3 else ("cdcl",), args.seconds)
+        return
     run("list-append", "serializable", args.la, "serializable", 2000)
     run("list-append", "snapshot-no-fcw", args.la // 10, "serializable", 2000)
     for mode in ("serializable", "snapshot", "snapshot-no-fcw"):
