@@ -3,10 +3,17 @@
 Exit codes mean the same everywhere: 0 every history valid, 1 some history invalid, 2 bad usage
 or unreadable input (one line on stderr naming file, line and problem), 3 no verdict because a
 budget ran out. When several histories are checked, the worst wins in the order 2, 1, 3, 0.
+
+Every command runs inside one boundary (``LazyGroup.invoke``): an ``OSError`` anywhere (a file
+that cannot be read or written, a full device) becomes one line naming the path and the system's
+reason, and exit 2; Ctrl-C becomes one line and exit 130; a reader that closes standard output
+early (``histcheck ... | head -1``) ends the command quietly, as SIGPIPE ends other writers (141).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import warnings
 from collections.abc import Iterator
@@ -15,13 +22,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from histcheck.errors import HistcheckError, HistoryError, UsageError
+from histcheck.errors import HistcheckError, HistoryError, UsageError, naming
+from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.registry import ModelSpec
     from histcheck.result import CheckResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
 _show_warning = warnings.showwarning
 SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
@@ -33,8 +42,36 @@ def worst(codes: list[int]) -> int:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"histcheck: {message}", err=True)
+    echo(f"histcheck: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def os_error_line(exc: OSError) -> str:
+    """``path: reason`` for an OS error (``path -> other: reason`` when it names two)."""
+    reason = exc.strerror or str(exc)
+    paths = " -> ".join(os.fsdecode(p) for p in (exc.filename, exc.filename2) if p is not None)
+    return f"{paths}: {reason}" if paths else reason
+
+
+def _stdout_is_broken() -> bool:
+    """Whether standard output is a pipe whose reader has gone (so a broken pipe is its own)."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _leave_quietly_on_broken_pipe() -> NoReturn:
+    # Whatever is still buffered for the closed pipe goes nowhere, so the interpreter's own
+    # flush at exit does not complain about it.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
@@ -101,6 +138,20 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; OS errors, Ctrl-C and a closed standard output end it as above."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            if _stdout_is_broken():
+                _leave_quietly_on_broken_pipe()
+            fail(os_error_line(exc))
+        except KeyboardInterrupt:
+            echo("histcheck: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            fail(os_error_line(exc))
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
@@ -118,7 +169,7 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
     from histcheck.errors import HistcheckWarning
 
     if issubclass(category, HistcheckWarning):
-        click.echo(f"histcheck: warning: {message}", err=True)
+        echo(f"histcheck: warning: {message}", err=True)
     else:
         _show_warning(message, category, filename, lineno, file, line)
 
@@ -192,7 +243,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
                                options=options)
         except HistcheckError as exc:
             message = str(exc.located(shown(path))) if isinstance(exc, HistoryError) else str(exc)
-            click.echo(f"histcheck: {message}", err=True)
+            echo(f"histcheck: {message}", err=True)
             if as_json:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
                             "consistency": level, "error": message})
@@ -206,11 +257,12 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
         if as_json:
             _emit_json({"path": str(path), **result.to_json()})
         else:
-            click.echo(render_result(path, result))
+            echo(render_result(path, result))
         cases.append(Case(str(path), result))
         codes.append(result.exit_code)
     if junit_file is not None:
-        write_junit(cases, Path(junit_file))
+        with naming(junit_file):
+            write_junit(cases, Path(junit_file))
     sys.exit(worst(codes))
 
 
@@ -218,21 +270,22 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
                   path: Path) -> None:
     reporter = spec.report_function()
     if reporter is None:
-        click.echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
+        echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
         return
     from histcheck.formats.source import is_stdin
 
     name = "stdin" if is_stdin(path) else path.name
     target = root / name.replace(".", "_") if len(root.parts) else root
-    target.mkdir(parents=True, exist_ok=True)
-    for written in reporter(history, result, target):
-        click.echo(f"report: {written}", err=True)
+    with naming(target):
+        target.mkdir(parents=True, exist_ok=True)
+        for written in reporter(history, result, target):
+            echo(f"report: {written}", err=True)
 
 
 def _emit_json(obj: dict[str, Any]) -> None:
     from histcheck.values import to_json
 
-    click.echo(to_json(obj).decode())
+    echo(to_json(obj).decode())
 
 
 def shown(path: Path) -> str:
@@ -265,10 +318,11 @@ def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) 
 
     try:
         history = read_history(source, src_fmt)
-        write_history(history, target, dst_fmt)
+        with naming(target):
+            write_history(history, target, dst_fmt)
     except HistcheckError as exc:
         fail(str(exc))
-    click.echo(f"wrote {len(history)} operations to {target}", err=True)
+    echo(f"wrote {len(history)} operations to {target}", err=True)
 
 
 @main.command()
@@ -287,7 +341,7 @@ def stats(path: str, fmt: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json({"path": path, **figures})
     else:
-        click.echo(render_stats(shown(Path(path)), figures))
+        echo(render_stats(shown(Path(path)), figures))
 
 
 @main.command()
@@ -312,7 +366,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
 
     try:
         labels = read_labels(Path(folder) / labels_name)
-    except (OSError, HistcheckError) as exc:
+    except HistcheckError as exc:
         fail(str(exc))
     codes: list[int] = []
     agreed = 0
@@ -325,7 +379,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
         except HistcheckError as exc:
             message = str(exc.located(str(label.path))) if isinstance(exc, HistoryError) \
                 else str(exc)
-            click.echo(f"histcheck: {message}", err=True)
+            echo(f"histcheck: {message}", err=True)
             codes.append(EXIT_USAGE)
             continue
         agrees = result.valid is label.expected
@@ -337,12 +391,12 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
         else:
             verdict = result.verdict
             mark = "ok  " if agrees else "FAIL"
-            click.echo(f"{mark} {label.path}  {label.model}/{label.consistency}: {verdict} "
-                       f"(expected {'VALID' if label.expected else 'INVALID'}, "
-                       f"{result.figures.get('seconds', 0):.3f} s)")
+            echo(f"{mark} {label.path}  {label.model}/{label.consistency}: {verdict} "
+                 f"(expected {'VALID' if label.expected else 'INVALID'}, "
+                 f"{result.figures.get('seconds', 0):.3f} s)")
     if not as_json:
-        click.echo(f"{agreed} of {len(labels)} labelled verdicts agree "
-                   f"({time.perf_counter() - started:.2f} s)")
+        echo(f"{agreed} of {len(labels)} labelled verdicts agree "
+             f"({time.perf_counter() - started:.2f} s)")
     sys.exit(worst(codes))
 
 
@@ -365,7 +419,7 @@ def list_models(as_json: bool) -> None:
             lines.append(f"options: {', '.join(spec.options)}")
         if spec.origin != "built in":
             lines.append(f"from {spec.origin}")
-        click.echo("\n".join([lines[0], *(f"{'':{width}}{line}" for line in lines[1:])]))
+        echo("\n".join([lines[0], *(f"{'':{width}}{line}" for line in lines[1:])]))
 
 
 @main.command(name="formats")
@@ -376,7 +430,7 @@ def list_formats() -> None:
     width = max(len(name) for name in FORMATS)
     for fmt in FORMATS.values():
         mode = "read/write" if fmt.writer else "read"
-        click.echo(f"{fmt.name:{width}} {mode:10} {fmt.description}")
+        echo(f"{fmt.name:{width}} {mode:10} {fmt.description}")
 
 
 if __name__ == "__main__":

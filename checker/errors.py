@@ -11,12 +11,19 @@ The tree::
     HistcheckWarning               something was left out, and the rest goes on
     └── PluginWarning              a plugin model that cannot be loaded or is not a model
 
+An ``OSError`` (a file that cannot be opened, a full device) is left as it is; the CLI turns it
+into one line naming the path and the system's reason, and exit code 2.
+
 The CLI turns ``UsageError`` and ``HistoryError`` into one line on stderr and exit code 2, and
 ``BudgetExhausted`` into the verdict unknown and exit code 3, and prints each warning as one line.
 Library users catch ``HistcheckError`` to catch them all.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 
 class HistcheckError(Exception):
@@ -73,3 +80,18 @@ class HistcheckWarning(UserWarning):
 class PluginWarning(HistcheckWarning):
     """A plugin model was left out: it could not be loaded, it is not a model, or its name is
     taken. The warning names the package and entry point; fix or uninstall that package."""
+
+
+@contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """Let an ``OSError`` raised inside name ``path`` when it names no file.
+
+    Opening a file names it; writing to it does not (a full disk is reported by ``write`` or
+    ``close``), so a writer wraps its output in ``naming(target)``.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise

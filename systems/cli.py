@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from histcheck.errors import HistcheckError
+from histcheck.errors import HistcheckError, naming
+from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.systems.clients import Progress
@@ -25,11 +26,11 @@ def systems_command(as_json: bool) -> None:
     from histcheck.systems.catalogue import CATALOGUE
 
     if as_json:
-        click.echo(json.dumps([e.as_dict() for e in CATALOGUE], indent=2))
+        echo(json.dumps([e.as_dict() for e in CATALOGUE], indent=2))
         return
     for e in CATALOGUE:
-        click.echo(f"{e.system:22} {e.variant:16} --model {e.model:9} --consistency "
-                   f"{e.consistency:17} {e.expect:8} {e.summary}")
+        echo(f"{e.system:22} {e.variant:16} --model {e.model:9} --consistency "
+             f"{e.consistency:17} {e.expect:8} {e.summary}")
 
 
 @click.command("simulate")
@@ -79,25 +80,27 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
         with _progress_bar() as progress:
             sim = entry.run(seed, Options(clients, ops, model, fault_list, links, progress))
     except HistcheckError as exc:
-        click.echo(f"histcheck: {exc}", err=True)
+        echo(f"histcheck: {exc}", err=True)
         sys.exit(2)
-    entry.write(sim, out)
+    with naming(out):
+        entry.write(sim, out)
     if entry.records_history:
         recorded = sim.operations.history()
         infos = sum(op.indeterminate for op in recorded)
-        click.echo(f"{entry.system}/{entry.variant} seed {seed}: {len(recorded)} operations "
-                   f"({infos} indeterminate), {stats_line(sim)} -> {out}; check with: "
-                   f"histcheck check {out} --model {entry.model} --consistency "
-                   f"{entry.consistency}")
+        echo(f"{entry.system}/{entry.variant} seed {seed}: {len(recorded)} operations "
+             f"({infos} indeterminate), {stats_line(sim)} -> {out}; check with: "
+             f"histcheck check {out} --model {entry.model} --consistency "
+             f"{entry.consistency}")
         return
     if history:
         if entry.model != "rpc":
-            click.echo("histcheck: --history is only recorded for rpc", err=True)
+            echo("histcheck: --history is only recorded for rpc", err=True)
             sys.exit(2)
-        sim.operations.write(Path(history))
-    click.echo(f"{entry.system}/{entry.variant} seed {seed}: {len(sim.trace.events)} trace "
-               f"events, {stats_line(sim)} -> {out}; check with: histcheck check {out} "
-               f"--model {entry.model} --consistency {entry.consistency}")
+        with naming(history):
+            sim.operations.write(Path(history))
+    echo(f"{entry.system}/{entry.variant} seed {seed}: {len(sim.trace.events)} trace "
+         f"events, {stats_line(sim)} -> {out}; check with: histcheck check {out} "
+         f"--model {entry.model} --consistency {entry.consistency}")
 
 
 def stats_line(sim: Simulator) -> str:

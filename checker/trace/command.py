@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from histcheck.errors import HistcheckError
+from histcheck.cli import fail
+from histcheck.errors import HistcheckError, naming
+from histcheck.terminal import echo
 from histcheck.trace.clocks import VectorClocks
 from histcheck.trace.model import Trace
 
@@ -52,19 +54,20 @@ def hb(path: str, fmt: str | None, pair: tuple[str, str] | None, show_clocks: bo
         trace = load_trace(path, fmt)
         clocks = vector_clocks(trace)
         messages = sum(1 for i in range(len(trace)) if trace.source_of[i] >= 0)
-        click.echo(f"{path}: {len(trace)} events at {len(trace.nodes)} nodes, {messages} "
-                   f"message edges; {_left_out(trace, clocks)}")
+        echo(f"{path}: {len(trace)} events at {len(trace.nodes)} nodes, {messages} "
+             f"message edges; {_left_out(trace, clocks)}")
         if pair is not None:
             _answer(trace, clocks, find_event(trace, pair[0]), find_event(trace, pair[1]))
         if show_clocks:
             for event in trace.events:
-                click.echo(f"{event.describe()}  {clocks.as_dict(event.id)}")
+                echo(f"{event.describe()}  {clocks.as_dict(event.id)}")
         _write_drawings(trace, clocks, dot, svg, html_path, Path(path).name)
         if shiviz is not None:
-            write_trace(trace, shiviz, "shiviz")
-            click.echo(f"wrote {shiviz}", err=True)
+            with naming(shiviz):
+                write_trace(trace, shiviz, "shiviz")
+            echo(f"wrote {shiviz}", err=True)
     except HistcheckError as exc:
-        raise click.ClickException(str(exc)) from None
+        fail(str(exc))
 
 
 def _left_out(trace: Trace, clocks: VectorClocks) -> str:
@@ -83,8 +86,8 @@ def _left_out(trace: Trace, clocks: VectorClocks) -> str:
 
 def _answer(trace: Trace, clocks: VectorClocks, a: int, b: int) -> None:
     relation = clocks.relation(a, b)
-    click.echo(f"{trace.events[a].describe()} {WORDS[relation]} {trace.events[b].describe()}")
-    click.echo(f"  clocks {clocks.as_dict(a)} and {clocks.as_dict(b)}")
+    echo(f"{trace.events[a].describe()} {WORDS[relation]} {trace.events[b].describe()}")
+    echo(f"  clocks {clocks.as_dict(a)} and {clocks.as_dict(b)}")
 
 
 def _write_drawings(trace: Trace, clocks: VectorClocks, dot: str | None, svg: str | None,
@@ -100,5 +103,6 @@ def _write_drawings(trace: Trace, clocks: VectorClocks, dot: str | None, svg: st
 
 
 def _write(target: str, text: str) -> None:
-    Path(target).write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target}", err=True)
+    with naming(target):
+        Path(target).write_text(text, encoding="utf-8")
+    echo(f"wrote {target}", err=True)

@@ -14,6 +14,7 @@ import click
 
 from histcheck.cli import fail
 from histcheck.errors import HistcheckError
+from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.recorders.databases.recording import Recording
@@ -50,8 +51,8 @@ def _finish(recording: Recording, out: str, check_hint: str) -> None:
         write_history(recording.history, out)
     except (OSError, HistcheckError) as exc:
         fail(f"cannot write {out}: {exc}")
-    click.echo(f"{recording.server}: {recording.tally.describe()}", err=True)
-    click.echo(f"wrote {out}; check it with: histcheck check {out} {check_hint}", err=True)
+    echo(f"{recording.server}: {recording.tally.describe()}", err=True)
+    echo(f"wrote {out}; check it with: histcheck check {out} {check_hint}", err=True)
 
 
 @record.command()
@@ -93,8 +94,8 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
 
         problems = list_prefix_problems(recording.history)
         if problems:
-            click.echo(f"self-check: {len(problems)} list reads disagree (the database lost or "
-                       f"reordered appends), e.g. {problems[0]}", err=True)
+            echo(f"self-check: {len(problems)} list reads disagree (the database lost or "
+                 f"reordered appends), e.g. {problems[0]}", err=True)
     level = "strict-serializable" if isolation == "serializable" else {
         "repeatable-read": "snapshot-isolation", "read-committed": "read-committed"}[isolation]
     _finish(recording, out, f"--model {workload} --consistency {level}")

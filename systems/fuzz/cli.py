@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from histcheck.errors import HistcheckError
+from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.result import CheckResult
@@ -65,7 +66,7 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
             if status is not None:
                 status.close()
     except HistcheckError as exc:
-        click.echo(f"histcheck: {exc}", err=True)
+        echo(f"histcheck: {exc}", err=True)
         sys.exit(2)
     command = ["histcheck", "fuzz", entry.system, "--variant", entry.variant]
     if consistency:
@@ -77,27 +78,27 @@ def fuzz_command(system: str, variant: str | None, consistency: str | None, max_
     own = "the system's own schedule" if entry.records_history else "none"  # when none is added
     if failure is None:
         added = own if faults.empty else faults.describe()
-        click.echo(f"{entry.system}/{entry.variant}: no violation of {entry.model} / {level} in "
-                   f"{outcome.examples} examples ({outcome.examples_per_second:.0f}/s, seed "
-                   f"{seed}, faults {added})" +
-                   (f"; {outcome.unknown} checks ran out of time" if outcome.unknown else ""))
+        echo(f"{entry.system}/{entry.variant}: no violation of {entry.model} / {level} in "
+             f"{outcome.examples} examples ({outcome.examples_per_second:.0f}/s, seed "
+             f"{seed}, faults {added})" +
+             (f"; {outcome.unknown} checks ran out of time" if outcome.unknown else ""))
     else:
         if out is not None:
             entry.write(failure.kept, out)
         kept = "history" if entry.records_history else "trace"
         sizes = f"{summary['operations']} operations" + (
             "" if entry.records_history else f", {summary['trace_events']} trace events")
-        click.echo(f"{entry.system}/{entry.variant}: INVALID for {entry.model} / {level}: found "
-                   f"at example {failure.first_failure_at}, shrunk to "
-                   f"{failure.case.describe(no_faults=own)} ({sizes})")
+        echo(f"{entry.system}/{entry.variant}: INVALID for {entry.model} / {level}: found "
+             f"at example {failure.first_failure_at}, shrunk to "
+             f"{failure.case.describe(no_faults=own)} ({sizes})")
         for line in failure.result.explanation.rstrip().splitlines():
-            click.echo(f"  {line}")
-        click.echo(f"{kept}: {out}" if out else f"{kept}: not written (pass --out FILE)")
-        click.echo(f"replay: {summary['replay']}")
+            echo(f"  {line}")
+        echo(f"{kept}: {out}" if out else f"{kept}: not written (pass --out FILE)")
+        echo(f"replay: {summary['replay']}")
     if as_json:
         import orjson
 
-        click.echo(orjson.dumps(summary, default=str).decode())
+        echo(orjson.dumps(summary, default=str).decode())
     sys.exit(0 if failure is None else 1)
 
 
