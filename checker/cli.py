@@ -91,17 +91,59 @@ def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
         yield from _walk(path, FOLDER_SNIFFERS)
 
 
-def _walk(folder: Path, folder_sniffers: dict[str, Any]) -> Iterator[Path]:
+def _walk(folder: Path, folder_sniffers: dict[str, Any],
+          seen: set[tuple[int, int]] | None = None) -> Iterator[Path]:
+    """The history files under ``folder``: depth first, in name order, each real file once.
+
+    Symbolic links are followed, but a folder or file is known by its device and inode, and one
+    already visited is passed over: a link back up the tree (``ln -s . self``) ends there instead
+    of looping. Anything that is neither a regular file nor a folder (a FIFO, a socket, a
+    device) is named in a warning and never opened: opening a FIFO waits for a writer forever.
+    """
+    import stat
+
+    from histcheck.errors import HistcheckWarning
+
+    seen = set() if seen is None else seen
+    try:
+        here = folder.stat()
+    except OSError:
+        yield folder
+        return
+    if (here.st_dev, here.st_ino) in seen:
+        return
+    seen.add((here.st_dev, here.st_ino))
     if any(sniff(folder) for sniff in folder_sniffers.values()):
         yield folder
         return
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            yield from _walk(entry, folder_sniffers)
-        elif entry.suffix not in SKIPPED_SUFFIXES and entry.name not in ("LICENSE", "NOTICE"):
+        try:
+            status = entry.stat()
+        except OSError:
+            yield entry  # a dangling link: reading it says what is wrong
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            yield from _walk(entry, folder_sniffers, seen)
+        elif entry.suffix in SKIPPED_SUFFIXES or entry.name in ("LICENSE", "NOTICE"):
+            continue
+        elif not stat.S_ISREG(status.st_mode):
+            warnings.warn(HistcheckWarning(
+                f"{entry}: skipped, {_file_kind(status.st_mode)} is not a history file"),
+                stacklevel=2)
+        elif (status.st_dev, status.st_ino) not in seen:
+            seen.add((status.st_dev, status.st_ino))
             yield entry
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is neither regular nor a folder is, in a few words."""
+    import stat
+
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {

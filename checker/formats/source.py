@@ -7,11 +7,12 @@ and no format a user registers, needs to know where its bytes came from:
 
 * a plain regular file, or a folder (Cobra's per-session logs), is passed through as it is, at no
   cost;
-* standard input (``-``), another stream (a pipe, ``/dev/stdin``), and data compressed with gzip,
-  bzip2, xz or zstd (recognised by magic bytes, whatever the name says, so piped compressed data
-  works too) are first copied, one chunk at a time, into a private temporary folder that is
-  removed when the block ends, however it ends. zstd needs the ``zstandard`` module; without it
-  the error says to decompress the file first.
+* standard input (``-``), anything else that is not a regular file or folder (a pipe, a FIFO,
+  ``/dev/fd/N`` or a shell's ``<(...)``, a character device: what can be read only once, and
+  is read once), and data compressed with gzip, bzip2, xz or zstd (recognised by magic bytes,
+  whatever the name says, so piped compressed data works too) are first copied, one chunk at a
+  time, into a private temporary folder that is removed when the block ends, however it ends.
+  zstd needs the ``zstandard`` module; without it the error says to decompress the file first.
 
 Memory stays bounded by the chunk size; the price is one disk copy, paid only by inputs that are
 not plain files. Decompression finishes before any reader starts, so data that is truncated or
