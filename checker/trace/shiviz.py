@@ -19,6 +19,7 @@ Only the first execution of a log with several is read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,12 @@ from histcheck.errors import FormatError, UsageError
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.jsonl import event_from_mapping, event_to_mapping
 from histcheck.trace.model import Kind, Trace
+from histcheck.trace.safe_regex import RegexTimeout, UnsafeRegex, check_regex, time_limit
 
 WRITE_REGEX = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})"
+MATCH_SECONDS = 2.0
+MATCH_CHARS_PER_SECOND = 1_000_000
+_BLANK = re.compile(r"\s*")
 
 
 def python_regex(js: str) -> str:
@@ -42,34 +47,29 @@ def read_shiviz(path: Path) -> Trace:
     text = path.read_text(encoding="utf-8")
     head, _, rest = text.partition("\n")
     delimiter, _, log = rest.partition("\n")
-    try:
-        pattern = re.compile(python_regex(head.rstrip("\r")), re.MULTILINE)
-    except re.error as exc:
-        raise FormatError(f"the first line is not a usable regular expression: {exc}",
-                          path=source, line=1) from None
+    pattern = _compile(head.rstrip("\r"), source, 1)
     missing = {"host", "clock", "event"} - set(pattern.groupindex)
     if missing:
         raise FormatError(f"the regular expression lacks the named groups "
                           f"{', '.join(sorted(missing))}", path=source, line=1)
-    if delimiter.strip():
-        found = re.search(delimiter.rstrip("\r"), log, re.MULTILINE)
-        if found is not None:
-            log = log[:found.start()]
+    seconds = MATCH_SECONDS + len(text) / MATCH_CHARS_PER_SECOND
+    try:
+        with time_limit(seconds):
+            if delimiter.strip():
+                found = _compile(delimiter.rstrip("\r"), source, 2).search(log)
+                if found is not None:
+                    log = log[:found.start()]
+            matches = list(_records(pattern, log, source))
+    except RegexTimeout:
+        raise FormatError(f"matching the regular expression took longer than {seconds:.0f} s",
+                          path=source, line=1) from None
     builder = TraceBuilder(source)
+    counters = _Counters(source)
     events: list[tuple[RawEvent, dict[str, int], dict[str, Any] | None]] = []
-    for match in pattern.finditer(log):
-        line = log.count("\n", 0, match.start()) + 3
+    for line, match in matches:
         host = match.group("host")
-        try:
-            clock = orjson.loads(match.group("clock"))
-        except orjson.JSONDecodeError as exc:
-            raise FormatError(f"the clock is not JSON: {exc}", path=source, line=line) from None
-        if not isinstance(clock, dict) or not all(type(v) is int for v in clock.values()):
-            raise FormatError(f"the clock must map hosts to counters, not {clock!r}",
-                              path=source, line=line)
-        if type(clock.get(host)) is not int:
-            raise FormatError(f"the clock of an event at {host!r} has no entry for {host!r}",
-                              path=source, line=line)
+        clock = parse_clock(match.group("clock"), source, line)
+        counters.check(host, clock, line)
         native = _native(match.group("event"))
         raw = RawEvent(host, Kind.LOCAL, line, float(clock[host]), vc=tuple(clock.items()),
                        label=match.group("event"))
@@ -87,6 +87,103 @@ def read_shiviz(path: Path) -> Trace:
     for raw, _, _ in events:
         builder.add(raw)
     return builder.build(_edges(events, builder))
+
+
+def _compile(expression: str, source: str, line: int) -> re.Pattern[str]:
+    python = python_regex(expression)
+    try:
+        check_regex(python)
+        return re.compile(python, re.MULTILINE)
+    except (UnsafeRegex, re.error) as exc:
+        raise FormatError(f"not a usable regular expression: {exc}",
+                          path=source, line=line) from None
+
+
+def _records(pattern: re.Pattern[str], log: str,
+             source: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """Match the expression record after record; the log must be records and blank space only."""
+    position, line = 0, 3
+    while True:
+        gap = _BLANK.match(log, position)
+        assert gap is not None
+        line += log.count("\n", position, gap.end())
+        position = gap.end()
+        if position == len(log):
+            return
+        match = pattern.match(log, position)
+        if match is None or match.end() == position:
+            shown = log[position:position + 60].partition("\n")[0]
+            raise FormatError(f"text that does not match the regular expression: {shown!r}",
+                              path=source, line=line)
+        yield line, match
+        line += log.count("\n", position, match.end())
+        position = match.end()
+
+
+def parse_clock(text: str, source: str, line: int) -> dict[str, int]:
+    """A clock is a flat JSON object host -> positive counter; nesting is refused before parsing."""
+    if text.count("{") != 1 or "[" in text:
+        _refuse_nesting(text, source, line)
+    try:
+        clock = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise FormatError(f"the clock is not JSON: {exc}", path=source, line=line) from None
+    if not isinstance(clock, dict):
+        raise FormatError("the clock must be a JSON object host -> counter", path=source,
+                          line=line)
+    for host, count in clock.items():
+        if type(count) is not int or count < 1:
+            raise FormatError(f"the clock's counter for {host[:40]!r} must be a positive "
+                              f"integer, not {str(count)[:40]}", path=source, line=line)
+    return clock
+
+
+def _refuse_nesting(text: str, source: str, line: int) -> None:
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > 1 or char == "[":
+                raise FormatError("the clock must be a flat JSON object host -> counter, "
+                                  "not nested", path=source, line=line)
+        elif char in "}]":
+            depth -= 1
+
+
+class _Counters:
+    """Each host's own counter starts at 1 and grows by 1; no entry of its clock goes back."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.last: dict[str, tuple[dict[str, int], int]] = {}
+
+    def check(self, host: str, clock: dict[str, int], line: int) -> None:
+        own = clock.get(host)
+        if own is None:
+            raise FormatError(f"the clock of an event at {host!r} has no entry for {host!r}",
+                              path=self.source, line=line)
+        before, before_line = self.last.get(host, ({}, 0))
+        expected = before.get(host, 0) + 1
+        if own != expected:
+            after = f" (its previous event is on line {before_line})" if before_line else ""
+            raise FormatError(f"{host!r}'s own counter is {own}, expected {expected}: counters "
+                              f"start at 1 and grow by 1 per event{after}",
+                              path=self.source, line=line)
+        for other, count in before.items():
+            if clock.get(other, 0) < count:
+                raise FormatError(f"the clock of {host!r} goes back for {other!r}: "
+                                  f"{clock.get(other, 0)} after {count} on line {before_line}",
+                                  path=self.source, line=line)
+        self.last[host] = (clock, line)
 
 
 def _native(text: str) -> dict[str, Any] | None:
