@@ -3,8 +3,10 @@
 A ShiViz log is: line 1, a regular expression with named groups ``host``, ``clock`` and
 ``event`` (JavaScript's ``(?<name>...)``; Python needs ``(?P<name>...)``, so both are accepted);
 line 2, the delimiter between executions (a regular expression, may be empty); then the log,
-matched with the expression over and over. ``clock`` is a JSON object host -> counter, and each
-host's own entry starts at 1 and grows by 1 per event.
+matched record after record with only blank space between (``safe_regex`` keeps the file's
+expressions from backtracking badly and bounds the time). ``clock`` is a flat JSON object
+host -> positive counter; on each host its own entry starts at 1 and grows by 1 per event, and
+no entry goes back. Breaking any of this is malformed input, reported with its line.
 
 Edges: when an event's clock knows more of host g than the previous event at its host did, it
 learnt that from a message. The sender is the event of g with that counter, unless another
