@@ -25,7 +25,7 @@ MAX_DEPTH = 32
 MAX_REPEAT = 1000
 _ESCAPES = set("dDsSwWbBAZntrfv")
 _COUNTED = re.compile(r"\{(\d*),?(\d*)\}")
-_NAMED = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
+_NAMED = re.compile(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>")
 
 
 class UnsafeRegex(ValueError):
@@ -43,7 +43,10 @@ class _Group:
 
 
 def check_regex(text: str) -> None:
-    """Raise ``UnsafeRegex`` unless ``text`` (Python syntax) is in the safe subset."""
+    """Raise ``UnsafeRegex`` unless ``text`` is in the safe subset.
+
+    Named groups may be written the JavaScript way ``(?<name>`` or Python's ``(?P<name>``.
+    """
     if len(text) > MAX_LENGTH:
         raise UnsafeRegex(f"the expression is longer than {MAX_LENGTH} characters")
     stack = [_Group()]

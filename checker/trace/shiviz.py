@@ -72,7 +72,7 @@ def read_shiviz(path: Path) -> Trace:
         host = match.group("host")
         clock = parse_clock(match.group("clock"), source, line)
         counters.check(host, clock, line)
-        native = _native(match.group("event"))
+        native = _native(match.group("event"), source, line)
         raw = RawEvent(host, Kind.LOCAL, line, float(clock[host]), vc=tuple(clock.items()),
                        label=match.group("event"))
         events.append((raw, clock, native))
@@ -92,10 +92,9 @@ def read_shiviz(path: Path) -> Trace:
 
 
 def _compile(expression: str, source: str, line: int) -> re.Pattern[str]:
-    python = python_regex(expression)
     try:
-        check_regex(python)
-        return re.compile(python, re.MULTILINE)
+        check_regex(expression)
+        return re.compile(python_regex(expression), re.MULTILINE)
     except (UnsafeRegex, re.error) as exc:
         raise FormatError(f"not a usable regular expression: {exc}",
                           path=source, line=line) from None
@@ -188,31 +187,31 @@ class _Counters:
         self.last[host] = (clock, line)
 
 
-def _native(text: str) -> dict[str, Any] | None:
+def _native(text: str, source: str, line: int) -> dict[str, Any] | None:
+    """The event as histcheck wrote it (a JSON object with ``type``), or None for foreign text."""
     if not text.startswith("{"):
         return None
     try:
         obj = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    return obj if isinstance(obj, dict) and "type" in obj else None
+    if not isinstance(obj, dict) or "type" not in obj:
+        return None
+    for field, value in obj.items():
+        if isinstance(value, dict | list):
+            raise FormatError(f"the event's field {field[:40]!r} must be a JSON scalar, not "
+                              f"{type(value).__name__}", path=source, line=line)
+    return obj
 
 
 def _edges(events: list[tuple[RawEvent, dict[str, int], Any]],
            builder: TraceBuilder) -> list[tuple[int, int]]:
-    by_counter: dict[tuple[str, int], int] = {}
-    for position, (raw, clock, _) in enumerate(events):
-        key = (raw.node, clock[raw.node])
-        if key in by_counter:
-            raise builder.fail(f"two events at {raw.node!r} have counter {key[1]} (first on "
-                               f"line {events[by_counter[key]][0].line})", raw.line)
-        by_counter[key] = position
+    # The counters were checked while reading: each host's own entry is 1, 2, 3... in file order.
+    by_counter = {(raw.node, clock[raw.node]): position
+                  for position, (raw, clock, _) in enumerate(events)}
     edges: list[tuple[int, int]] = []
     for position, (raw, clock, _) in enumerate(events):
         own = clock[raw.node]
-        if own > 1 and (raw.node, own - 1) not in by_counter:
-            raise builder.fail(f"{raw.node!r}'s counter jumps to {own}: its event {own - 1} "
-                               f"is missing (counters start at 1 and grow by 1)", raw.line)
         before = {} if own == 1 else events[by_counter[(raw.node, own - 1)]][1]
         candidates: dict[str, int] = {}
         for host, count in clock.items():

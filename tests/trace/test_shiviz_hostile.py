@@ -39,6 +39,8 @@ HOSTILE = {
                         7, "goes back for 'n2': 0 after 1"),
     "string-counter": (DEFAULT + 'ev\nn1 {"n1":"1"}\n', 3, "positive integer"),
     "clock-not-object": (DEFAULT + "ev\nn1 {1}\n", 3, "the clock is not JSON"),
+    "nested-native-label": (DEFAULT + '{"type":"local","label":' + "[" * 990 + "]" * 990
+                            + '}\nn1 {"n1":1}\n', 3, "must be a JSON scalar"),
     "back-reference-delimiter": (DEFAULT.replace("\n\n", "\n(a)\\1\n"), 2, "back-reference"),
 }
 
@@ -106,6 +108,8 @@ def test_safe_subset_accepts(expression: str) -> None:
     ("(?P<x>a)(?P=x)", "lookarounds"),
     ("(?=a)", "lookarounds"),
     ("(?<=a)b", "lookarounds"),
+    ("(?<!a)b", "lookarounds"),
+    ("(?<x>(a+)+)", "column 10"),
     ("(?i)a", "inline flags"),
     ("a{1,100000}", "at most"),
     ("(" * 40 + ")" * 40, "nest deeper"),
