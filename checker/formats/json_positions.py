@@ -17,6 +17,7 @@ import msgspec
 import orjson
 
 from histcheck.errors import FormatError
+from histcheck.formats.text import decode_utf8, too_long
 from histcheck.values import Float
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
@@ -62,11 +63,15 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
 
     (orjson, fast as it is, turns integers beyond 64 bits into floats.) Malformed JSON is worded
     by orjson, which also tells where the fault is: the line of ``data`` when ``line`` is None.
+    Invalid UTF-8 and integers beyond ``MAX_DIGITS`` get their own words
+    (``histcheck.formats.text``).
     """
     try:
         return _DECODE(data)
     except msgspec.DecodeError as exc:
         problem = str(exc)
+    decode_utf8(data, source, 1 if line is None else line)
+    too_big = problem.startswith(_OUT_OF_RANGE)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -75,7 +80,13 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
         else:
             problem = exc.msg
             line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
+    if too_big:
+        problem = too_long()
     raise FormatError(f"invalid JSON: {problem}", path=source, line=line) from None
+
+
+_OUT_OF_RANGE = "Integer value out of range"
+"""How msgspec words an integer longer than Python converts from text."""
 
 
 _DECODE = msgspec.json.Decoder(float_hook=Float).decode
