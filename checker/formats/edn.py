@@ -163,6 +163,8 @@ def _atom(text: str, lex: _Lexer, line: int) -> Any:
     first = text[0]
     if first in _DIGITS or (first in "+-" and len(text) > 1 and text[1] in _DIGITS):
         try:
+            if _INT.fullmatch(text):
+                return int(text.rstrip("N"))
             return _number(text, lex, line)
         except ValueError:
             raise lex.error(too_long(), line) from None
@@ -170,9 +172,7 @@ def _atom(text: str, lex: _Lexer, line: int) -> Any:
 
 
 def _number(text: str, lex: _Lexer, line: int) -> Any:
-    """An integer, float or whole ratio (``ValueError`` for an integer Python will not convert)."""
-    if _INT.fullmatch(text):
-        return int(text.rstrip("N"))
+    """A float or whole ratio (``ValueError`` for an integer Python will not convert)."""
     if _FLOAT.fullmatch(text):
         return Float(text.rstrip("M"))
     if _RATIO.fullmatch(text):

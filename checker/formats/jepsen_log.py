@@ -15,7 +15,7 @@ from pathlib import Path
 
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.edn import loads
-from histcheck.formats.text import decode_utf8, parse_int
+from histcheck.formats.text import parse_int, utf8_error
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import freeze
 
@@ -38,7 +38,10 @@ def read_jepsen_log(path: Path) -> History:
     builder = HistoryBuilder(source)
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
-            line = decode_utf8(raw, source, number)
+            try:
+                line = raw.decode()
+            except UnicodeDecodeError as exc:
+                raise utf8_error(exc, raw, source, number) from None
             if not _UTIL.match(line):
                 continue
             match = _OP_LINE.match(line)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from histcheck.errors import FormatError
 from histcheck.formats.sessions import MicroOp, Session, Txn, build
-from histcheck.formats.text import decode_utf8, too_long
+from histcheck.formats.text import too_long, utf8_error
 from histcheck.history import FAIL, OK, History
 from histcheck.values import Value
 
@@ -108,7 +108,10 @@ def _parse(path: Path, source: str) -> list[_Line]:
     parsed: list[_Line] = []
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
-            line = decode_utf8(raw, source, number)
+            try:
+                line = raw.decode()
+            except UnicodeDecodeError as exc:
+                raise utf8_error(exc, raw, source, number) from None
             if not line.strip():
                 continue
             match = _LINE.match(line)
