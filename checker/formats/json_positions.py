@@ -1,10 +1,11 @@
 """Reading JSON documents into history data, and where things are in them.
 
-``decode_json`` is the one JSON parse of the general paths: it keeps integers of any size exact
-and floats as ``Float``, and words malformed JSON with its line. A JSON parser reports values,
-not the lines they came from, so ``object_start_lines`` walks the bytes once (skipping strings)
-and returns the line of every ``{`` whose enclosing brackets satisfy ``wanted`` (the stack of
-``[`` and ``{`` around it, outermost first), so that errors in one-document formats name a line.
+``decode_json`` is the one JSON parse of the general paths: it keeps integers exact (up to
+``MAX_DIGITS`` digits) and floats as ``Float``, and words malformed JSON with its line. A JSON
+parser reports values, not the lines they came from, so ``object_start_lines`` walks the bytes
+once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
+``wanted`` (the stack of ``[`` and ``{`` around it, outermost first), so that errors in
+one-document formats name a line.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def load_document(path: Path) -> tuple[bytes, Any]:
 
 
 def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
-    """Parse JSON into history data: integers of any size exact, floats as ``Float``.
+    """Parse JSON into history data: integers exact, floats as ``Float``.
 
     (orjson, fast as it is, turns integers beyond 64 bits into floats.) Malformed JSON is worded
     by orjson, which also tells where the fault is: the line of ``data`` when ``line`` is None.
