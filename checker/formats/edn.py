@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from histcheck.errors import FormatError
+from histcheck.formats.text import check_no_surrogates, too_long
 from histcheck.values import FALSE, TRUE, Float, FrozenDict, sort_key
 
 _TOKEN = re.compile(
@@ -33,9 +34,11 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_INT = re.compile(r"[+-]?\d+N?")
-_FLOAT = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?")
-_RATIO = re.compile(r"[+-]?\d+/\d+")
+_INT = re.compile(r"[+-]?\d+N?", re.ASCII)
+_FLOAT = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?", re.ASCII)
+_RATIO = re.compile(r"[+-]?\d+/\d+", re.ASCII)
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}", re.ASCII)
+_DIGITS = "0123456789"
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "b": "\b", "f": "\f",
                    "/": "/"}
 _CHARS = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r"}
@@ -105,7 +108,7 @@ class _Parser:
         if kind == "char":
             body = text[1:]
             if body.startswith("u") and len(body) == 5:
-                return chr(int(body[1:], 16))
+                return _checked(chr(int(body[1:], 16)), self.lex, line)
             return _CHARS.get(body, body)
         return _atom(text, self.lex, line)
 
@@ -158,22 +161,39 @@ def _atom(text: str, lex: _Lexer, line: int) -> Any:
             raise lex.error("empty keyword ':'", line)
         return text[1:]
     first = text[0]
-    if first.isdigit() or (first in "+-" and len(text) > 1 and text[1].isdigit()):
-        if _INT.fullmatch(text):
-            return int(text.rstrip("N"))
-        if _FLOAT.fullmatch(text):
-            return Float(text.rstrip("M"))
-        if _RATIO.fullmatch(text):
-            num, den = (int(part) for part in text.split("/"))
-            if den != 0 and num % den == 0:
-                return num // den
-            raise lex.error(f"ratio {text!r} is not a whole number (history values are "
-                            f"integers, floats, strings, booleans, nil and collections)", line)
-        raise lex.error(f"malformed number {text!r}", line)
+    if first in _DIGITS or (first in "+-" and len(text) > 1 and text[1] in _DIGITS):
+        try:
+            if _INT.fullmatch(text):
+                return int(text.rstrip("N"))
+            return _number(text, lex, line)
+        except ValueError:
+            raise lex.error(too_long(), line) from None
     return text
 
 
+def _number(text: str, lex: _Lexer, line: int) -> Any:
+    """A float or whole ratio (``ValueError`` for an integer Python will not convert)."""
+    if _FLOAT.fullmatch(text):
+        return Float(text.rstrip("M"))
+    if _RATIO.fullmatch(text):
+        num, den = (int(part) for part in text.split("/"))
+        if den != 0 and num % den == 0:
+            return num // den
+        raise lex.error(f"ratio {text[:80]!r} is not a whole number (history values "
+                        f"are integers, floats, strings, booleans, nil and collections)", line)
+    raise lex.error(f"malformed number {text[:80]!r}", line)
+
+
+def _checked(text: str, lex: _Lexer, line: int) -> str:
+    try:
+        return check_no_surrogates(text)
+    except ValueError as exc:
+        raise lex.error(str(exc), line) from None
+
+
 def _unescape(body: str, lex: _Lexer, line: int) -> str:
+    """A string's text; ``\\uXXXX`` escapes are UTF-16 code units, so a surrogate pair is one
+    character and a lone surrogate an error."""
     if "\\" not in body:
         return body
     out: list[str] = []
@@ -186,14 +206,21 @@ def _unescape(body: str, lex: _Lexer, line: int) -> str:
             continue
         nxt = body[i + 1] if i + 1 < len(body) else ""
         if nxt == "u":
-            out.append(chr(int(body[i + 2:i + 6], 16)))
+            digits = body[i + 2:i + 6]
+            if _HEX4.fullmatch(digits) is None:
+                raise lex.error(f"string escape \\u needs four hex digits, not {digits!r}", line)
+            out.append(chr(int(digits, 16)))
             i += 6
         elif nxt in _STRING_ESCAPES:
             out.append(_STRING_ESCAPES[nxt])
             i += 2
         else:
             raise lex.error(f"unknown string escape \\{nxt}", line)
-    return "".join(out)
+    text = "".join(out)
+    if "\\u" in body:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+        text = _checked(text, lex, line)
+    return text
 
 
 def iter_forms(text: str, path: str | None = None) -> Iterator[tuple[Any, int]]:

@@ -12,6 +12,7 @@ from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.completions import Completing
 from histcheck.formats.edn import iter_maps
 from histcheck.formats.mapping import event_from_mapping
+from histcheck.formats.text import decode_utf8
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import FrozenDict, Value, show
 
@@ -32,10 +33,11 @@ def read_edn(path: Path) -> History:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+    """The file as text with universal newlines; invalid UTF-8 names its line."""
+    text = decode_utf8(path.read_bytes(), str(path))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _edn(value: Value) -> str:

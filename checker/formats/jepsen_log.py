@@ -2,7 +2,10 @@
 
 Each operation line looks like ``INFO  jepsen.util - 3\t:ok\t:cas\t[1 4]`` (tabs or spaces): the
 process, the event type, ``f`` and an EDN value. Lines from other loggers are skipped; a
-``jepsen.util`` line that does not have this shape is an error.
+``jepsen.util`` line that does not have this shape is an error. A process is an integer in
+ASCII digits (``-1`` included) or a name starting with a letter (``:nemesis``); anything else
+(``--5``, ``²``) is not a process. The file must be UTF-8: a line that is not is an error, never
+read with replacement characters (that would make different values read alike).
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from pathlib import Path
 
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.edn import loads
+from histcheck.formats.text import parse_int, utf8_error
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import freeze
 
 _OP_LINE = re.compile(
-    r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?[\w-]+)\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)"
-    r"(?:\s+(?P<value>.*?))?\s*$"
+    r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?(?:-?[0-9]+|[A-Za-z_][\w-]*))"
+    r"\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)"
+    r"(?:\s+(?P<value>.*?))?\s*$",
+    re.ASCII,
 )
+_NUMBER_START = "-0123456789"
 _UTIL = re.compile(r"^\s*\S+\s+jepsen\.util\s+-\s")
 
 
@@ -29,8 +36,12 @@ def looks_like_jepsen_log(head: str) -> bool:
 def read_jepsen_log(path: Path) -> History:
     source = str(path)
     builder = HistoryBuilder(source)
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode()
+            except UnicodeDecodeError as exc:
+                raise utf8_error(exc, raw, source, number) from None
             if not _UTIL.match(line):
                 continue
             match = _OP_LINE.match(line)
@@ -42,13 +53,15 @@ def read_jepsen_log(path: Path) -> History:
 
 
 def _event(match: re.Match[str], source: str, number: int) -> Event:
-    raw_process = match["process"]
-    process: int | str = raw_process[1:] if raw_process.startswith(":") else raw_process
-    if isinstance(process, str) and process.lstrip("-").isdigit():
-        process = int(process)
+    name = match["process"].removeprefix(":")
+    process: int | str = name
     try:
+        if name[0] in _NUMBER_START:
+            process = parse_int(name)
         kind = EventType.parse(match["type"][1:])
         value = freeze(loads(match["value"])) if match["value"] else None
     except HistoryError as exc:
         raise FormatError(exc.problem, path=source, line=number) from None
+    except ValueError as exc:
+        raise FormatError(f"process: {exc}", path=source, line=number) from None
     return Event(process, kind, match["f"][1:], value)

@@ -1,10 +1,11 @@
 """Reading JSON documents into history data, and where things are in them.
 
-``decode_json`` is the one JSON parse of the general paths: it keeps integers of any size exact
-and floats as ``Float``, and words malformed JSON with its line. A JSON parser reports values,
-not the lines they came from, so ``object_start_lines`` walks the bytes once (skipping strings)
-and returns the line of every ``{`` whose enclosing brackets satisfy ``wanted`` (the stack of
-``[`` and ``{`` around it, outermost first), so that errors in one-document formats name a line.
+``decode_json`` is the one JSON parse of the general paths: it keeps integers exact (up to
+``MAX_DIGITS`` digits) and floats as ``Float``, and words malformed JSON with its line. A JSON
+parser reports values, not the lines they came from, so ``object_start_lines`` walks the bytes
+once (skipping strings) and returns the line of every ``{`` whose enclosing brackets satisfy
+``wanted`` (the stack of ``[`` and ``{`` around it, outermost first), so that errors in
+one-document formats name a line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import msgspec
 import orjson
 
 from histcheck.errors import FormatError
+from histcheck.formats.text import decode_utf8, too_long
 from histcheck.values import Float
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
@@ -58,15 +60,19 @@ def load_document(path: Path) -> tuple[bytes, Any]:
 
 
 def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
-    """Parse JSON into history data: integers of any size exact, floats as ``Float``.
+    """Parse JSON into history data: integers exact, floats as ``Float``.
 
     (orjson, fast as it is, turns integers beyond 64 bits into floats.) Malformed JSON is worded
     by orjson, which also tells where the fault is: the line of ``data`` when ``line`` is None.
+    Invalid UTF-8 and integers beyond ``MAX_DIGITS`` get their own words
+    (``histcheck.formats.text``).
     """
     try:
         return _DECODE(data)
     except msgspec.DecodeError as exc:
         problem = str(exc)
+    decode_utf8(data, source, 1 if line is None else line)
+    too_big = problem.startswith(_OUT_OF_RANGE)
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -75,7 +81,13 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
         else:
             problem = exc.msg
             line = data[: exc.pos].count(b"\n") + 1 if exc.pos is not None else None
+    if too_big:
+        problem = too_long()
     raise FormatError(f"invalid JSON: {problem}", path=source, line=line) from None
+
+
+_OUT_OF_RANGE = "Integer value out of range"
+"""How msgspec words an integer longer than Python converts from text."""
 
 
 _DECODE = msgspec.json.Decoder(float_hook=Float).decode

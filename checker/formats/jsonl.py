@@ -6,8 +6,8 @@ about twice as fast as decoding to a dict; any other line (extra fields, a missi
 wrong type, malformed JSON) takes the general path through ``event_from_mapping``, which keeps
 extra fields and words every error. Both paths feed the one ``HistoryBuilder``, and both make
 the same values: floats are ``Float`` (msgspec's ``float_hook``), booleans ``Bool``, integers
-exact at any size. The
-specification is in histories/README.md.
+exact (up to ``histcheck.formats.text.MAX_DIGITS`` digits). The specification is in
+histories/README.md.
 """
 
 from __future__ import annotations

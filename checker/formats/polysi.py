@@ -21,7 +21,9 @@ IsoVista and C4 write the same lines with two additions, read as they read them:
   state written out, so it is dropped, and reads of 0 still read the initial state. A write of
   0 anywhere else is still an error.
 
-The format records sessions only, never time (see ``histcheck.formats.sessions``).
+Numbers are ASCII digits, at most ``histcheck.formats.text.MAX_DIGITS`` long; the file must be
+UTF-8 (``histcheck.formats.text``). The format records sessions only, never time (see
+``histcheck.formats.sessions``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from histcheck.errors import FormatError
 from histcheck.formats.sessions import MicroOp, Session, Txn, build
+from histcheck.formats.text import too_long, utf8_error
 from histcheck.history import FAIL, OK, History
 from histcheck.values import Value
 
@@ -40,7 +43,8 @@ ABORTED = -1
 """IsoVista's and C4's transaction number for an aborted write."""
 INITIAL_TXN = 0
 """IsoVista's and C4's number for their explicit initial transaction."""
-_LINE = re.compile(r"^\s*([rw])\(\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\)\s*$")
+_LINE = re.compile(r"^\s*([rw])\(\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\)\s*$",
+                   re.ASCII)
 
 
 def looks_like_polysi(head: bytes) -> bool:
@@ -102,15 +106,22 @@ def read_polysi(path: Path) -> History:
 
 def _parse(path: Path, source: str) -> list[_Line]:
     parsed: list[_Line] = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode()
+            except UnicodeDecodeError as exc:
+                raise utf8_error(exc, raw, source, number) from None
             if not line.strip():
                 continue
             match = _LINE.match(line)
             if match is None:
                 raise FormatError(f"not a PolySI operation r|w(key,value,session,txn): "
                                   f"{line.strip()[:80]!r}", path=source, line=number)
-            key, value, session, txn = map(int, match.groups()[1:])
+            try:
+                key, value, session, txn = map(int, match.groups()[1:])
+            except ValueError:
+                raise FormatError(too_long(), path=source, line=number) from None
             parsed.append((number, match[1], key, value, session, txn))
     return parsed
 

@@ -19,6 +19,7 @@ import msgspec
 import orjson
 
 from histcheck.errors import FormatError
+from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.model import KINDS, SENDING, Clock, Trace
 
@@ -96,6 +97,7 @@ def _read_line(line: bytes, number: int, builder: TraceBuilder) -> None:
     try:
         raw = orjson.loads(stripped)
     except orjson.JSONDecodeError as exc:
+        decode_utf8(line, builder.source, number)
         raise FormatError(f"invalid JSON: {exc}", path=builder.source, line=number) from None
     if not isinstance(raw, dict):
         raise FormatError("each line must be a JSON object", path=builder.source, line=number)

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from histcheck.errors import FormatError, UsageError
+from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.jsonl import event_from_mapping, event_to_mapping
 from histcheck.trace.model import Kind, Trace
@@ -46,7 +47,9 @@ def python_regex(js: str) -> str:
 
 def read_shiviz(path: Path) -> Trace:
     source = str(path)
-    text = path.read_text(encoding="utf-8")
+    text = decode_utf8(path.read_bytes(), source)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, _, rest = text.partition("\n")
     delimiter, _, log = rest.partition("\n")
     pattern = _compile(head.rstrip("\r"), source, 1)
