@@ -24,7 +24,6 @@ _TOKEN = re.compile(
     r"""
     (?P<ws>[\s,]+)
   | (?P<comment>;[^\n]*)
-  | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<open>\#\{|[\[({])
   | (?P<close>[\])}])
   | (?P<discard>\#_)
@@ -37,6 +36,9 @@ _TOKEN = re.compile(
 _INT = re.compile(r"[+-]?\d+N?", re.ASCII)
 _FLOAT = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?", re.ASCII)
 _RATIO = re.compile(r"[+-]?\d+/\d+", re.ASCII)
+_STRING_RUN = re.compile(r'[^"\\]*')
+"""The plain characters of a string up to its next quote or backslash (matched as one run, never
+one character at a time, so a long string costs no more memory than its text)."""
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}", re.ASCII)
 _DIGITS = "0123456789"
 _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "b": "\b", "f": "\f",
@@ -59,6 +61,8 @@ class _Lexer:
         """The next significant token as (kind, text, line), or None at the end."""
         text = self.text
         while self.pos < len(text):
+            if text[self.pos] == '"':
+                return self.string()
             match = _TOKEN.match(text, self.pos)
             if match is None:
                 raise self.error(f"unexpected character {text[self.pos]!r}")
@@ -71,6 +75,23 @@ class _Lexer:
                 continue
             return kind, token, line
         return None
+
+
+    def string(self) -> tuple[str, str, int]:
+        """The string token starting at the current quote, scanned run by run."""
+        text, start, line = self.text, self.pos, self.line
+        end = start + 1
+        while True:
+            end = _STRING_RUN.match(text, end).end()  # type: ignore[union-attr]
+            if end >= len(text):
+                raise self.error(f"string opened on line {line} is never closed", line)
+            if text[end] == '"':
+                break
+            end += 2
+        token = text[start:end + 1]
+        self.pos = end + 1
+        self.line += token.count("\n")
+        return "string", token, line
 
 
 class _Parser:
@@ -198,22 +219,22 @@ def _unescape(body: str, lex: _Lexer, line: int) -> str:
         return body
     out: list[str] = []
     i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        nxt = body[i + 1] if i + 1 < len(body) else ""
+    while True:
+        escape = body.find("\\", i)
+        if escape < 0:
+            out.append(body[i:])
+            break
+        out.append(body[i:escape])
+        nxt = body[escape + 1:escape + 2]
         if nxt == "u":
-            digits = body[i + 2:i + 6]
+            digits = body[escape + 2:escape + 6]
             if _HEX4.fullmatch(digits) is None:
                 raise lex.error(f"string escape \\u needs four hex digits, not {digits!r}", line)
             out.append(chr(int(digits, 16)))
-            i += 6
+            i = escape + 6
         elif nxt in _STRING_ESCAPES:
             out.append(_STRING_ESCAPES[nxt])
-            i += 2
+            i = escape + 2
         else:
             raise lex.error(f"unknown string escape \\{nxt}", line)
     text = "".join(out)
