@@ -20,6 +20,8 @@ from typing import Any, Final, TypeAlias
 
 import msgspec
 
+from histcheck.errors import HistoryError
+
 Value: TypeAlias = "Bool | int | Float | str | tuple[Value, ...] | FrozenDict | None"
 
 
@@ -119,25 +121,49 @@ class FrozenDict(Mapping[str, "Value"]):
 
 _SCALARS = (int, str, Bool, Float)
 
+MAX_DEPTH: Final = 500
+"""The most collections a value may nest (``[[1]]`` nests two). Readers refuse deeper values
+with their line; within the limit every function here, and every writer, handles the value
+without exhausting Python's stack (each walks one frame per level)."""
+
+
+def too_deep() -> str:
+    """The problem of a value nested beyond ``MAX_DEPTH``."""
+    return (f"value nested more than {MAX_DEPTH} collections deep, the deepest histcheck reads "
+            f"(no writer could print it)")
+
 
 def freeze(raw: Any) -> Value:
     """Turn parsed JSON or Python data (lists, dicts, ``bool``, ``float``) into the shapes above.
 
-    Already frozen values come back unchanged, so freezing twice is harmless.
+    Already frozen values come back unchanged, so freezing twice is harmless. A value nested
+    deeper than ``MAX_DEPTH`` is a ``HistoryError``.
     """
+    return _freeze(raw, MAX_DEPTH)
+
+
+def _freeze(raw: Any, room: int) -> Value:
     kind = raw.__class__
     if kind is list or kind is tuple:
-        return tuple(freeze(item) for item in raw)
-    if kind is dict:
-        return FrozenDict({str(k): freeze(v) for k, v in raw.items()})
+        if not room:
+            raise HistoryError(too_deep())
+        items = []
+        for item in raw:
+            items.append(_freeze(item, room - 1))
+        return tuple(items)
+    if kind is dict or kind is FrozenDict:
+        if not room:
+            raise HistoryError(too_deep())
+        fields: dict[str, Value] = {}
+        for k, v in raw.items():
+            fields[str(k)] = _freeze(v, room - 1)
+        return FrozenDict(fields)
     if kind is bool:
         return TRUE if raw else FALSE
     if kind is float:
         return Float(raw)
     if raw is None or kind in _SCALARS:
         return raw  # type: ignore[no-any-return]
-    if kind is FrozenDict:
-        return FrozenDict({k: freeze(v) for k, v in raw.items()})
     raise TypeError(f"not a history value: {raw!r}")
 
 
@@ -146,9 +172,15 @@ def thaw(value: Value) -> Any:
     Python's ``bool`` and ``float`` (which JSON encoders print as ``true`` and ``1.0``)."""
     kind = value.__class__
     if kind is tuple:
-        return [thaw(item) for item in value]  # type: ignore[union-attr]
+        items = []
+        for item in value:  # type: ignore[union-attr]
+            items.append(thaw(item))
+        return items
     if kind is FrozenDict:
-        return {k: thaw(v) for k, v in value.items()}  # type: ignore[union-attr]
+        fields = {}
+        for k, v in value.items():  # type: ignore[union-attr]
+            fields[k] = thaw(v)
+        return fields
     if kind is Bool:
         return bool(value)
     if kind is Float:
@@ -185,8 +217,11 @@ def sort_key(value: Value) -> tuple[Any, ...]:
     if isinstance(value, str):
         return (3, value)
     if isinstance(value, tuple):
-        return (4, tuple(sort_key(item) for item in value))
-    return (5, tuple(sorted((k, sort_key(v)) for k, v in value.items())))
+        return (4, tuple(map(sort_key, value)))
+    fields = []
+    for k, v in value.items():
+        fields.append((k, sort_key(v)))
+    return (5, tuple(sorted(fields)))
 
 
 def show(value: Value) -> str:
@@ -196,9 +231,12 @@ def show(value: Value) -> str:
     if isinstance(value, str):
         return value if value.isidentifier() else repr(value)
     if isinstance(value, tuple):
-        return "[" + " ".join(show(item) for item in value) + "]"
+        return "[" + " ".join(map(show, value)) + "]"
     if isinstance(value, FrozenDict):
-        return "{" + ", ".join(f"{show(k)} {show(v)}" for k, v in value.items()) + "}"
+        fields = []
+        for k, v in value.items():
+            fields.append(f"{show(k)} {show(v)}")
+        return "{" + ", ".join(fields) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)

@@ -7,7 +7,9 @@ sorted tuples, maps -> dicts (the caller freezes what it keeps). A ratio that is
 (``4/2``) is that integer, as in Clojure; any other ratio is refused, since no history value can
 hold it exactly. Tagged elements
 (``#jepsen.history.Op{...}``, ``#inst "..."``) read as the element they tag. Comments (``;``), the
-discard form ``#_`` and commas (whitespace in EDN) are skipped. Every error names the line.
+discard form ``#_`` and commas (whitespace in EDN) are skipped. Every error names the line,
+including a value nested deeper than ``MAX_DEPTH`` (an operation map may hold a value that
+deep).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from histcheck.errors import FormatError
 from histcheck.formats.text import check_no_surrogates, too_long
-from histcheck.values import FALSE, TRUE, Float, FrozenDict, sort_key
+from histcheck.values import FALSE, MAX_DEPTH, TRUE, Float, FrozenDict, sort_key, too_deep
 
 _TOKEN = re.compile(
     r"""
@@ -45,6 +47,7 @@ _STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "b": "
                    "/": "/"}
 _CHARS = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r"}
 _CLOSERS = {"[": "]", "(": ")", "{": "}", "#{": "}"}
+_DISCARD = "#_"
 
 
 class _Lexer:
@@ -95,9 +98,10 @@ class _Lexer:
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, depth: int = MAX_DEPTH) -> None:
         self.lex = _Lexer(text, path)
         self.pending: tuple[str, str, int] | None = None
+        self.room = depth
 
     def peek(self) -> tuple[str, str, int] | None:
         if self.pending is None:
@@ -110,46 +114,54 @@ class _Parser:
         return token
 
     def form(self, token: tuple[str, str, int] | None = None) -> Any:
-        if token is None:
-            token = self.take()
-        if token is None:
-            raise self.lex.error("unexpected end of input")
-        kind, text, line = token
-        if kind == "open":
-            return self.collection(text, line)
-        if kind == "close":
-            raise self.lex.error(f"unexpected {text!r}", line)
-        if kind == "string":
-            return _unescape(text[1:-1], self.lex, line)
-        if kind == "discard":
-            self.form()
-            return self.form()
-        if kind == "tag":
-            return self.form()
-        if kind == "char":
-            body = text[1:]
-            if body.startswith("u") and len(body) == 5:
-                return _checked(chr(int(body[1:], 16)), self.lex, line)
-            return _CHARS.get(body, body)
-        return _atom(text, self.lex, line)
-
-    def collection(self, opener: str, line: int) -> Any:
-        closer = _CLOSERS[opener]
-        items: list[Any] = []
+        """The next complete form, built with an explicit stack of the open collections (and of
+        pending ``#_`` discards), so that deep nesting costs no Python stack."""
+        stack: list[tuple[str, int, list[Any]]] = []
+        depth = 0
         while True:
-            token = self.take()
             if token is None:
-                raise self.lex.error(f"{opener!r} opened on line {line} is never closed")
-            kind, text, _ = token
-            if kind == "close":
-                if text != closer:
-                    raise self.lex.error(f"{opener!r} opened on line {line} closed by {text!r}",
-                                         token[2])
-                break
-            if kind == "discard":
-                self.form()
+                token = self.take()
+            if token is None:
+                if stack and stack[-1][0] != _DISCARD:
+                    opener, line, _ = stack[-1]
+                    raise self.lex.error(f"{opener!r} opened on line {line} is never closed")
+                raise self.lex.error("unexpected end of input")
+            kind, text, line = token
+            token = None
+            if kind == "open":
+                if depth == self.room:
+                    raise self.lex.error(too_deep(), line)
+                depth += 1
+                stack.append((text, line, []))
                 continue
-            items.append(self.form(token))
+            if kind == "discard":
+                stack.append((_DISCARD, line, []))
+                continue
+            if kind == "tag":
+                continue
+            if kind == "close":
+                if not stack or stack[-1][0] == _DISCARD:
+                    raise self.lex.error(f"unexpected {text!r}", line)
+                opener, start, items = stack.pop()
+                depth -= 1
+                if text != _CLOSERS[opener]:
+                    raise self.lex.error(f"{opener!r} opened on line {start} closed by {text!r}",
+                                         line)
+                value = self.collection(opener, start, items)
+            elif kind == "string":
+                value = _unescape(text[1:-1], self.lex, line)
+            elif kind == "char":
+                value = _char(text[1:], self.lex, line)
+            else:
+                value = _atom(text, self.lex, line)
+            if stack and stack[-1][0] == _DISCARD:
+                stack.pop()
+                continue
+            if not stack:
+                return value
+            stack[-1][2].append(value)
+
+    def collection(self, opener: str, line: int, items: list[Any]) -> Any:
         if opener == "{":
             if len(items) % 2:
                 raise self.lex.error(f"map opened on line {line} has an odd number of forms")
@@ -158,15 +170,24 @@ class _Parser:
                 result[_hashable(k)] = v
             return result
         if opener == "#{":
-            return tuple(sorted((_hashable(i) for i in items), key=sort_key))
+            return tuple(sorted(map(_hashable, items), key=sort_key))
         return items
+
+
+def _char(body: str, lex: _Lexer, line: int) -> str:
+    if body.startswith("u") and len(body) == 5:
+        return _checked(chr(int(body[1:], 16)), lex, line)
+    return _CHARS.get(body, body)
 
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
+        return tuple(map(_hashable, value))
     if isinstance(value, dict):
-        return FrozenDict({str(k): _hashable(v) for k, v in value.items()})
+        fields = {}
+        for k, v in value.items():
+            fields[str(k)] = _hashable(v)
+        return FrozenDict(fields)
     return value
 
 
@@ -254,7 +275,7 @@ def iter_maps(text: str, path: str | None = None) -> Iterator[tuple[dict[Any, An
 
     Each comes with the line it starts on. Anything else at the top level is an error.
     """
-    parser = _Parser(text, path)
+    parser = _Parser(text, path, MAX_DEPTH + 1)
     first = parser.peek()
     if first is not None and first[0] == "open" and first[1] in ("[", "("):
         opener, line = first[1], first[2]

@@ -19,7 +19,7 @@ import orjson
 
 from histcheck.errors import FormatError
 from histcheck.formats.text import decode_utf8, too_long
-from histcheck.values import Float
+from histcheck.values import MAX_DEPTH, Float, too_deep
 
 OPEN_ARRAY, OPEN_OBJECT = 0x5B, 0x7B
 _CLOSE = (0x5D, 0x7D)
@@ -65,12 +65,17 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
     (orjson, fast as it is, turns integers beyond 64 bits into floats.) Malformed JSON is worded
     by orjson, which also tells where the fault is: the line of ``data`` when ``line`` is None.
     Invalid UTF-8 and integers beyond ``MAX_DIGITS`` get their own words
-    (``histcheck.formats.text``).
+    (``histcheck.formats.text``), and so does nesting too deep for the decoder, refused at the
+    line where it passes ``MAX_DEPTH`` (values within the decoder's reach but deeper than that
+    are refused by ``freeze``).
     """
     try:
         return _DECODE(data)
     except msgspec.DecodeError as exc:
         problem = str(exc)
+    except RecursionError:
+        raise FormatError(too_deep(), path=source,
+                          line=_deep_line(data) if line is None else line) from None
     decode_utf8(data, source, 1 if line is None else line)
     too_big = problem.startswith(_OUT_OF_RANGE)
     try:
@@ -84,6 +89,32 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
     if too_big:
         problem = too_long()
     raise FormatError(f"invalid JSON: {problem}", path=source, line=line) from None
+
+
+def _deep_line(data: bytes) -> int:
+    """The line where brackets first nest deeper than ``MAX_DEPTH`` (strings skipped)."""
+    depth = 0
+    line = 1
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in (OPEN_ARRAY, OPEN_OBJECT):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif byte in _CLOSE:
+            depth -= 1
+        if byte == _NEWLINE:
+            line += 1
+    return line
 
 
 _OUT_OF_RANGE = "Integer value out of range"

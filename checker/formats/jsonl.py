@@ -49,7 +49,7 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
-_UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError)
+_UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError, RecursionError)
 
 
 @contextmanager

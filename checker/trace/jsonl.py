@@ -22,6 +22,7 @@ from histcheck.errors import FormatError
 from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.model import KINDS, SENDING, Clock, Trace
+from histcheck.values import too_deep
 
 _NAME_TYPES = (str, int)
 
@@ -68,6 +69,8 @@ def read_trace_jsonl(path: Path) -> Trace:
             for number, line in enumerate(fh, start=1):
                 try:
                     row = decode(line)
+                except RecursionError:
+                    raise FormatError(too_deep(), path=source, line=number) from None
                 except msgspec.DecodeError:
                     _read_line(line, number, builder)
                     continue
