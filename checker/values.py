@@ -121,10 +121,11 @@ class FrozenDict(Mapping[str, "Value"]):
 
 _SCALARS = (int, str, Bool, Float)
 
-MAX_DEPTH: Final = 500
+MAX_DEPTH: Final = 100
 """The most collections a value may nest (``[[1]]`` nests two). Readers refuse deeper values
-with their line; within the limit every function here, and every writer, handles the value
-without exhausting Python's stack (each walks one frame per level)."""
+with their line. Within the limit every function here, every writer, and comparing and hashing
+(which Python does recursively, a few stack levels per map) stay far from Python's recursion
+limit of 1000, wherever in a program they are called; real histories nest a handful deep."""
 
 
 def too_deep() -> str:
@@ -217,7 +218,10 @@ def sort_key(value: Value) -> tuple[Any, ...]:
     if isinstance(value, str):
         return (3, value)
     if isinstance(value, tuple):
-        return (4, tuple(map(sort_key, value)))
+        keys = []
+        for item in value:
+            keys.append(sort_key(item))
+        return (4, tuple(keys))
     fields = []
     for k, v in value.items():
         fields.append((k, sort_key(v)))
@@ -231,7 +235,10 @@ def show(value: Value) -> str:
     if isinstance(value, str):
         return value if value.isidentifier() else repr(value)
     if isinstance(value, tuple):
-        return "[" + " ".join(map(show, value)) + "]"
+        items = []
+        for item in value:
+            items.append(show(item))
+        return "[" + " ".join(items) + "]"
     if isinstance(value, FrozenDict):
         fields = []
         for k, v in value.items():

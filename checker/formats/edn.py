@@ -182,7 +182,10 @@ def _char(body: str, lex: _Lexer, line: int) -> str:
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(map(_hashable, value))
+        items = []
+        for item in value:
+            items.append(_hashable(item))
+        return tuple(items)
     if isinstance(value, dict):
         fields = {}
         for k, v in value.items():

@@ -18,11 +18,11 @@ from typing import Annotated, Any
 import msgspec
 import orjson
 
-from histcheck.errors import FormatError
+from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.model import KINDS, SENDING, Clock, Trace
-from histcheck.values import too_deep
+from histcheck.values import freeze, too_deep
 
 _NAME_TYPES = (str, int)
 
@@ -85,7 +85,7 @@ def read_trace_jsonl(path: Path) -> Trace:
                     None if peer is None else str(peer),
                     None if row.rpc is None else str(row.rpc),
                     None if row.vc is None else tuple(row.vc.items()),
-                    None if row.label is None else str(row.label))
+                    None if row.label is None else _label(row.label, source, number))
         return builder.build()
     finally:
         if collecting:
@@ -126,8 +126,18 @@ def event_from_mapping(raw: dict[str, Any], builder: TraceBuilder, line: int) ->
         peer=_name(peer, "to" if kind in SENDING else "from", builder, line),
         rpc=_name(raw.get("rpc"), "rpc", builder, line),
         vc=_clock(raw.get("vc"), builder, line),
-        label=None if raw.get("label") is None else str(raw["label"]),
+        label=None if raw.get("label") is None else _label(raw["label"], builder.source, line),
     )
+
+
+def _label(value: Any, source: str | None, line: int) -> str:
+    """A label as text; a nested one may nest no deeper than any history value."""
+    if value.__class__ in (list, dict):
+        try:
+            freeze(value)
+        except HistoryError as exc:
+            raise FormatError(exc.problem, path=source, line=line) from None
+    return str(value)
 
 
 def _name(value: Any, field: str, builder: TraceBuilder, line: int) -> str | None:
