@@ -1,9 +1,10 @@
 """Reading stays linear in memory and time, and deep nesting never overflows the stack.
 
-A long string in EDN once cost ~200 bytes per character (the string pattern kept a backtracking
-point per character). Each size case reads a file in a fresh interpreter and asks for its peak
-resident memory. Deep nesting is read up to ``MAX_DEPTH`` collections and refused beyond it
-with the file and line, in every text format, never with a RecursionError.
+A string is scanned run by run, so a long one costs memory in proportion to its text, not
+hundreds of bytes per character as a pattern repeated per character would. Each size case
+reads a file in a fresh interpreter and asks for its peak resident memory. Deep nesting is read
+up to ``MAX_DEPTH`` collections and refused beyond it with the file and line, in every text
+format, never with a RecursionError.
 """
 
 from __future__ import annotations
