@@ -26,10 +26,11 @@ if mode == "corpus":
     skip = {{"LABELS.tsv", "NOTICE.md", "README.md"}}
     count = 0
     for path in sorted(target.rglob("*")):
-        if (path.is_file() and path.name not in skip and path.parent.name != "cock-G2"
+        if (path.is_file() and path.name not in skip and path.parent.parent.name != "cobra-log"
                 and "traces" not in path.parts):
             count += len(read_history(path))
-    count += len(read_history(target / "txn-formats" / "cobra-log" / "cock-G2"))
+    for folder in sorted((target / "txn-formats" / "cobra-log").iterdir()):
+        count += len(read_history(folder))
 elif mode == "stats":
     history = read_history(target)
     start = time.perf_counter()
