@@ -15,7 +15,7 @@ from pathlib import Path
 
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.edn import loads
-from histcheck.formats.text import parse_int, utf8_error
+from histcheck.formats.text import parse_int, text_lines
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import freeze
 
@@ -36,19 +36,14 @@ def looks_like_jepsen_log(head: str) -> bool:
 def read_jepsen_log(path: Path) -> History:
     source = str(path)
     builder = HistoryBuilder(source)
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode()
-            except UnicodeDecodeError as exc:
-                raise utf8_error(exc, raw, source, number) from None
-            if not _UTIL.match(line):
-                continue
-            match = _OP_LINE.match(line)
-            if match is None:
-                raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
-                                  path=source, line=number)
-            builder.add(_event(match, source, number), number)
+    for number, line in text_lines(path, source):
+        if not _UTIL.match(line):
+            continue
+        match = _OP_LINE.match(line)
+        if match is None:
+            raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
+                              path=source, line=number)
+        builder.add(_event(match, source, number), number)
     return builder.build()
 
 

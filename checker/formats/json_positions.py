@@ -10,7 +10,7 @@ one-document formats name a line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,13 @@ _CLOSE = (0x5D, 0x7D)
 _QUOTE, _BACKSLASH, _NEWLINE = 0x22, 0x5C, 0x0A
 
 
-def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list[int]:
-    """The 1-based line of each object whose enclosing bracket stack ``wanted`` accepts."""
-    lines: list[int] = []
-    stack: list[int] = []
+def _brackets(data: bytes) -> Iterator[tuple[int, int]]:
+    """Each bracket outside strings, as (byte, 1-based line)."""
     line = 1
     in_string = escaped = False
     for byte in data:
+        if byte == _NEWLINE:
+            line += 1
         if in_string:
             if escaped:
                 escaped = False
@@ -42,14 +42,22 @@ def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list
                 in_string = False
         elif byte == _QUOTE:
             in_string = True
-        elif byte in (OPEN_ARRAY, OPEN_OBJECT):
-            if byte == OPEN_OBJECT and wanted(stack):
-                lines.append(line)
-            stack.append(byte)
-        elif byte in _CLOSE and stack:
-            stack.pop()
-        if byte == _NEWLINE:
-            line += 1
+        elif byte in (OPEN_ARRAY, OPEN_OBJECT) or byte in _CLOSE:
+            yield byte, line
+
+
+def object_start_lines(data: bytes, wanted: Callable[[list[int]], bool]) -> list[int]:
+    """The 1-based line of each object whose enclosing bracket stack ``wanted`` accepts."""
+    lines: list[int] = []
+    stack: list[int] = []
+    for byte, line in _brackets(data):
+        if byte in _CLOSE:
+            if stack:
+                stack.pop()
+            continue
+        if byte == OPEN_OBJECT and wanted(stack):
+            lines.append(line)
+        stack.append(byte)
     return lines
 
 
@@ -95,25 +103,10 @@ def _deep_line(data: bytes) -> int:
     """The line where brackets first nest deeper than ``MAX_DEPTH`` (strings skipped)."""
     depth = 0
     line = 1
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == _BACKSLASH:
-                escaped = True
-            elif byte == _QUOTE:
-                in_string = False
-        elif byte == _QUOTE:
-            in_string = True
-        elif byte in (OPEN_ARRAY, OPEN_OBJECT):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return line
-        elif byte in _CLOSE:
-            depth -= 1
-        if byte == _NEWLINE:
-            line += 1
+    for byte, line in _brackets(data):
+        depth += -1 if byte in _CLOSE else 1
+        if depth > MAX_DEPTH:
+            return line
     return line
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from histcheck.errors import FormatError
 from histcheck.formats.sessions import MicroOp, Session, Txn, build
-from histcheck.formats.text import too_long, utf8_error
+from histcheck.formats.text import text_lines, too_long
 from histcheck.history import FAIL, OK, History
 from histcheck.values import Value
 
@@ -106,23 +106,18 @@ def read_polysi(path: Path) -> History:
 
 def _parse(path: Path, source: str) -> list[_Line]:
     parsed: list[_Line] = []
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode()
-            except UnicodeDecodeError as exc:
-                raise utf8_error(exc, raw, source, number) from None
-            if not line.strip():
-                continue
-            match = _LINE.match(line)
-            if match is None:
-                raise FormatError(f"not a PolySI operation r|w(key,value,session,txn): "
-                                  f"{line.strip()[:80]!r}", path=source, line=number)
-            try:
-                key, value, session, txn = map(int, match.groups()[1:])
-            except ValueError:
-                raise FormatError(too_long(), path=source, line=number) from None
-            parsed.append((number, match[1], key, value, session, txn))
+    for number, line in text_lines(path, source):
+        if not line.strip():
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise FormatError(f"not a PolySI operation r|w(key,value,session,txn): "
+                              f"{line.strip()[:80]!r}", path=source, line=number)
+        try:
+            key, value, session, txn = map(int, match.groups()[1:])
+        except ValueError:
+            raise FormatError(too_long(), path=source, line=number) from None
+        parsed.append((number, match[1], key, value, session, txn))
     return parsed
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 from histcheck.errors import FormatError
 
@@ -38,6 +40,16 @@ def utf8_error(exc: UnicodeDecodeError, data: bytes, source: str | None,
     column = start - (data.rfind(b"\n", 0, start) + 1) + 1
     return FormatError(f"not UTF-8: byte 0x{data[start]:02x} at byte {column} of the line "
                        f"({exc.reason})", path=source, line=line)
+
+
+def text_lines(path: Path, source: str) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered from 1, decoded as strict UTF-8 (a located error if not)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                yield number, raw.decode()
+            except UnicodeDecodeError as exc:
+                raise utf8_error(exc, raw, source, number) from None
 
 
 def parse_int(text: str) -> int:
