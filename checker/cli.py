@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from histcheck.errors import HistcheckError, HistoryError, UsageError, naming
+from histcheck.errors import BudgetExhausted, HistcheckError, HistoryError, UsageError, naming
 from histcheck.terminal import echo
 
 if TYPE_CHECKING:
+    from histcheck.budget import Budget
     from histcheck.registry import ModelSpec
     from histcheck.result import CheckResult
 
@@ -33,6 +34,8 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
 _SEVERITY = {EXIT_VALID: 0, EXIT_UNKNOWN: 1, EXIT_INVALID: 2, EXIT_USAGE: 3}
 _show_warning = warnings.showwarning
+REPORT_GRACE = 0.5
+"""Seconds a report may run past the check's budget (a check that used it all still gets pages)."""
 SKIPPED_SUFFIXES = frozenset({".md", ".tsv", ".txt~", ".html", ".svg", ".dot", ".png", ".xml"})
 
 
@@ -44,6 +47,20 @@ def worst(codes: list[int]) -> int:
 def fail(message: str) -> NoReturn:
     echo(f"histcheck: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def finish(code: int) -> NoReturn:
+    """Exit with ``code``. While a stopped check's data is still held, leave without freeing
+    it: the system reclaims it at once, where Python would spend seconds taking it apart."""
+    watchdog = sys.modules.get("histcheck.watchdog")
+    if watchdog is not None and watchdog.abandoned():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
 
 
 def os_error_line(exc: OSError) -> str:
@@ -261,10 +278,11 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
           report_dir: str | None, as_json: bool, junit_file: str | None) -> None:
     """Check histories (files, or folders of them) against a model and consistency level."""
-    from histcheck.api import check as run_check
+    from histcheck.api import check_file
     from histcheck.budget import Budget
     from histcheck.junit import Case, write_junit
     from histcheck.registry import get_model
+    from histcheck.watchdog import release
 
     options: dict[str, Any] = _parse_options(opts)
     if engine is not None:
@@ -279,10 +297,10 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     codes: list[int] = []
     cases: list[Case] = []
     for path in history_paths(paths):
+        release()
         try:
-            history = spec.read(path, fmt)
-            result = run_check(history, model=spec.name, consistency=level, budget=budget,
-                               options=options)
+            history, result = check_file(path, model=spec.name, consistency=level, fmt=fmt,
+                                         budget=budget, options=options)
         except HistcheckError as exc:
             message = str(exc.located(shown(path))) if isinstance(exc, HistoryError) else str(exc)
             echo(f"histcheck: {message}", err=True)
@@ -294,8 +312,8 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             if isinstance(exc, UsageError):
                 break
             continue
-        if report_dir is not None:
-            _write_report(spec, history, result, Path(report_dir), path)
+        if report_dir is not None and history is not None:
+            _write_report(spec, history, result, Path(report_dir), path, budget)
         if as_json:
             _emit_json({"path": str(path), **result.to_json()})
         else:
@@ -305,11 +323,16 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     if junit_file is not None:
         with naming(junit_file):
             write_junit(cases, Path(junit_file))
-    sys.exit(worst(codes))
+    finish(worst(codes))
 
 
 def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path,
-                  path: Path) -> None:
+                  path: Path, budget: Budget) -> None:
+    """Write the report pages, within the budget the check had (pages of an answer that took
+    all of it get a short grace): a report that cannot be finished is named and left out."""
+    from histcheck.budget import Budget
+    from histcheck.watchdog import enforced
+
     reporter = spec.report_function()
     if reporter is None:
         echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
@@ -318,10 +341,17 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
 
     name = "stdin" if is_stdin(path) else path.name
     target = root / name.replace(".", "_") if len(root.parts) else root
-    with naming(target):
-        target.mkdir(parents=True, exist_ok=True)
-        for written in reporter(history, result, target):
-            echo(f"report: {written}", err=True)
+    figures = result.figures
+    used = float(figures.get("seconds", 0.0)) + float(figures.get("read_seconds", 0.0))
+    seconds = None if budget.seconds is None else max(budget.seconds - used, 0.0) + REPORT_GRACE
+    try:
+        with naming(target), enforced(Budget(seconds, budget.memory_bytes).start()):
+            target.mkdir(parents=True, exist_ok=True)
+            for written in reporter(history, result, target):
+                echo(f"report: {written}", err=True)
+    except BudgetExhausted as exc:
+        kind = "memory" if "memory" in exc.reason else "time"
+        echo(f"histcheck: {shown(path)}: report not finished within the {kind} budget", err=True)
 
 
 def _emit_json(obj: dict[str, Any]) -> None:
@@ -401,10 +431,10 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     """
     import time
 
-    from histcheck.api import check as run_check
+    from histcheck.api import check_file
     from histcheck.budget import Budget
     from histcheck.labels import read_labels
-    from histcheck.registry import get_model
+    from histcheck.watchdog import release
 
     try:
         labels = read_labels(Path(folder) / labels_name)
@@ -414,10 +444,11 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     agreed = 0
     started = time.perf_counter()
     for label in labels:
+        release()
         try:
-            history = get_model(label.model).read(label.path)
-            result = run_check(history, model=label.model, consistency=label.consistency,
-                               budget=Budget(seconds=timeout), options=dict(label.options))
+            _, result = check_file(label.path, model=label.model,
+                                   consistency=label.consistency, budget=Budget(seconds=timeout),
+                                   options=dict(label.options))
         except HistcheckError as exc:
             message = str(exc.located(str(label.path))) if isinstance(exc, HistoryError) \
                 else str(exc)
@@ -439,7 +470,7 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     if not as_json:
         echo(f"{agreed} of {len(labels)} labelled verdicts agree "
              f"({time.perf_counter() - started:.2f} s)")
-    sys.exit(worst(codes))
+    finish(worst(codes))
 
 
 @main.command(name="models")

@@ -96,9 +96,8 @@ class HistoryItem(pytest.Item):
         self.label = label
 
     def runtest(self) -> None:
-        from histcheck.api import check
+        from histcheck.api import check_file
         from histcheck.budget import Budget
-        from histcheck.registry import get_model
 
         label = self.label
         timeout = str(self.config.getini("histcheck_timeout"))
@@ -108,9 +107,9 @@ class HistoryItem(pytest.Item):
             raise pytest.UsageError(f"histcheck_timeout must be a number of seconds, not "
                                     f"{timeout!r}") from None
         try:
-            subject = get_model(label.model).read(label.path)
-            result = check(subject, model=label.model, consistency=label.consistency or None,
-                           budget=budget, options=dict(label.options))
+            _, result = check_file(label.path, model=label.model,
+                                   consistency=label.consistency or None, budget=budget,
+                                   options=dict(label.options))
         except HistcheckError as exc:
             raise VerdictMismatch(f"{label.path}: no verdict: {exc}") from None
         if result.valid is not label.expected:

@@ -12,14 +12,12 @@ histories/README.md.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.completions import Completing
 from histcheck.formats.json_positions import (
@@ -52,28 +50,12 @@ _DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
 _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError, RecursionError)
 
 
-@contextmanager
-def bulk_allocation() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a history is built.
-
-    A big read creates millions of objects that never form cycles; left on, the collector would
-    rescan them again and again (it doubled read times in measurements).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def read_jsonl(path: Path) -> History:
     """Read a JSON Lines history; blank lines are allowed and skipped."""
     source = str(path)
     builder = HistoryBuilder(source)
     add = builder.add
-    with path.open("rb") as fh, bulk_allocation():
+    with path.open("rb") as fh, paused_collector():
         for number, raw_line in enumerate(fh, start=1):
             try:
                 event = typed_event(_DECODE_LINE(raw_line))

@@ -14,7 +14,7 @@ an independent oracle). Other options: ``workers`` (processes; default: automati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
@@ -154,7 +154,8 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
         # the core is proven with the search engine (fast, and bounded by small budgets)
         core = _core(history, resolved, part, _searcher("search", consistency),
-                     core or first + rest, shrink_seconds, culprit)
+                     core or first + rest, _explanation_seconds(shrink_seconds, deadline),
+                     culprit)
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
     anomaly = Anomaly(
@@ -213,8 +214,30 @@ def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any
     return {"parts": [_part_detail(part, outcome, model) for part, outcome in done]}
 
 
+def _explanation_seconds(shrink_seconds: float, deadline: Deadline) -> float:
+    """The explanation's share: its own cap, and at most half of what the check has left."""
+    left = deadline.remaining()
+    return shrink_seconds if left is None else max(0.0, min(shrink_seconds, left / 2))
+
+
 def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
           start: list[Operation], seconds: float, culprit: Operation | None) -> list[Operation]:
+    """A small subset of ``part`` proven invalid on its own, found within ``seconds``: when the
+    time runs out wherever the search is, the smallest proven subset so far."""
+    from histcheck.watchdog import enforced
+
+    best = [start]
+    try:
+        with enforced(Budget(seconds=seconds).start()):
+            return _smallest_core(history, model, part, searcher, start, seconds, culprit,
+                                  best.append)
+    except BudgetExhausted:
+        return best[-1]
+
+
+def _smallest_core(history: History, model: Resolved, part: Part, searcher: Searcher,
+                   start: list[Operation], seconds: float, culprit: Operation | None,
+                   proven: Callable[[list[Operation]], object]) -> list[Operation]:
     """A small subset of ``part`` that is proven invalid on its own.
 
     Preferred: a subset that some order satisfies when real time and processes are ignored, so
@@ -255,7 +278,8 @@ def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
         window = [op for op in start if history.interval(op)[0] <= horizon]
         if len(window) < len(start) and invalid(window):
             start = window
-    core = shrink(start, telling, seconds / 2, culprit)
+            proven(start)
+    core = shrink(start, telling, seconds / 2, culprit, proven)
     if orderable(core) is True:
         return core
-    return shrink(start, invalid, seconds / 2, culprit)
+    return shrink(start, invalid, seconds / 2, culprit, proven)

@@ -25,12 +25,15 @@ PREFIX_SHOWN = 8
 
 
 def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], bool],
-           seconds: float = 1.0, keep: Operation | None = None) -> list[Operation]:
+           seconds: float = 1.0, keep: Operation | None = None,
+           progress: Callable[[list[Operation]], object] | None = None) -> list[Operation]:
     """A subset of ``ops`` that ``still_invalid`` accepts, made small by deleting chunks.
 
     ``still_invalid(ops)`` must return True only when it proved the subset invalid (a search that
     ran out of its own small budget answers False, so the result is always a proven subset).
     ``keep`` (the operation that cannot be placed) is never deleted, so the subset explains it.
+    ``progress`` hears of each smaller proven subset, so a caller that is stopped mid-way still
+    has the best one found.
     """
     pinned = [keep] if keep is not None and keep in ops else []
     current = [op for op in ops if op is not keep] if pinned else list(ops)
@@ -44,6 +47,8 @@ def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], 
             if (trial or pinned) and still_invalid(pinned + trial):
                 current = trial
                 removed = True
+                if progress is not None:
+                    progress(pinned + current)
             else:
                 i += chunk
         if not removed:

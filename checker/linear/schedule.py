@@ -24,6 +24,7 @@ Searcher = Callable[[Part, Resolved], Generator[int, None, Outcome]]
 
 PARALLEL_MIN_OPERATIONS = 20_000
 """Below this many operations, forking workers costs more than it saves."""
+POLL_SECONDS = 0.05
 
 
 def run_parts(parts: list[Part], model: Resolved, deadline: Deadline, searcher: Searcher,
@@ -96,7 +97,9 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
     context = multiprocessing.get_context("fork")
     pool = context.Pool(workers)
     try:
-        for index, result in pool.imap_unordered(_work, order):
+        results = pool.imap_unordered(_work, order)
+        for _ in order:
+            index, result = _next_result(results, deadline, explored)
             if isinstance(result, str):
                 raise BudgetExhausted(result, explored=explored)
             done.append((parts[index], result))
@@ -108,6 +111,19 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
         pool.join()
         _WORK.clear()
     return done, explored
+
+
+def _next_result(results: Any, deadline: Deadline, explored: int) -> tuple[int, Outcome | str]:
+    """The next worker's answer, waiting in short slices so the budget (and the watchdog,
+    which cannot interrupt a thread blocked in a lock) keeps its hold on the wait."""
+    import multiprocessing
+
+    while True:
+        try:
+            answer: tuple[int, Outcome | str] = results.next(timeout=POLL_SECONDS)
+            return answer
+        except multiprocessing.TimeoutError:
+            deadline.check(explored)
 
 
 def first_invalid(done: list[tuple[Part, Any]]) -> tuple[Part, Outcome] | None:

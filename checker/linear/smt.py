@@ -25,6 +25,7 @@ from histcheck.errors import BudgetExhausted, UsageError
 from histcheck.linear.model import Resolved
 from histcheck.linear.parts import Part, lift
 from histcheck.linear.search import Outcome, _expand
+from histcheck.watchdog import interruptible
 
 STATE_LIMIT = 20_000
 CLOSURE_LIMIT = 64
@@ -139,7 +140,8 @@ def solving(part: Part, model: Resolved, consistency: str,
         solver.add(z3.Implies(z3.Not(occupied), state[k + 1] == state[k]))
     for i, j in _must_precede(part, consistency):
         solver.add(z3.Implies(z3.And(use[i], use[j], h[i], h[j]), p[i] < p[j]))
-    verdict = solver.check(*use)
+    with interruptible(solver.ctx.interrupt):
+        verdict = solver.check(*use)
     if verdict == z3.unknown:
         raise BudgetExhausted(f"z3 gave no answer: {solver.reason_unknown()}")
     if verdict == z3.unsat:

@@ -11,13 +11,13 @@ starting with ``#`` are skipped.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 import orjson
 
+from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
@@ -62,34 +62,28 @@ def read_trace_jsonl(path: Path) -> Trace:
     builder = TraceBuilder(source)
     decode, add, kinds, sending, unset = (_DECODER.decode, builder.add_fields, KINDS, SENDING,
                                           msgspec.UNSET)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with path.open("rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                try:
-                    row = decode(line)
-                except RecursionError:
-                    raise FormatError(too_deep(), path=source, line=number) from None
-                except msgspec.DecodeError:
-                    _read_line(line, number, builder)
-                    continue
-                kind = kinds.get(row.type)
-                if kind is None:
-                    _read_line(line, number, builder)
-                    continue
-                peer = row.to if kind in sending else row.sender
-                order = row.time if row.seq is unset else row.seq
-                add(str(row.node), kind, number, order,
-                    None if row.msg is None else str(row.msg),
-                    None if peer is None else str(peer),
-                    None if row.rpc is None else str(row.rpc),
-                    None if row.vc is None else tuple(row.vc.items()),
-                    None if row.label is None else _label(row.label, source, number))
+    with paused_collector(), path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                row = decode(line)
+            except RecursionError:
+                raise FormatError(too_deep(), path=source, line=number) from None
+            except msgspec.DecodeError:
+                _read_line(line, number, builder)
+                continue
+            kind = kinds.get(row.type)
+            if kind is None:
+                _read_line(line, number, builder)
+                continue
+            peer = row.to if kind in sending else row.sender
+            order = row.time if row.seq is unset else row.seq
+            add(str(row.node), kind, number, order,
+                None if row.msg is None else str(row.msg),
+                None if peer is None else str(peer),
+                None if row.rpc is None else str(row.rpc),
+                None if row.vc is None else tuple(row.vc.items()),
+                None if row.label is None else _label(row.label, source, number))
         return builder.build()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _read_line(line: bytes, number: int, builder: TraceBuilder) -> None:

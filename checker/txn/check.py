@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from histcheck.budget import Deadline
+from histcheck.collector import paused_collector
 from histcheck.errors import HistoryError
 from histcheck.history import History
 from histcheck.result import Anomaly, CheckResult
@@ -32,24 +31,6 @@ def infer(history: History, model: str) -> Facts:
         facts = infer_register(history)
     add_session_edges(facts.graph, history, facts.txns, realtime=history.realtime)
     return facts
-
-
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, restoring it afterwards.
-
-    Checking allocates millions of small containers (edges, reasons, reads) and makes no
-    reference cycles that matter; meanwhile each full collection walks the whole heap, history
-    included (gigabytes of read lists for a 100,000-transaction list-append history). Paused,
-    memory is still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check(history: History, *, model: str, consistency: str, deadline: Deadline,

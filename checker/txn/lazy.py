@@ -25,6 +25,7 @@ from histcheck.budget import Deadline
 from histcheck.errors import BudgetExhausted
 from histcheck.txn.cycles import topological
 from histcheck.txn.polygraph import Edge
+from histcheck.watchdog import interruptible
 
 CYCLES_PER_ROUND = 64
 """How many edge-disjoint cycles one round turns into clauses at most."""
@@ -130,15 +131,19 @@ class _SwitchedGraph:
 
 def _solve_within(solver: Any, deadline: Deadline) -> bool:
     """The solver's answer, interrupted when the budget runs out (then ``BudgetExhausted``)."""
-    left = deadline.remaining()
-    if left is None:
+    budget = deadline.budget
+    if budget.seconds is None and budget.memory_bytes is None:
         return bool(solver.solve())
-    timer = threading.Timer(max(left, 0.0), solver.interrupt)
-    timer.start()
+    left = deadline.remaining()
+    timer = None if left is None else threading.Timer(max(left, 0.0), solver.interrupt)
+    if timer is not None:
+        timer.start()
     try:
-        answer = solver.solve_limited(expect_interrupt=True)
+        with interruptible(solver.interrupt):
+            answer = solver.solve_limited(expect_interrupt=True)
     finally:
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
     if answer is None:
         solver.clear_interrupt()
         deadline.check()

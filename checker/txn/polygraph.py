@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from histcheck.budget import Deadline
 from histcheck.txn.cycles import find_cycle, topological
+from histcheck.watchdog import interruptible
 
 Lit = tuple[int, bool]
 
@@ -177,7 +178,8 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
     if deadline.budget.seconds is not None:
         left = max(1, int((deadline.budget.seconds - deadline.elapsed()) * 1000))
         solver.set("timeout", left)
-    answer = solver.check()
+    with interruptible(solver.ctx.interrupt):
+        answer = solver.check()
     deadline.check()
     if answer == z3.unknown:
         from histcheck.errors import BudgetExhausted

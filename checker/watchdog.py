@@ -1,0 +1,220 @@
+"""A watchdog that makes a budget hold everywhere, not only where a search loop looks at it.
+
+Searches call ``Deadline.check()`` between steps, but reading a file, inferring version
+orders, partitioning, or shrinking an explanation run for seconds without looking. So while a
+budgeted block runs, a watchdog thread watches the clock and the resident memory of this process
+and its child processes (forked search workers). When either runs out it raises an exception
+*in the checking thread* (CPython's ``PyThreadState_SetAsyncExc``, delivered at the next bytecode
+boundary), and asks any native solver running there (z3, CaDiCaL) to stop, through the
+callbacks registered with ``interruptible``. The block ends with ``BudgetExhausted``.
+
+The exception raised asynchronously is a private ``BaseException`` made for that one block, so
+a model's ``except Exception`` cannot swallow it and a nested block (an explanation with a
+smaller share of the budget) never mistakes its parent's expiry for its own.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from histcheck.budget import Deadline
+from histcheck.errors import BudgetExhausted
+
+SAMPLE_SECONDS = 0.02
+"""How often memory is sampled (a Python process grows at most a few tens of MiB in this time)."""
+
+_PAGE = resource.getpagesize()
+_local = threading.local()
+
+
+class _Expired(BaseException):
+    """Base of the exceptions a watchdog raises in the thread it guards."""
+
+
+def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
+    import ctypes
+
+    target = None if exc_type is None else ctypes.py_object(exc_type)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
+
+
+def resident_bytes() -> int:
+    """Resident memory now of this process and its children (forked workers count too)."""
+    total = _statm_rss(f"/proc/{os.getpid()}/statm")
+    for pid in _children():
+        total += _statm_rss(f"/proc/{pid}/statm")
+    return total
+
+
+def _statm_rss(path: str) -> int:
+    try:
+        with open(path, "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _children() -> list[str]:
+    pids: list[str] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children", "rb") as fh:
+                pids.extend(fh.read().decode().split())
+        except OSError:
+            continue
+    return pids
+
+
+class _Watch(threading.Thread):
+    """Watches one deadline for one thread; fires at most once."""
+
+    def __init__(self, deadline: Deadline, thread_id: int) -> None:
+        super().__init__(name="histcheck-watchdog", daemon=True)
+        self.deadline = deadline
+        self.thread_id = thread_id
+        self.signal: type[BaseException] = type("BudgetExpired", (_Expired,), {})
+        self.reason: str | None = None
+        self.interrupters: list[Callable[[], object]] = []
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        memory = self.deadline.budget.memory_bytes
+        while True:
+            left = self.deadline.remaining()
+            wait = SAMPLE_SECONDS if memory is not None else left
+            if wait is not None and left is not None:
+                wait = min(wait, max(left, 0.0))
+            if self._stopped.wait(wait):
+                return
+            reason = self._exceeded(memory)
+            if reason is not None:
+                self._fire(reason)
+                return
+
+    def _exceeded(self, memory: int | None) -> str | None:
+        if self.deadline.expired():
+            return f"time budget of {self.deadline.budget.seconds:g} s ran out"
+        if memory is not None and resident_bytes() > memory:
+            return f"memory budget of {memory // 2**20} MiB ran out"
+        return None
+
+    def _fire(self, reason: str) -> None:
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self.reason = reason
+            _raise_in(self.thread_id, self.signal)
+            callbacks = list(self.interrupters)
+        for interrupt in callbacks:
+            interrupt()
+
+    def stop(self, outer: list[_Watch]) -> None:
+        """Stop watching. An expiry raised but not yet delivered is withdrawn; withdrawing
+        clears whatever is pending in the thread, so an enclosing watch that has fired raises
+        its own again."""
+        with self._lock:
+            self._stopped.set()
+            if self.reason is None:
+                return
+            _raise_in(self.thread_id, None)
+        for watch in reversed(outer):
+            if watch.reason is not None:
+                _raise_in(self.thread_id, watch.signal)
+                return
+
+
+def _stack() -> list[_Watch]:
+    stack: list[_Watch] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+_abandoned: list[BaseException] = []
+"""Expiries whose tracebacks still hold the stopped work's data (see ``release``)."""
+_deferred: list[Callable[[], object]] = []
+"""Clean-up put off until the answer is out (see ``after_answer``)."""
+
+
+def release() -> None:
+    """Free what stopped checks left behind, and run the clean-up they put off.
+
+    A stopped check's data (graphs, indexes: millions of objects) is referenced by the expiry's
+    traceback; freeing it can take a second on its own. So it is kept until the answer is out:
+    the CLI calls this between histories, and every new budgeted block calls it first.
+    """
+    _abandoned.clear()
+    while _deferred:
+        _deferred.pop()()
+
+
+def after_answer(cleanup: Callable[[], object]) -> None:
+    """Run ``cleanup`` at the next ``release``, once the stopped check's answer is out."""
+    _deferred.append(cleanup)
+
+
+def stopping(exc: BaseException) -> bool:
+    """Whether ``exc`` is a watchdog stopping the work (it is on its way to ``enforced``)."""
+    return isinstance(exc, _Expired)
+
+
+def abandoned() -> bool:
+    """True while a stopped check's data or clean-up is still held (see ``release``)."""
+    return bool(_abandoned or _deferred)
+
+
+@contextmanager
+def enforced(deadline: Deadline) -> Iterator[Deadline]:
+    """Run the block under ``deadline``: when its time or memory runs out, wherever the block
+    is, it stops with ``BudgetExhausted``. An unlimited deadline costs nothing."""
+    release()
+    budget = deadline.budget
+    if budget.seconds is None and budget.memory_bytes is None:
+        yield deadline
+        return
+    watch = _Watch(deadline, threading.get_ident())
+    stack = _stack()
+    stack.append(watch)
+    try:
+        try:
+            watch.start()
+            yield deadline
+        finally:
+            stack.remove(watch)
+            watch.stop(stack)
+    except watch.signal as expired:
+        # the watch fires once, so nothing more of its own can arrive while this runs
+        if watch in stack:
+            stack.remove(watch)
+        watch.stop(stack)
+        _abandoned.append(expired)
+        raise BudgetExhausted(watch.reason or "budget ran out") from None
+
+
+@contextmanager
+def interruptible(interrupt: Callable[[], object]) -> Iterator[None]:
+    """While the block runs native code that never returns to Python (a SAT or SMT solver),
+    a watchdog that fires also calls ``interrupt`` (from its own thread) to stop it."""
+    stack = list(_stack())
+    for watch in stack:
+        with watch._lock:
+            watch.interrupters.append(interrupt)
+            fired = watch.reason is not None
+        if fired:
+            interrupt()
+    try:
+        yield
+    finally:
+        for watch in stack:
+            with watch._lock:
+                if interrupt in watch.interrupters:
+                    watch.interrupters.remove(interrupt)
