@@ -1,0 +1,539 @@
+"""A mutation fuzzer over every input format: bad input is one located line and exit 2.
+
+The contract (README, "Exit codes"): a history either gets a verdict (exit 0 or 1, or 3 when the
+budget runs out) or is refused as bad input with one line on stderr, ``histcheck: PATH[:LINE]:
+problem``, and exit 2; never a traceback, never a hang, and never a verdict on a history that
+was not read whole. The slow test takes valid seed files from ``histories/`` (or made from them),
+breaks each a few hundred ways with a seeded random generator (cuts, lost, doubled and swapped
+lines, flipped bytes, NUL, invalid UTF-8, numbers no history holds, 10,000 brackets, a 10 MB
+string, values of the wrong shape) and runs every mutant through the real command in two worker
+processes, each mutant bounded in wall time. A mutant that cuts a record in two must be refused.
+
+Each mutant that once broke the contract is kept in ``regressions/`` (named after its problem,
+listed in ``regressions/CASES.tsv``) and replayed by the fast test at the end.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import os
+import random
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from histcheck.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+HISTORIES = ROOT / "histories"
+REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+SECONDS_PER_MUTANT = 10.0
+BUDGET = "5"
+MUTANTS_PER_FORMAT = 240
+WORKERS = 2
+
+
+# ---- running one mutant ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the command did with one input."""
+
+    code: int
+    stdout: str
+    stderr: str
+    crash: str | None
+    seconds: float
+
+
+def run_check(path: str, model: str, extra: tuple[str, ...]) -> Outcome:
+    """``histcheck check PATH --model MODEL --timeout 5`` in this process, as the CLI runs it."""
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["check", path, "--model", model, "--timeout", BUDGET,
+                                       *extra])
+    crash = None
+    if not isinstance(result.exception, SystemExit | None):
+        crash = f"{type(result.exception).__name__}: {result.exception}"[:300]
+    return Outcome(result.exit_code, result.stdout, result.stderr, crash,
+                   time.monotonic() - started)
+
+
+def run_process(path: str, model: str, extra: tuple[str, ...]) -> Outcome:
+    """The same command as a real process (its own interpreter, stdout and stderr)."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "histcheck", "check", path, "--model", model,
+                           "--timeout", BUDGET, *extra], capture_output=True, text=True,
+                          timeout=60, check=False)
+    return Outcome(done.returncode, done.stdout, done.stderr, None, time.monotonic() - started)
+
+
+# ---- seeds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A valid input to break: where it comes from, how to check it, and its record layout.
+
+    ``shape`` says where records end, so that the fuzzer knows which cuts leave one in two:
+    ``lines`` (one record per line), ``document`` (one bracketed document: any cut of content
+    cuts it), ``shiviz`` (two lines per record after two header lines), ``cobra`` (binary records
+    of a letter and 8-byte fields) and ``binary`` (length-prefixed: any cut cuts it).
+    """
+
+    fmt: str
+    source: str
+    model: str
+    shape: str
+    extra: tuple[str, ...] = ()
+    make: Callable[[Path], bytes] | None = None
+    name: str = "seed"
+    folder: bool = False
+
+    def data(self) -> bytes:
+        path = HISTORIES / self.source
+        return self.make(path) if self.make is not None else path.read_bytes()
+
+    @property
+    def binary(self) -> bool:
+        return self.shape in ("cobra", "binary")
+
+    @property
+    def has_lines(self) -> bool:
+        """Whether an error in this format can name a line (binary formats name a record)."""
+        return not self.binary
+
+
+def _as_jsonl(path: Path) -> bytes:
+    from histcheck.formats import read_history
+    from histcheck.formats.jsonl import write_jsonl
+
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"histcheck-fuzz-{os.getpid()}.jsonl"
+    try:
+        write_jsonl(read_history(path), out)
+        return out.read_bytes()
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _as_json_array(path: Path) -> bytes:
+    lines = _as_jsonl(path).decode().splitlines()
+    return ("[" + ",\n ".join(lines) + "]\n").encode()
+
+
+def _first_transactions(path: Path, keep: int = 4) -> bytes:
+    """A dbcop bincode history cut down to the first ``keep`` transactions of each session,
+    re-encoded whole (so that checking a mutant takes milliseconds, not seconds)."""
+    data = path.read_bytes()
+    at = 40
+    for _ in range(3):
+        (size,) = struct.unpack_from("<Q", data, at)
+        at += 8 + size
+    out = bytearray(data[:at])
+    (sessions,) = struct.unpack_from("<Q", data, at)
+    out += data[at:at + 8]
+    at += 8
+    for _ in range(sessions):
+        (txns,) = struct.unpack_from("<Q", data, at)
+        at += 8
+        out += struct.pack("<Q", min(txns, keep))
+        for index in range(txns):
+            (events,) = struct.unpack_from("<Q", data, at)
+            end = at + 8 + 18 * events + 1
+            if index < keep:
+                out += data[at:end]
+            at = end
+    return bytes(out)
+
+
+KNOSSOS_SMALL = "knossos/cas-register/bad/bad-analysis.edn"
+COBRA = "txn-formats/cobra-log/cock-G2"
+SEEDS: list[Seed] = [
+    Seed("jsonl", KNOSSOS_SMALL, "cas-register", "lines", make=_as_jsonl, name="h.jsonl"),
+    Seed("jsonl", "elle/paper-example.edn", "list-append", "lines", make=_as_jsonl,
+         name="h.jsonl"),
+    Seed("json", KNOSSOS_SMALL, "cas-register", "document", make=_as_json_array, name="h.json"),
+    Seed("json", "elle/rw-register.edn", "rw-register", "document", make=_as_json_array,
+         name="h.json", extra=("--consistency", "read-uncommitted")),
+    Seed("edn-knossos", KNOSSOS_SMALL, "cas-register", "lines", name="h.edn"),
+    Seed("edn-knossos", "knossos/cas-register/bad/rethink-fail-minimal.edn", "cas-register",
+         "lines", name="h.edn"),
+    Seed("edn-porcupine-kv", "porcupine-kv/c01-bad.txt", "kv", "lines", name="h.txt"),
+    Seed("edn-elle", "elle/paper-example.edn", "list-append", "lines", name="h.edn"),
+    Seed("edn-elle", "elle/list-append-gh-30.edn", "list-append", "lines", name="h.edn"),
+    Seed("edn-completions", "elle/completion-only/g1c-completions.edn", "list-append", "lines",
+         name="h.edn", extra=("--consistency", "read-committed")),
+    Seed("edn-jepsen", "jepsen/bank-neg.edn", "bank", "lines", name="h.edn",
+         extra=("--opt", "negative-balances=true")),
+    Seed("edn-jepsen", "jepsen/long-fork.edn", "long-fork", "lines", name="h.edn",
+         extra=("--opt", "group-size=3")),
+    Seed("jepsen-log", "porcupine-etcd/etcd_002.log", "etcd", "lines", name="h.log"),
+    Seed("polysi", "txn-formats/polysi-text/galera.txt", "rw-register", "lines", name="h.txt"),
+    Seed("isovista", "txn-formats/isovista/pg_ser_bug.txt", "rw-register", "lines",
+         name="h.txt"),
+    Seed("dbcop", "txn-formats/dbcop/write-skew.json", "rw-register", "document",
+         name="h.json"),
+    Seed("dbcop-bincode", "txn-formats/dbcop-bincode/dgraph/history.bincode", "rw-register",
+         "binary", name="history.bincode", make=_first_transactions,
+         extra=("--consistency", "snapshot-isolation")),
+    Seed("cobra-file", f"{COBRA}/T1.log", "rw-register", "cobra", name="T1.log"),
+    Seed("cobra-folder", f"{COBRA}/T4.log", "rw-register", "cobra", name="T4.log",
+         folder=True),
+    Seed("shiviz", "traces/broadcast-causal-ok.shiviz.log", "broadcast", "shiviz",
+         name="t.shiviz.log", extra=("--consistency", "causal")),
+    Seed("trace-jsonl", "traces/broadcast-causal-bad.jsonl", "broadcast", "lines",
+         name="t.jsonl", extra=("--consistency", "causal")),
+    Seed("trace-jsonl", "traces/causal-kv-cm-bad.jsonl", "causal-kv", "lines", name="t.jsonl",
+         extra=("--consistency", "CM")),
+    Seed("trace-jsonl", "traces/rpc-retry-duplicate.jsonl", "rpc", "lines", name="t.jsonl",
+         extra=("--consistency", "at-most-once")),
+]
+
+
+# ---- mutations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One broken input: its bytes, how it was made, and whether it cuts a record in two."""
+
+    fmt: str
+    label: str
+    data: bytes
+    cut: bool = False
+
+
+ODD_VALUES = [
+    "1" + "0" * 5000, "-0", "1e999", "-1e999", "NaN", "Infinity", "1/0", "0/0", "0x1F",
+    "1_000", "18446744073709551616", "-9223372036854775809", "1.5", "-1", "0",
+    '"\\ud800"', '"\\uZZZZ"', '""', "[]", "{}", "[[]]", '{"a": 1}', "{:a 1}", "#{1 2}", "null",
+    "nil", "true", ":kw", '"x"', "(1 2)", "#inst \"x\"", "#_ 1", "\\a", "Ϡ", "٢",
+]
+_TOKEN = re.compile(rb'-?\d+(?:\.\d+)?|"(?:[^"\\\n]|\\.)*"|:[\w-]+|\bnil\b|\bnull\b|\btrue\b|'
+                    rb'\bfalse\b')
+_FIELD = re.compile(rb'"\w+"\s*:\s*(?:"[^"\n]*"|[^,{}\[\]\s]+)\s*,?\s*|:\w+\s+(?:"[^"\n]*"|'
+                    rb'[^\s,{}\[\]()]+),?\s*')
+DEEP = 10_000
+LONG = 10 * 2**20
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def _replace_token(rng: random.Random, data: bytes, new: bytes) -> bytes:
+    tokens = list(_TOKEN.finditer(data))
+    if not tokens:
+        return data + new
+    token = rng.choice(tokens)
+    return data[:token.start()] + new + data[token.end():]
+
+
+def _text_mutants(rng: random.Random, seed: Seed, data: bytes) -> Iterator[Mutant]:
+    """Endless mutants of a text seed, one kind after another."""
+    fmt = seed.fmt
+    while True:
+        lines = _lines(data)
+        at = rng.randrange(1, len(data))
+        yield Mutant(fmt, f"truncate at byte {at}", data[:at], _cuts(seed, data, at))
+        end = sum(len(line) for line in lines[:rng.randrange(1, len(lines))])
+        yield Mutant(fmt, f"truncate at line end {end}", data[:end], _cuts(seed, data, end))
+        i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+        yield Mutant(fmt, f"delete line {i + 1}", b"".join(lines[:i] + lines[i + 1:]))
+        yield Mutant(fmt, f"duplicate line {i + 1}", b"".join(lines[:i + 1] + lines[i:]))
+        swapped = list(lines)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        yield Mutant(fmt, f"swap lines {i + 1} and {j + 1}", b"".join(swapped))
+        at = rng.randrange(len(data))
+        flipped = bytes([data[at] ^ (1 << rng.randrange(8))])
+        yield Mutant(fmt, f"flip a bit of byte {at}", data[:at] + flipped + data[at + 1:])
+        at = rng.randrange(len(data))
+        yield Mutant(fmt, f"NUL at byte {at}", data[:at] + b"\0" + data[at:])
+        bad = rng.choice([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf"])
+        yield Mutant(fmt, f"invalid UTF-8 {bad!r} at byte {at}", data[:at] + bad + data[at:])
+        odd = rng.choice(ODD_VALUES)
+        yield Mutant(fmt, f"a token becomes {odd[:20]}",
+                     _replace_token(rng, data, odd.encode()))
+        opener = rng.choice([b"[", b"{", b"(", b"#{"])
+        closer = {b"[": b"]", b"{": b"}", b"(": b")", b"#{": b"}"}[opener]
+        deep = opener * DEEP + closer * DEEP if rng.random() < 0.7 else opener * DEEP
+        yield Mutant(fmt, f"a token becomes {DEEP} of {opener!r}",
+                     _replace_token(rng, data, deep))
+        fields = list(_FIELD.finditer(data))
+        if fields:
+            gone = rng.choice(fields)
+            yield Mutant(fmt, f"drop the field {gone.group()[:20]!r}",
+                         data[:gone.start()] + data[gone.end():])
+        i = rng.randrange(len(lines))
+        shape = rng.choice([b"[1, 2]", b'"x"', b"42", b"nil", b"null", b"[", b"}", b"{}",
+                            b"[" + lines[i].rstrip() + b"]"])
+        yield Mutant(fmt, f"line {i + 1} becomes {shape[:20]!r}",
+                     b"".join([*lines[:i], shape + b"\n", *lines[i + 1:]]))
+        at = rng.randrange(len(data))
+        yield Mutant(fmt, f"a '{{' or '[' swapped near byte {at}", _swap_bracket(data, at))
+
+
+def _swap_bracket(data: bytes, at: int) -> bytes:
+    for i in range(at, len(data)):
+        if data[i:i + 1] in (b"{", b"["):
+            other = b"[" if data[i:i + 1] == b"{" else b"{"
+            return data[:i] + other + data[i + 1:]
+    return data
+
+
+def _binary_mutants(rng: random.Random, seed: Seed, data: bytes) -> Iterator[Mutant]:
+    """Endless mutants of a binary seed."""
+    fmt = seed.fmt
+    while True:
+        at = rng.randrange(1, len(data))
+        yield Mutant(fmt, f"truncate at byte {at}", data[:at], _cuts(seed, data, at))
+        at = rng.randrange(len(data))
+        flipped = bytes([data[at] ^ (1 << rng.randrange(8))])
+        yield Mutant(fmt, f"flip a bit of byte {at}", data[:at] + flipped + data[at + 1:])
+        yield Mutant(fmt, f"NUL at byte {at}", data[:at] + b"\0" + data[at:])
+        start = rng.randrange(len(data))
+        size = rng.randrange(1, 40)
+        yield Mutant(fmt, f"delete {size} bytes at {start}", data[:start] + data[start + size:])
+        yield Mutant(fmt, f"repeat {size} bytes at {start}",
+                     data[:start + size] + data[start:])
+        at = rng.randrange(0, max(1, len(data) - 8))
+        number = rng.choice([2**64 - 1, 2**63, 2**32, 0, 1, 0xBEBEEBEE, 0xDEADBEEF,
+                             rng.randrange(2**64)])
+        order = ">" if seed.shape == "cobra" else "<"
+        yield Mutant(fmt, f"u64 {number:#x} at byte {at}",
+                     data[:at] + struct.pack(f"{order}Q", number) + data[at + 8:])
+        letter = rng.choice([b"S", b"W", b"R", b"C", b"X", b"\0"])
+        yield Mutant(fmt, f"byte {at} becomes {letter!r}", data[:at] + letter + data[at + 1:])
+
+
+def _cuts(seed: Seed, data: bytes, at: int) -> bool:
+    """Whether keeping ``data[:at]`` cuts a record in two (only blank space lost is no cut)."""
+    if not data[at:].strip():
+        return False
+    if seed.shape in ("document", "binary"):
+        return True
+    if seed.shape == "cobra":
+        return at not in _cobra_boundaries(data)
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line_end = data.find(b"\n", at)
+    rest = data[at:len(data) if line_end < 0 else line_end]
+    if rest.strip() and data[line_start:at].strip():
+        return True
+    if seed.shape == "shiviz":
+        # after the two header lines, each record is an event line and a host-and-clock line
+        whole_lines = data[:at].count(b"\n")
+        return whole_lines > 2 and (whole_lines - 2) % 2 == 1
+    return False
+
+
+def _cobra_boundaries(data: bytes) -> set[int]:
+    sizes = {b"S": 1, b"C": 1, b"W": 3, b"R": 4}
+    bounds, at = {0}, 0
+    while at < len(data) and data[at:at + 1] in sizes:
+        at += 1 + 8 * sizes[data[at:at + 1]]
+        bounds.add(at)
+    return bounds
+
+
+def _long_string(seed: Seed, data: bytes) -> Mutant:
+    """A 10 MB string in place of a value (once per format: it is big)."""
+    rng = random.Random(f"long {seed.fmt}")
+    text = b'"' + b"x" * LONG + b'"'
+    return Mutant(seed.fmt, "a token becomes a 10 MB string", _replace_token(rng, data, text))
+
+
+def mutants_of(seeds: list[Seed], count: int) -> list[Mutant]:
+    """``count`` mutants of one format's seeds, the same on every run."""
+    out: list[Mutant] = []
+    streams = []
+    for seed in seeds:
+        rng = random.Random(f"{seed.fmt} {seed.source}")
+        data = seed.data()
+        maker = _binary_mutants if seed.binary else _text_mutants
+        streams.append(maker(rng, seed, data))
+    while len(out) < count:
+        for stream in streams:
+            out.append(next(stream))
+    out = out[:count]
+    if not seeds[0].binary:
+        out[-1] = _long_string(seeds[0], seeds[0].data())
+    return out
+
+
+# ---- the contract ------------------------------------------------------------------------
+
+
+_LOCATED = re.compile(r"histcheck: (?P<path>.+?)(?::(?P<line>\d+))?: (?P<problem>.+)")
+
+
+def breaches(seed: Seed, mutant: Mutant, path: Path, out: Outcome) -> list[str]:
+    """Every way in which the command's answer to ``mutant`` breaks the contract."""
+    found = []
+    if out.crash is not None:
+        found.append(f"crashed: {out.crash}")
+    if "Traceback" in out.stdout + out.stderr:
+        found.append("printed a traceback")
+    if out.code not in (0, 1, 2, 3):
+        found.append(f"exit {out.code}")
+    if out.seconds > SECONDS_PER_MUTANT:
+        found.append(f"took {out.seconds:.1f} s")
+    if out.code == 2:
+        found += _refusal_breaches(seed, mutant, path, out.stderr)
+    elif mutant.cut and out.code in (0, 1, 3):
+        found.append(f"a verdict (exit {out.code}) on a cut record")
+    return found
+
+
+def _refusal_breaches(seed: Seed, mutant: Mutant, path: Path, stderr: str) -> list[str]:
+    lines = stderr.splitlines()
+    if len(lines) != 1:
+        return [f"exit 2 with {len(lines)} lines on stderr"]
+    match = _LOCATED.fullmatch(lines[0])
+    if match is None or not match["path"].startswith(str(path)):
+        return [f"exit 2 with a message that does not name the file: {lines[0][:200]!r}"]
+    if seed.has_lines:
+        if match["line"] is None and not _whole_file(match["problem"]):
+            return [f"exit 2 without a line: {lines[0][:200]!r}"]
+        if match["line"] is not None and int(match["line"]) > mutant.data.count(b"\n") + 1:
+            return [f"exit 2 naming line {match['line']}, past the end: {lines[0][:200]!r}"]
+    return []
+
+
+def _whole_file(problem: str) -> bool:
+    """A problem of the whole file (nothing to check in it), which no one line holds."""
+    return problem.startswith("no ") or "empty" in problem
+
+
+# ---- the fuzz run ------------------------------------------------------------------------
+
+
+def _write(seed: Seed, mutant: Mutant, folder: Path) -> Path:
+    """The mutant on disk; a Cobra folder mutant is a copy of the folder with one log broken."""
+    folder.mkdir(parents=True)
+    if seed.folder:
+        target = folder / "logs"
+        shutil.copytree(HISTORIES / COBRA, target)
+        (target / seed.name).write_bytes(mutant.data)
+        return target
+    target = folder / seed.name
+    target.write_bytes(mutant.data)
+    return target
+
+
+@dataclass
+class Tally:
+    mutants: int = 0
+    codes: collections.Counter[int] = field(default_factory=collections.Counter)
+    cut: int = 0
+    seconds: float = 0.0
+
+
+def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str, Tally],
+                                                                         list[str]]:
+    by_format: dict[str, list[Seed]] = {}
+    for seed in SEEDS:
+        by_format.setdefault(seed.fmt, []).append(seed)
+    jobs = []
+    for fmt, seeds in by_format.items():
+        for number, mutant in enumerate(mutants_of(seeds, per_format)):
+            seed = seeds[number % len(seeds)]
+            path = _write(seed, mutant, tmp_path / fmt / str(number))
+            jobs.append((seed, mutant, path))
+    tallies: dict[str, Tally] = collections.defaultdict(Tally)
+    failures: list[str] = []
+    with ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(run_check, str(path), seed.model, seed.extra): job
+                   for job in jobs for seed, _, path in [job]}
+        deadline = 60 + len(jobs) * SECONDS_PER_MUTANT / WORKERS
+        try:
+            for future in as_completed(futures, timeout=deadline):
+                seed, mutant, path = futures[future]
+                out = future.result()
+                tally = tallies[seed.fmt]
+                tally.mutants += 1
+                tally.codes[out.code] += 1
+                tally.cut += mutant.cut
+                tally.seconds += out.seconds
+                for breach in breaches(seed, mutant, path, out):
+                    failures.append(f"{seed.fmt} {seed.source} [{mutant.label}] {path}: {breach}"
+                                    f" | {out.stderr.strip()[:200]}")
+        except TimeoutError:
+            hung = [f"{s.fmt} [{m.label}] {p}" for f, (s, m, p) in futures.items() if not f.done()]
+            failures.append(f"hung: {hung[:5]}")
+            for future in futures:
+                future.cancel()
+    return tallies, failures
+
+
+def report(tallies: dict[str, Tally]) -> str:
+    out = io.StringIO()
+    for fmt, tally in sorted(tallies.items()):
+        codes = " ".join(f"{code}:{n}" for code, n in sorted(tally.codes.items()))
+        out.write(f"{fmt:18} {tally.mutants:4} mutants ({tally.cut} cut)  exits {codes}  "
+                  f"{tally.seconds:.1f} s\n")
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_every_mutant_is_a_verdict_or_one_located_line(tmp_path: Path) -> None:
+    tallies, failures = fuzz(tmp_path)
+    print(report(tallies))
+    assert set(tallies) == {seed.fmt for seed in SEEDS}
+    assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.slow
+def test_the_real_process_answers_as_the_in_process_run(tmp_path: Path) -> None:
+    """A sample of mutants, one of each kind per format, through a real process: same exit
+    code and same stderr as the in-process run the fuzzer relies on."""
+    for seed in SEEDS[::2]:
+        for number, mutant in enumerate(mutants_of([seed], 13)[:12]):
+            path = _write(seed, mutant, tmp_path / seed.fmt / f"{seed.name}-{number}")
+            inside = run_check(str(path), seed.model, seed.extra)
+            real = run_process(str(path), seed.model, seed.extra)
+            assert (real.code, real.stderr) == (inside.code, inside.stderr), (seed.fmt,
+                                                                               mutant.label)
+
+
+# ---- the mutants that found bugs ---------------------------------------------------------
+
+
+def _regressions() -> list[tuple[str, str, int, str]]:
+    rows = []
+    for row in (REGRESSIONS / "CASES.tsv").read_text().splitlines():
+        if row and not row.startswith("#") and not row.startswith("file\t"):
+            name, model, line, phrase, _ = row.split("\t")
+            rows.append((name, model, int(line), phrase))
+    return rows
+
+
+def test_every_regression_file_is_listed() -> None:
+    listed = {name for name, *_ in _regressions()}
+    on_disk = {p.name for p in REGRESSIONS.iterdir() if p.name != "CASES.tsv"}
+    assert listed == on_disk
+
+
+@pytest.mark.parametrize(("name", "model", "line", "phrase"), _regressions(),
+                         ids=[row[0] for row in _regressions()])
+def test_regression_is_one_located_line_and_exit_2(name: str, model: str, line: int,
+                                                    phrase: str) -> None:
+    path = REGRESSIONS / name
+    out = run_check(str(path), model, ())
+    assert out.crash is None, out.crash
+    assert out.code == 2, (out.code, out.stdout, out.stderr)
+    (message,) = out.stderr.splitlines()
+    assert message.startswith(f"histcheck: {path}:{line}: "), message
+    assert phrase in message, message
+    assert line <= path.read_bytes().count(b"\n") + 1, "the line must be in the file"
