@@ -15,8 +15,11 @@ listed in ``regressions/CASES.tsv``) and replayed by the fast test at the end.
 
 from __future__ import annotations
 
+import bz2
 import collections
+import gzip
 import io
+import lzma
 import os
 import random
 import re
@@ -27,7 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -101,6 +104,8 @@ class Seed:
     make: Callable[[Path], bytes] | None = None
     name: str = "seed"
     folder: bool = False
+    reader: str = "edn"
+    """The ``--format`` that names this seed's reader."""
 
     def data(self) -> bytes:
         path = HISTORIES / self.source
@@ -161,12 +166,12 @@ def _first_transactions(path: Path, keep: int = 4) -> bytes:
 KNOSSOS_SMALL = "knossos/cas-register/bad/bad-analysis.edn"
 COBRA = "txn-formats/cobra-log/cock-G2"
 SEEDS: list[Seed] = [
-    Seed("jsonl", KNOSSOS_SMALL, "cas-register", "lines", make=_as_jsonl, name="h.jsonl"),
+    Seed("jsonl", KNOSSOS_SMALL, "cas-register", "lines", make=_as_jsonl, name="h.jsonl", reader="jsonl"),
     Seed("jsonl", "elle/paper-example.edn", "list-append", "lines", make=_as_jsonl,
-         name="h.jsonl"),
-    Seed("json", KNOSSOS_SMALL, "cas-register", "document", make=_as_json_array, name="h.json"),
+         name="h.jsonl", reader="jsonl"),
+    Seed("json", KNOSSOS_SMALL, "cas-register", "document", make=_as_json_array, name="h.json", reader="json"),
     Seed("json", "elle/rw-register.edn", "rw-register", "document", make=_as_json_array,
-         name="h.json", extra=("--consistency", "read-uncommitted")),
+         name="h.json", reader="json", extra=("--consistency", "read-uncommitted")),
     Seed("edn-knossos", KNOSSOS_SMALL, "cas-register", "lines", name="h.edn"),
     Seed("edn-knossos", "knossos/cas-register/bad/rethink-fail-minimal.edn", "cas-register",
          "lines", name="h.edn"),
@@ -179,25 +184,25 @@ SEEDS: list[Seed] = [
          extra=("--opt", "negative-balances=true")),
     Seed("edn-jepsen", "jepsen/long-fork.edn", "long-fork", "lines", name="h.edn",
          extra=("--opt", "group-size=3")),
-    Seed("jepsen-log", "porcupine-etcd/etcd_002.log", "etcd", "lines", name="h.log"),
-    Seed("polysi", "txn-formats/polysi-text/galera.txt", "rw-register", "lines", name="h.txt"),
+    Seed("jepsen-log", "porcupine-etcd/etcd_002.log", "etcd", "lines", name="h.log", reader="jepsen-log"),
+    Seed("polysi", "txn-formats/polysi-text/galera.txt", "rw-register", "lines", name="h.txt", reader="polysi"),
     Seed("isovista", "txn-formats/isovista/pg_ser_bug.txt", "rw-register", "lines",
-         name="h.txt"),
+         name="h.txt", reader="polysi"),
     Seed("dbcop", "txn-formats/dbcop/write-skew.json", "rw-register", "document",
-         name="h.json"),
+         name="h.json", reader="dbcop"),
     Seed("dbcop-bincode", "txn-formats/dbcop-bincode/dgraph/history.bincode", "rw-register",
-         "binary", name="history.bincode", make=_first_transactions,
+         "binary", name="history.bincode", reader="dbcop-bincode", make=_first_transactions,
          extra=("--consistency", "snapshot-isolation")),
-    Seed("cobra-file", f"{COBRA}/T1.log", "rw-register", "cobra", name="T1.log"),
-    Seed("cobra-folder", f"{COBRA}/T4.log", "rw-register", "cobra", name="T4.log",
+    Seed("cobra-file", f"{COBRA}/T1.log", "rw-register", "cobra", name="T1.log", reader="cobra"),
+    Seed("cobra-folder", f"{COBRA}/T4.log", "rw-register", "cobra", name="T4.log", reader="cobra",
          folder=True),
     Seed("shiviz", "traces/broadcast-causal-ok.shiviz.log", "broadcast", "shiviz",
-         name="t.shiviz.log", extra=("--consistency", "causal")),
+         name="t.shiviz.log", reader="shiviz", extra=("--consistency", "causal")),
     Seed("trace-jsonl", "traces/broadcast-causal-bad.jsonl", "broadcast", "lines",
-         name="t.jsonl", extra=("--consistency", "causal")),
-    Seed("trace-jsonl", "traces/causal-kv-cm-bad.jsonl", "causal-kv", "lines", name="t.jsonl",
+         name="t.jsonl", reader="trace-jsonl", extra=("--consistency", "causal")),
+    Seed("trace-jsonl", "traces/causal-kv-cm-bad.jsonl", "causal-kv", "lines", name="t.jsonl", reader="jsonl",
          extra=("--consistency", "CM")),
-    Seed("trace-jsonl", "traces/rpc-retry-duplicate.jsonl", "rpc", "lines", name="t.jsonl",
+    Seed("trace-jsonl", "traces/rpc-retry-duplicate.jsonl", "rpc", "lines", name="t.jsonl", reader="trace-jsonl",
          extra=("--consistency", "at-most-once")),
 ]
 
@@ -213,6 +218,12 @@ class Mutant:
     label: str
     data: bytes
     cut: bool = False
+    packed: bytes | None = None
+    """The compressed form, when the mutant is given compressed (``data`` is what it holds)."""
+
+    @property
+    def on_disk(self) -> bytes:
+        return self.data if self.packed is None else self.packed
 
 
 ODD_VALUES = [
@@ -225,6 +236,16 @@ _TOKEN = re.compile(rb'-?\d+(?:\.\d+)?|"(?:[^"\\\n]|\\.)*"|:[\w-]+|\bnil\b|\bnul
                     rb'\bfalse\b')
 _FIELD = re.compile(rb'"\w+"\s*:\s*(?:"[^"\n]*"|[^,{}\[\]\s]+)\s*,?\s*|:\w+\s+(?:"[^"\n]*"|'
                     rb'[^\s,{}\[\]()]+),?\s*')
+FIELD_VALUES = [
+    ":process -1", ":process 1.0", ":process true", ":process nil", ":process [1]",
+    '"process": -1', '"process": 1.0', '"process": true', '"process": null', '"process": [1]',
+    ":time -1", ":time 1.5", ":time 99999999999999999999999", '"time": -5', '"time": 1e30',
+    ":index -1", '"index": 18446744073709551616', ":type :info", ":type :nemesis",
+    '"type": "info"', '"type": "fail"', ":f nil", '"f": null', '"f": 1', ":value {}",
+    '"value": {}', "1E400", ".5", "-", "+", "1e", "0.0e0", "-0.0", "1N", "1.5M", "4/2",
+    "#jepsen.history.Op{:a 1}", "#_ :x", "; comment", '"\\u0000"', '"\\n"',
+]
+_TWICE = re.compile(rb'"type"\s*:\s*"\w+"\s*,\s*|:type\s+:\w+,?\s*')
 DEEP = 10_000
 LONG = 10 * 2**20
 
@@ -283,6 +304,18 @@ def _text_mutants(rng: random.Random, seed: Seed, data: bytes) -> Iterator[Mutan
                      b"".join([*lines[:i], shape + b"\n", *lines[i + 1:]]))
         at = rng.randrange(len(data))
         yield Mutant(fmt, f"a '{{' or '[' swapped near byte {at}", _swap_bracket(data, at))
+        yield Mutant(fmt, "CRLF line ends", data.replace(b"\n", b"\r\n"))
+        yield Mutant(fmt, "a byte order mark first", b"\xef\xbb\xbf" + data)
+        junk = rng.choice([b"]", b"}", b")", b"x", b"[", b"{", b";", b"#", b"\\", b'"', b"1"])
+        yield Mutant(fmt, f"{junk!r} after the end", data + junk)
+        yield Mutant(fmt, f"{junk!r} at the start", junk + data)
+        text = rng.choice(FIELD_VALUES)
+        yield Mutant(fmt, f"a token becomes {text[:20]}", _replace_token(rng, data,
+                                                                          text.encode()))
+        twice = _TWICE.sub(lambda m: m.group() + m.group(), data, count=1)
+        yield Mutant(fmt, "a field given twice", twice)
+        blank = rng.choice([b"", b"\n", b"   \n\t\n", b"\0", b";\n", b"#\n", b"[]", b"{}"])
+        yield Mutant(fmt, f"the whole file is {blank!r}", blank)
 
 
 def _swap_bracket(data: bytes, at: int) -> bytes:
@@ -333,7 +366,7 @@ def _cuts(seed: Seed, data: bytes, at: int) -> bool:
         return True
     if seed.shape == "shiviz":
         # after the two header lines, each record is an event line and a host-and-clock line
-        whole_lines = data[:at].count(b"\n")
+        whole_lines = data[:at].count(b"\n") + bool(data[line_start:at].strip())
         return whole_lines > 2 and (whole_lines - 2) % 2 == 1
     return False
 
@@ -354,6 +387,37 @@ def _long_string(seed: Seed, data: bytes) -> Mutant:
     return Mutant(seed.fmt, "a token becomes a 10 MB string", _replace_token(rng, data, text))
 
 
+def _compressed(rng: random.Random, mutant: Mutant) -> Mutant:
+    """The mutant compressed; half the time the compressed bytes are cut or a bit flipped."""
+    name, squeeze = rng.choice([("gzip", gzip.compress), ("bzip2", bz2.compress),
+                                ("xz", lzma.compress)])
+    packed = squeeze(mutant.data)
+    label = f"{mutant.label}, {name}"
+    if rng.random() < 0.25:
+        at = rng.randrange(1, len(packed))
+        return replace(mutant, label=f"{label} cut at byte {at}", cut=True, packed=packed[:at])
+    if rng.random() < 0.33:
+        at = rng.randrange(len(packed))
+        flipped = bytes([packed[at] ^ (1 << rng.randrange(8))])
+        return replace(mutant, label=f"{label}, bit flipped at byte {at}", cut=False,
+                       packed=packed[:at] + flipped + packed[at + 1:])
+    return replace(mutant, label=label, packed=packed)
+
+
+def _stacked(rng: random.Random, seed: Seed, mutant: Mutant) -> Mutant:
+    """A second and third mutation on top of the first (no cut is promised any more)."""
+    data, labels = mutant.data, [mutant.label]
+    for _ in range(2):
+        if len(data) < 8 or data.count(b"\n") < 2:
+            break
+        maker = _binary_mutants if seed.binary else _text_mutants
+        stream = maker(random.Random(rng.random()), seed, data)
+        for _ in range(rng.randrange(1, 12)):
+            again = next(stream)
+        data, labels = again.data, [*labels, again.label]
+    return Mutant(mutant.fmt, " + ".join(labels), data)
+
+
 def mutants_of(seeds: list[Seed], count: int) -> list[Mutant]:
     """``count`` mutants of one format's seeds, the same on every run."""
     out: list[Mutant] = []
@@ -364,8 +428,13 @@ def mutants_of(seeds: list[Seed], count: int) -> list[Mutant]:
         maker = _binary_mutants if seed.binary else _text_mutants
         streams.append(maker(rng, seed, data))
     while len(out) < count:
-        for stream in streams:
-            out.append(next(stream))
+        for number, stream in enumerate(streams):
+            mutant = next(stream)
+            if len(out) % 9 == 4:
+                mutant = _compressed(random.Random(len(out)), mutant)
+            elif len(out) % 9 == 7:
+                mutant = _stacked(random.Random(len(out)), seeds[number], mutant)
+            out.append(mutant)
     out = out[:count]
     if not seeds[0].binary:
         out[-1] = _long_string(seeds[0], seeds[0].data())
@@ -403,7 +472,7 @@ def _refusal_breaches(seed: Seed, mutant: Mutant, path: Path, stderr: str) -> li
     match = _LOCATED.fullmatch(lines[0])
     if match is None or not match["path"].startswith(str(path)):
         return [f"exit 2 with a message that does not name the file: {lines[0][:200]!r}"]
-    if seed.has_lines:
+    if seed.has_lines and mutant.packed is None:
         if match["line"] is None and not _whole_file(match["problem"]):
             return [f"exit 2 without a line: {lines[0][:200]!r}"]
         if match["line"] is not None and int(match["line"]) > mutant.data.count(b"\n") + 1:
@@ -425,11 +494,18 @@ def _write(seed: Seed, mutant: Mutant, folder: Path) -> Path:
     if seed.folder:
         target = folder / "logs"
         shutil.copytree(HISTORIES / COBRA, target)
-        (target / seed.name).write_bytes(mutant.data)
+        (target / seed.name).write_bytes(mutant.on_disk)
         return target
     target = folder / seed.name
-    target.write_bytes(mutant.data)
+    target.write_bytes(mutant.on_disk)
     return target
+
+
+def _arguments(seed: Seed, number: int) -> tuple[str, ...]:
+    """Every other mutant names its seed's format, so that its reader, not detection, meets it."""
+    if number % 2:
+        return (*seed.extra, "--format", seed.reader)
+    return seed.extra
 
 
 @dataclass
@@ -454,8 +530,8 @@ def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str
     tallies: dict[str, Tally] = collections.defaultdict(Tally)
     failures: list[str] = []
     with ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_check, str(path), seed.model, seed.extra): job
-                   for job in jobs for seed, _, path in [job]}
+        futures = {pool.submit(run_check, str(path), seed.model, _arguments(seed, number)): job
+                   for number, job in enumerate(jobs) for seed, _, path in [job]}
         deadline = 60 + len(jobs) * SECONDS_PER_MUTANT / WORKERS
         try:
             for future in as_completed(futures, timeout=deadline):
