@@ -115,10 +115,6 @@ class Seed:
     def binary(self) -> bool:
         return self.shape in ("cobra", "binary")
 
-    @property
-    def has_lines(self) -> bool:
-        """Whether an error in this format can name a line (binary formats name a record)."""
-        return not self.binary
 
 
 def _as_jsonl(path: Path) -> bytes:
@@ -244,6 +240,8 @@ FIELD_VALUES = [
     '"type": "info"', '"type": "fail"', ":f nil", '"f": null', '"f": 1', ":value {}",
     '"value": {}', "1E400", ".5", "-", "+", "1e", "0.0e0", "-0.0", "1N", "1.5M", "4/2",
     "#jepsen.history.Op{:a 1}", "#_ :x", "; comment", '"\\u0000"', '"\\n"',
+    "##NaN", "##Inf", "#", "#{", "\\", "\\u12", "#uuid \"x\"", "#_#_", "^:meta x", "'x",
+    "#?(:clj 1)", "#'x", "#(inc %)", "@x", "~@x", ":", "::x", "/", "a/b/c", "\\newline",
 ]
 _TWICE = re.compile(rb'"type"\s*:\s*"\w+"\s*,\s*|:type\s+:\w+,?\s*')
 DEEP = 10_000
@@ -430,7 +428,7 @@ def mutants_of(seeds: list[Seed], count: int) -> list[Mutant]:
     while len(out) < count:
         for number, stream in enumerate(streams):
             mutant = next(stream)
-            if len(out) % 9 == 4:
+            if len(out) % 9 == 4 and not seeds[number].folder:
                 mutant = _compressed(random.Random(len(out)), mutant)
             elif len(out) % 9 == 7:
                 mutant = _stacked(random.Random(len(out)), seeds[number], mutant)
@@ -447,7 +445,12 @@ def mutants_of(seeds: list[Seed], count: int) -> list[Mutant]:
 _LOCATED = re.compile(r"histcheck: (?P<path>.+?)(?::(?P<line>\d+))?: (?P<problem>.+)")
 
 
-def breaches(seed: Seed, mutant: Mutant, path: Path, out: Outcome) -> list[str]:
+BINARY_READERS = ("cobra", "dbcop-bincode")
+"""Readers of binary records, whose errors name a record or byte, not a line."""
+
+
+def breaches(seed: Seed, mutant: Mutant, path: Path, out: Outcome,
+             reader: str | None = None) -> list[str]:
     """Every way in which the command's answer to ``mutant`` breaks the contract."""
     found = []
     if out.crash is not None:
@@ -459,20 +462,20 @@ def breaches(seed: Seed, mutant: Mutant, path: Path, out: Outcome) -> list[str]:
     if out.seconds > SECONDS_PER_MUTANT:
         found.append(f"took {out.seconds:.1f} s")
     if out.code == 2:
-        found += _refusal_breaches(seed, mutant, path, out.stderr)
+        found += _refusal_breaches(reader or seed.reader, mutant, path, out.stderr)
     elif mutant.cut and out.code in (0, 1, 3):
         found.append(f"a verdict (exit {out.code}) on a cut record")
     return found
 
 
-def _refusal_breaches(seed: Seed, mutant: Mutant, path: Path, stderr: str) -> list[str]:
+def _refusal_breaches(reader: str, mutant: Mutant, path: Path, stderr: str) -> list[str]:
     lines = stderr.splitlines()
     if len(lines) != 1:
         return [f"exit 2 with {len(lines)} lines on stderr"]
     match = _LOCATED.fullmatch(lines[0])
     if match is None or not match["path"].startswith(str(path)):
         return [f"exit 2 with a message that does not name the file: {lines[0][:200]!r}"]
-    if seed.has_lines and mutant.packed is None:
+    if reader not in BINARY_READERS and mutant.packed is None:
         if match["line"] is None and not _whole_file(match["problem"]):
             return [f"exit 2 without a line: {lines[0][:200]!r}"]
         if match["line"] is not None and int(match["line"]) > mutant.data.count(b"\n") + 1:
@@ -501,8 +504,19 @@ def _write(seed: Seed, mutant: Mutant, folder: Path) -> Path:
     return target
 
 
+HISTORY_READERS = ["jsonl", "json", "edn", "jepsen-log", "polysi", "cobra", "dbcop",
+                   "dbcop-bincode"]
+TRACE_READERS = ["trace-jsonl", "shiviz"]
+
+
 def _arguments(seed: Seed, number: int) -> tuple[str, ...]:
-    """Every other mutant names its seed's format, so that its reader, not detection, meets it."""
+    """Every other mutant names its seed's format, so that its reader, not detection, meets it;
+    one in ten names another reader of the same kind, which meets bytes it never expected
+    (not for a folder: a file reader refuses a folder whole, or reads its files one by one)."""
+    if number % 10 == 5 and not seed.folder:
+        readers = TRACE_READERS if seed.reader in TRACE_READERS else HISTORY_READERS
+        other = readers[number // 10 % len(readers)]
+        return (*seed.extra, "--format", other)
     if number % 2:
         return (*seed.extra, "--format", seed.reader)
     return seed.extra
@@ -530,23 +544,25 @@ def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str
     tallies: dict[str, Tally] = collections.defaultdict(Tally)
     failures: list[str] = []
     with ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_check, str(path), seed.model, _arguments(seed, number)): job
+        futures = {pool.submit(run_check, str(path), seed.model, _arguments(seed, number)):
+                   (*job, _arguments(seed, number)[-1] if number % 2 else None)
                    for number, job in enumerate(jobs) for seed, _, path in [job]}
         deadline = 60 + len(jobs) * SECONDS_PER_MUTANT / WORKERS
         try:
             for future in as_completed(futures, timeout=deadline):
-                seed, mutant, path = futures[future]
+                seed, mutant, path, reader = futures[future]
                 out = future.result()
                 tally = tallies[seed.fmt]
                 tally.mutants += 1
                 tally.codes[out.code] += 1
                 tally.cut += mutant.cut
                 tally.seconds += out.seconds
-                for breach in breaches(seed, mutant, path, out):
+                for breach in breaches(seed, mutant, path, out, reader):
                     failures.append(f"{seed.fmt} {seed.source} [{mutant.label}] {path}: {breach}"
                                     f" | {out.stderr.strip()[:200]}")
         except TimeoutError:
-            hung = [f"{s.fmt} [{m.label}] {p}" for f, (s, m, p) in futures.items() if not f.done()]
+            hung = [f"{s.fmt} [{m.label}] {p}" for f, (s, m, p, _) in futures.items()
+                    if not f.done()]
             failures.append(f"hung: {hung[:5]}")
             for future in futures:
                 future.cancel()
