@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -544,14 +544,18 @@ def _arguments(seed: Seed, number: int) -> tuple[str, ...]:
 
 @dataclass
 class Tally:
+    """One format's figures: mutants run, exit codes, cut records among them, seconds spent."""
+
     mutants: int = 0
     codes: collections.Counter[int] = field(default_factory=collections.Counter)
     cut: int = 0
     seconds: float = 0.0
 
 
-def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str, Tally],
-                                                                         list[str]]:
+Job = tuple[Seed, Mutant, Path, tuple[str, ...]]
+
+
+def _jobs(tmp_path: Path, per_format: int) -> list[Job]:
     by_format: dict[str, list[Seed]] = {}
     for seed in SEEDS:
         by_format.setdefault(seed.fmt, []).append(seed)
@@ -560,32 +564,49 @@ def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str
         for number, mutant in enumerate(mutants_of(seeds, per_format)):
             seed = seeds[number % len(seeds)]
             path = _write(seed, mutant, tmp_path / fmt / str(number))
-            jobs.append((seed, mutant, path))
+            jobs.append((seed, mutant, path, _arguments(seed, number)))
+    return jobs
+
+
+def _reader(arguments: tuple[str, ...]) -> str | None:
+    return arguments[arguments.index("--format") + 1] if "--format" in arguments else None
+
+
+def fuzz(tmp_path: Path, per_format: int = MUTANTS_PER_FORMAT) -> tuple[dict[str, Tally],
+                                                                         list[str]]:
+    """Run every mutant in worker processes; the figures per format, and every breach found.
+
+    A mutant that never returns shows as a stretch of ``3 * SECONDS_PER_MUTANT`` in which no
+    worker finishes anything: the run stops there, naming what was still running.
+    """
     tallies: dict[str, Tally] = collections.defaultdict(Tally)
     failures: list[str] = []
-    with ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_check, str(path), seed.model, _arguments(seed, number)):
-                   (*job, _arguments(seed, number)[-1] if number % 2 else None)
-                   for number, job in enumerate(jobs) for seed, _, path in [job]}
-        deadline = 60 + len(jobs) * SECONDS_PER_MUTANT / WORKERS
-        try:
-            for future in as_completed(futures, timeout=deadline):
-                seed, mutant, path, reader = futures[future]
+    pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"))
+    try:
+        pending = {pool.submit(run_check, str(path), seed.model, args): job
+                   for job in _jobs(tmp_path, per_format) for seed, _, path, args in [job]}
+        while pending:
+            done, _ = wait(pending, timeout=3 * SECONDS_PER_MUTANT, return_when=FIRST_COMPLETED)
+            if not done:
+                running = [f"{s.fmt} [{m.label}] {p}" for s, m, p, _ in pending.values()]
+                failures.append(f"hung: one of {running[:WORKERS * 2]}")
+                break
+            for future in done:
+                seed, mutant, path, args = pending.pop(future)
                 out = future.result()
                 tally = tallies[seed.fmt]
                 tally.mutants += 1
                 tally.codes[out.code] += 1
                 tally.cut += mutant.cut and not seed.ignored
                 tally.seconds += out.seconds
-                for breach in breaches(seed, mutant, path, out, reader):
+                for breach in breaches(seed, mutant, path, out, _reader(args)):
                     failures.append(f"{seed.fmt} {seed.source} [{mutant.label}] {path}: {breach}"
                                     f" | {out.stderr.strip()[:200]}")
-        except TimeoutError:
-            hung = [f"{s.fmt} [{m.label}] {p}" for f, (s, m, p, _) in futures.items()
-                    if not f.done()]
-            failures.append(f"hung: {hung[:5]}")
-            for future in futures:
-                future.cancel()
+    finally:
+        # a hung worker would keep shutdown waiting: end the workers outright
+        for process in list(pool._processes.values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
     return tallies, failures
 
 
@@ -617,6 +638,7 @@ def test_the_real_process_answers_as_the_in_process_run(tmp_path: Path) -> None:
             real = run_process(str(path), seed.model, seed.extra)
             assert (real.code, real.stderr) == (inside.code, inside.stderr), (seed.fmt,
                                                                                mutant.label)
+            assert not breaches(seed, mutant, path, real), (seed.fmt, mutant.label)
 
 
 # ---- the mutants that found bugs ---------------------------------------------------------
