@@ -9,8 +9,8 @@ lines, flipped bytes, NUL, invalid UTF-8, numbers no history holds, 10,000 brack
 string, values of the wrong shape) and runs every mutant through the real command in two worker
 processes, each mutant bounded in wall time. A mutant that cuts a record in two must be refused.
 
-Each mutant that once broke the contract is kept in ``regressions/`` (named after its problem,
-listed in ``regressions/CASES.tsv``) and replayed by the fast test at the end.
+Mutants that each stand for one problem are kept in ``regressions/`` (named after the problem,
+listed in ``regressions/CASES.tsv``) and replayed by the fast tests at the end.
 """
 
 from __future__ import annotations
