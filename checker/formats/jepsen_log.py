@@ -6,6 +6,10 @@ process, the event type, ``f`` and an EDN value. Lines from other loggers are sk
 ASCII digits (``-1`` included) or a name starting with a letter (``:nemesis``); anything else
 (``--5``, ``²``) is not a process. The file must be UTF-8: a line that is not is an error, never
 read with replacement characters (that would make different values read alike).
+
+A logger ends every line it writes, so a last line without its line end is a file cut in the
+middle of a record, and an error: cut short, ``:read\t12`` would read as ``:read\t1``, and a
+cut ``jepsen.util`` prefix would hide the operation among other loggers' lines.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ def read_jepsen_log(path: Path) -> History:
     source = str(path)
     builder = HistoryBuilder(source)
     for number, line in text_lines(path, source):
+        if not line.endswith("\n") and line.strip():
+            raise FormatError("the last line has no line end: the log was cut in the middle "
+                              "of a record", path=source, line=number)
         if not _UTIL.match(line):
             continue
         match = _OP_LINE.match(line)

@@ -80,7 +80,8 @@ def read_shiviz(path: Path) -> Trace:
                        label=match.group("event"))
         events.append((raw, clock, native))
     if not events:
-        raise FormatError("no event matches the regular expression", path=source, line=3)
+        raise FormatError("no event matches the regular expression", path=source,
+                          line=min(3, text.count("\n") + 1))
     if all(native is not None for _, _, native in events):
         for raw, _, native in events:
             assert native is not None
