@@ -3,10 +3,18 @@
 Each subcommand runs a workload with real concurrent clients, writes the history (native JSON
 Lines, or Jepsen EDN for a ``.edn`` file), prints a one-line summary and the command that checks
 it. Errors (a missing binary, a DSN that does not connect) are one line on stderr, exit 2.
+
+Events go to disk as they happen (``histcheck.recorders.streaming``): into the ``.jsonl`` file
+itself, or for a ``.edn`` file into ``F.edn.recording.jsonl`` beside it, which is replaced by
+the EDN, written whole and renamed into place, once the recording is complete. A recorder that
+is killed or fails thus leaves a recording marked incomplete, never a file that looks whole.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -18,6 +26,7 @@ from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.recorders.databases.recording import Recording
+    from histcheck.recorders.streaming import RecordingFile
 
 
 @click.group()
@@ -44,13 +53,45 @@ def _check_out(out: str) -> None:
         fail(f"cannot write {out}: no folder {folder}")
 
 
+def _stream_path(out: str) -> Path:
+    """Where events are streamed while recording into ``out``."""
+    return Path(out + ".recording.jsonl") if Path(out).suffix == ".edn" else Path(out)
+
+
+@contextlib.contextmanager
+def _streaming(out: str, command: str) -> Iterator[RecordingFile]:
+    """The recording file for ``out``; completed on success, left incomplete on failure.
+
+    A failure before the first event leaves nothing behind (there is nothing to check).
+    """
+    from histcheck.recorders.streaming import RecordingFile
+
+    try:
+        stream = RecordingFile(_stream_path(out), by=command)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    try:
+        yield stream
+    except BaseException:
+        stream.abandon()
+        if stream.events == 0:
+            stream.path.unlink(missing_ok=True)
+        raise
+    stream.close()
+
+
 def _finish(recording: Recording, out: str, check_hint: str) -> None:
     from histcheck.formats import write_history
 
-    try:
-        write_history(recording.history, out)
-    except (OSError, HistcheckError) as exc:
-        fail(f"cannot write {out}: {exc}")
+    streamed = _stream_path(out)
+    if streamed != Path(out):
+        partial = Path(out + ".partial")
+        try:
+            write_history(recording.history, partial)
+            os.replace(partial, out)
+            streamed.unlink()
+        except (OSError, HistcheckError) as exc:
+            fail(f"cannot write {out}: {exc} (the recording is in {streamed})")
     echo(f"{recording.server}: {recording.tally.describe()}", err=True)
     echo(f"wrote {out}; check it with: histcheck check {out} {check_hint}", err=True)
 
@@ -84,9 +125,11 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
         _missing_driver("postgres", exc)
     _check_out(out)
     try:
-        recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
-                                    clients=clients, keys=keys,
-                                    max_writes_per_key=max_writes_per_key, seed=seed, dsn=dsn)
+        with _streaming(out, "histcheck record postgres") as stream:
+            recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
+                                        clients=clients, keys=keys,
+                                        max_writes_per_key=max_writes_per_key, seed=seed,
+                                        dsn=dsn, stream=stream)
     except HistcheckError as exc:
         fail(str(exc))
     if workload == "list-append":
@@ -128,8 +171,9 @@ def redis_command(workload: str, ops: int, clients: int, keys: int, values: int,
         _missing_driver("redis", exc)
     _check_out(out)
     try:
-        recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
-                                 values=values, seed=seed, url=url)
+        with _streaming(out, "histcheck record redis") as stream:
+            recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
+                                     values=values, seed=seed, url=url, stream=stream)
     except HistcheckError as exc:
         fail(str(exc))
     _finish(recording, out, f"--model {workload} --consistency linearizable")

@@ -34,6 +34,7 @@ from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
 from histcheck.recorders.databases.servers import throwaway_postgres
 from histcheck.recorders.databases.workloads import TxnWorkload
+from histcheck.recorders.streaming import RecordingFile
 from histcheck.values import Value
 
 ISOLATION_LEVELS: dict[str, str] = {
@@ -135,10 +136,11 @@ class PostgresSession:
 
 def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, keys: int = 5,
                     max_writes_per_key: int = 32, seed: int = 0,
-                    dsn: str | None = None) -> Recording:
+                    dsn: str | None = None, stream: RecordingFile | None = None) -> Recording:
     """Record ``txns`` transactions from ``clients`` concurrent clients.
 
     With no ``dsn``, a throwaway server is started from the local binaries and removed after.
+    Events are also written to ``stream`` as they happen, when given (its owner closes it).
     """
     if workload not in TABLES:
         raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
@@ -149,14 +151,15 @@ def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, k
                             seed=seed)
     if dsn is None:
         with throwaway_postgres() as server:
-            return _record(server.address, isolation, workload, txns, clients, generator)
-    return _record(dsn, isolation, workload, txns, clients, generator)
+            return _record(server.address, isolation, workload, txns, clients, generator,
+                           stream)
+    return _record(dsn, isolation, workload, txns, clients, generator, stream)
 
 
 def _record(dsn: str, isolation: str, workload: str, txns: int, clients: int,
-            generator: TxnWorkload) -> Recording:
+            generator: TxnWorkload, stream: RecordingFile | None) -> Recording:
     version = prepare(dsn, workload)
-    recorder = Recorder()
+    recorder = Recorder(stream)
     outcome = run_clients(clients=clients, total=txns, next_op=generator,
                           connect=lambda: PostgresSession(dsn, workload, isolation),
                           recorder=recorder)

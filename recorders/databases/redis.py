@@ -29,6 +29,7 @@ from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
 from histcheck.recorders.databases.servers import throwaway_redis
 from histcheck.recorders.databases.workloads import RegisterWorkload
+from histcheck.recorders.streaming import RecordingFile
 
 KEY_PREFIX = "histcheck:register:"
 CAS_SCRIPT = """
@@ -106,22 +107,24 @@ def prepare(url: str, keys: int) -> str:
 
 
 def record_redis(*, workload: str, ops: int, clients: int, keys: int = 1, values: int = 5,
-                 seed: int = 0, url: str | None = None) -> Recording:
+                 seed: int = 0, url: str | None = None,
+                 stream: RecordingFile | None = None) -> Recording:
     """Record ``ops`` register operations from ``clients`` concurrent clients.
 
-    With no ``url``, a throwaway ``redis-server`` is started and removed afterwards.
+    With no ``url``, a throwaway ``redis-server`` is started and removed afterwards. Events are
+    also written to ``stream`` as they happen, when given (its owner closes it).
     """
     generator = RegisterWorkload(workload, keys=keys, values=values, seed=seed)
     if url is None:
         with throwaway_redis() as server:
-            return _record(server.address, keys, ops, clients, generator)
-    return _record(url, keys, ops, clients, generator)
+            return _record(server.address, keys, ops, clients, generator, stream)
+    return _record(url, keys, ops, clients, generator, stream)
 
 
-def _record(url: str, keys: int, ops: int, clients: int,
-            generator: RegisterWorkload) -> Recording:
+def _record(url: str, keys: int, ops: int, clients: int, generator: RegisterWorkload,
+            stream: RecordingFile | None) -> Recording:
     version = prepare(url, keys)
-    recorder = Recorder()
+    recorder = Recorder(stream)
     outcome = run_clients(clients=clients, total=ops, next_op=generator,
                           connect=lambda: RedisSession(url), recorder=recorder)
     return Recording(recorder.history(), outcome, f"{version}, {generator.workload}")
