@@ -12,6 +12,8 @@ starting with ``#`` are skipped.
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ import msgspec
 import orjson
 
 from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import recording
 from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.model import KINDS, SENDING, Clock, Trace
@@ -66,14 +69,20 @@ def read_trace_jsonl(path: Path) -> Trace:
     gc.disable()
     try:
         with path.open("rb") as fh:
-            for number, line in enumerate(fh, start=1):
+            first = fh.readline()
+            marks = _Marks(source) if recording.is_header(first) else None
+            lines = fh if marks else chain((first,), fh)
+            for number, line in enumerate(lines, start=2 if marks else 1):
                 try:
                     row = decode(line)
                 except RecursionError:
                     raise FormatError(too_deep(), path=source, line=number) from None
                 except msgspec.DecodeError:
-                    _read_line(line, number, builder)
+                    if marks is None or not marks.took(line, number):
+                        _read_line(line, number, builder)
                     continue
+                if marks is not None and marks.ended is not None:
+                    raise recording.after_end(source, number)
                 kind = kinds.get(row.type)
                 if kind is None:
                     _read_line(line, number, builder)
@@ -86,10 +95,41 @@ def read_trace_jsonl(path: Path) -> Trace:
                     None if row.rpc is None else str(row.rpc),
                     None if row.vc is None else tuple(row.vc.items()),
                     None if row.label is None else _label(row.label, source, number))
-        return builder.build()
+        if marks is None:
+            return builder.build()
+        return marks.finish(builder)
     finally:
         if collecting:
             gc.enable()
+
+
+class _Marks:
+    """A recording's marks as its lines go by: the end record, or the cut last line."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.ended: tuple[int, int] | None = None
+
+    def took(self, line: bytes, number: int) -> bool:
+        """Whether ``line``, which is no event, is a mark (or the cut) and is taken as one."""
+        if not line.strip():
+            return False
+        if self.ended is not None:
+            raise recording.after_end(self.source, number)
+        said = recording.end_count(line, self.source, number)
+        if said is not None:
+            self.ended = (said, number)
+            return True
+        return recording.is_cut(line)
+
+    def finish(self, builder: TraceBuilder) -> Trace:
+        if not builder.events:
+            raise recording.no_events(self.source)
+        trace = builder.build()
+        if self.ended is None:
+            return replace(trace, incomplete=True)
+        recording.check_count(self.ended[0], len(trace), self.source, self.ended[1])
+        return trace
 
 
 def _read_line(line: bytes, number: int, builder: TraceBuilder) -> None:
