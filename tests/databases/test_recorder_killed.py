@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +20,10 @@ from histcheck.recorders.databases.errors import ServerUnavailable
 from histcheck.recorders.databases.servers import find_postgres, find_redis
 from tests.recorders.killing import check, eventually, kill_when_recorded, running_with, start
 
-pytestmark = pytest.mark.slow
 
-
-def _need(find: object) -> None:
+def _need(find: Callable[[], object]) -> None:
     try:
-        find()  # type: ignore[operator]
+        find()
     except ServerUnavailable as exc:
         pytest.skip(str(exc))
 
@@ -59,10 +57,12 @@ def test_a_killed_redis_recording_leaves_an_incomplete_history_and_no_server(
         tmp_path: Path, temp: Path) -> None:
     _need(find_redis)
     pytest.importorskip("redis", reason="pip install 'histcheck[databases]'")
-    out = _killed_midway(tmp_path, temp, ["record", "redis", "--ops", "10000000", "--keys", "4"], 400)
+    out = _killed_midway(tmp_path, temp,
+                         ["record", "redis", "--ops", "10000000", "--keys", "4"], 400)
     _says_incomplete(out, "cas-register", "linearizable")
 
 
+@pytest.mark.slow
 def test_a_killed_postgres_recording_leaves_an_incomplete_history_and_no_server(
         tmp_path: Path, temp: Path) -> None:
     _need(find_postgres)
