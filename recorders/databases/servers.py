@@ -229,6 +229,22 @@ def _run(command: Sequence[str], folder: Path, reaper: Reaper) -> tuple[int, str
 
 
 @contextlib.contextmanager
+def _server_folder(prefix: str) -> Iterator[tuple[Path, Reaper]]:
+    """A fresh temporary folder and its watcher; the folder is removed when the block ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        reaper = Reaper(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        yield folder, reaper
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        reaper.dismiss()
+
+
+@contextlib.contextmanager
 def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[RunningServer]:
     """Run a fresh PostgreSQL cluster for the duration of the block; yields its DSN.
 
@@ -236,10 +252,8 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
     temporary folder (``trust`` authentication: nothing else can reach it).
     """
     binaries = binaries or find_postgres()
-    folder = Path(tempfile.mkdtemp(prefix="histcheck-pg-"))
-    reaper = Reaper(folder)
-    prefix = _dying_with_us()
-    try:
+    with _server_folder("histcheck-pg-") as (folder, reaper):
+        prefix = _dying_with_us()
         if os.geteuid() == 0:
             try:
                 user = pwd.getpwnam(UNPRIVILEGED_USER)
@@ -267,9 +281,6 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
             yield RunningServer(dsn, binaries.version, folder, log)
         finally:
             _stop(process, signal.SIGINT)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        reaper.dismiss()
 
 
 def _pg_ready(dsn: str) -> bool:
@@ -287,9 +298,7 @@ def _pg_ready(dsn: str) -> bool:
 def throwaway_redis(binary: Path | None = None) -> Iterator[RunningServer]:
     """Run a fresh ``redis-server`` (no persistence) for the block; yields its ``unix://`` URL."""
     binary = binary or find_redis()
-    folder = Path(tempfile.mkdtemp(prefix="histcheck-redis-"))
-    reaper = Reaper(folder)
-    try:
+    with _server_folder("histcheck-redis-") as (folder, reaper):
         socket, log = folder / "redis.sock", folder / "server.log"
         process = _spawn([*_dying_with_us(), str(binary), "--port", "0",
                           "--unixsocket", str(socket), "--unixsocketperm", "700", "--save", "",
@@ -303,9 +312,6 @@ def throwaway_redis(binary: Path | None = None) -> Iterator[RunningServer]:
             yield RunningServer(url, version, folder, log)
         finally:
             _stop(process, signal.SIGTERM)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        reaper.dismiss()
 
 
 def _redis_ready(url: str) -> bool:
