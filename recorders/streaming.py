@@ -10,8 +10,10 @@ recorder that died has none, and readers say it is incomplete.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +80,21 @@ class RecordingFile:
             self._closed.set()
             self._file.close()
         self._flusher.join()
+
+
+@contextlib.contextmanager
+def recording_to(path: Path | None, **header: Any) -> Iterator[RecordingFile | None]:
+    """A ``RecordingFile`` at ``path`` (None: no file) for the block: completed when the block
+    ends, left incomplete when it raises, and removed if it raised before the first event."""
+    if path is None:
+        yield None
+        return
+    stream = RecordingFile(path, **header)
+    try:
+        yield stream
+    except BaseException:
+        stream.abandon()
+        if stream.events == 0:
+            stream.path.unlink(missing_ok=True)
+        raise
+    stream.close()

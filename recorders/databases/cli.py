@@ -6,15 +6,15 @@ it. Errors (a missing binary, a DSN that does not connect) are one line on stder
 
 Events go to disk as they happen (``histcheck.recorders.streaming``): into the ``.jsonl`` file
 itself, or for a ``.edn`` file into ``F.edn.recording.jsonl`` beside it, which is replaced by
-the EDN, written whole and renamed into place, once the recording is complete. A recorder that
-is killed or fails thus leaves a recording marked incomplete, never a file that looks whole.
+the EDN, written whole and renamed into place, once the recording is complete. The file is
+opened once the server answers, so a server that cannot start leaves an earlier file alone. A
+recorder that is killed or fails thus leaves a recording marked incomplete, never a file that
+looks whole.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -26,7 +26,6 @@ from histcheck.terminal import echo
 
 if TYPE_CHECKING:
     from histcheck.recorders.databases.recording import Recording
-    from histcheck.recorders.streaming import RecordingFile
 
 
 @click.group()
@@ -56,28 +55,6 @@ def _check_out(out: str) -> None:
 def _stream_path(out: str) -> Path:
     """Where events are streamed while recording into ``out``."""
     return Path(out + ".recording.jsonl") if Path(out).suffix == ".edn" else Path(out)
-
-
-@contextlib.contextmanager
-def _streaming(out: str, command: str) -> Iterator[RecordingFile]:
-    """The recording file for ``out``; completed on success, left incomplete on failure.
-
-    A failure before the first event leaves nothing behind (there is nothing to check).
-    """
-    from histcheck.recorders.streaming import RecordingFile
-
-    try:
-        stream = RecordingFile(_stream_path(out), by=command)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc}")
-    try:
-        yield stream
-    except BaseException:
-        stream.abandon()
-        if stream.events == 0:
-            stream.path.unlink(missing_ok=True)
-        raise
-    stream.close()
 
 
 def _finish(recording: Recording, out: str, check_hint: str) -> None:
@@ -125,11 +102,10 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
         _missing_driver("postgres", exc)
     _check_out(out)
     try:
-        with _streaming(out, "histcheck record postgres") as stream:
-            recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
-                                        clients=clients, keys=keys,
-                                        max_writes_per_key=max_writes_per_key, seed=seed,
-                                        dsn=dsn, stream=stream)
+        recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
+                                    clients=clients, keys=keys,
+                                    max_writes_per_key=max_writes_per_key, seed=seed, dsn=dsn,
+                                    stream=_stream_path(out))
     except HistcheckError as exc:
         fail(str(exc))
     if workload == "list-append":
@@ -171,9 +147,8 @@ def redis_command(workload: str, ops: int, clients: int, keys: int, values: int,
         _missing_driver("redis", exc)
     _check_out(out)
     try:
-        with _streaming(out, "histcheck record redis") as stream:
-            recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
-                                     values=values, seed=seed, url=url, stream=stream)
+        recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
+                                 values=values, seed=seed, url=url, stream=_stream_path(out))
     except HistcheckError as exc:
         fail(str(exc))
     _finish(recording, out, f"--model {workload} --consistency linearizable")

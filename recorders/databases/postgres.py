@@ -25,6 +25,7 @@ COMMITTED allows G-single and lost updates but never G0 or G1.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,7 +35,7 @@ from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
 from histcheck.recorders.databases.servers import throwaway_postgres
 from histcheck.recorders.databases.workloads import TxnWorkload
-from histcheck.recorders.streaming import RecordingFile
+from histcheck.recorders.streaming import recording_to
 from histcheck.values import Value
 
 ISOLATION_LEVELS: dict[str, str] = {
@@ -136,11 +137,12 @@ class PostgresSession:
 
 def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, keys: int = 5,
                     max_writes_per_key: int = 32, seed: int = 0,
-                    dsn: str | None = None, stream: RecordingFile | None = None) -> Recording:
+                    dsn: str | None = None, stream: Path | None = None) -> Recording:
     """Record ``txns`` transactions from ``clients`` concurrent clients.
 
     With no ``dsn``, a throwaway server is started from the local binaries and removed after.
-    Events are also written to ``stream`` as they happen, when given (its owner closes it).
+    With ``stream``, events are also written to that file as they happen, from the moment the
+    server answers (``histcheck.recorders.streaming.recording_to``).
     """
     if workload not in TABLES:
         raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
@@ -157,10 +159,11 @@ def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, k
 
 
 def _record(dsn: str, isolation: str, workload: str, txns: int, clients: int,
-            generator: TxnWorkload, stream: RecordingFile | None) -> Recording:
+            generator: TxnWorkload, stream: Path | None) -> Recording:
     version = prepare(dsn, workload)
-    recorder = Recorder(stream)
-    outcome = run_clients(clients=clients, total=txns, next_op=generator,
-                          connect=lambda: PostgresSession(dsn, workload, isolation),
-                          recorder=recorder)
+    with recording_to(stream, by="histcheck record postgres") as file:
+        recorder = Recorder(file)
+        outcome = run_clients(clients=clients, total=txns, next_op=generator,
+                              connect=lambda: PostgresSession(dsn, workload, isolation),
+                              recorder=recorder)
     return Recording(recorder.history(), outcome, f"{version}, {isolation}, {workload}")
