@@ -47,6 +47,8 @@ def check(history: History, *, model: str, consistency: str | None = None,
     figures = {"operations": len(history), **dict(result.figures),
                "seconds": round(time.perf_counter() - started, 6),
                "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)}
+    if getattr(history, "incomplete", False):
+        figures["incomplete"] = True
     return CheckResult(valid=result.valid, model=result.model, consistency=result.consistency,
                        anomalies=result.anomalies, explanation=result.explanation,
                        figures=figures, details=result.details)

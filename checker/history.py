@@ -139,6 +139,8 @@ class History:
     found after reading can still name a line. ``realtime`` is False for a history whose source
     records no real time (only session order): then positions order each process's operations
     and nothing else, and checks that order operations by real time refuse the history.
+    ``incomplete`` is True for a recording that was cut before its end (``formats.recording``):
+    its operations still open are indeterminate, as always, and readers warn.
     """
 
     operations: tuple[Operation, ...]
@@ -148,6 +150,7 @@ class History:
     timed: bool = False
     lines: Sequence[int] = field(default_factory=lambda: array("l"))
     realtime: bool = True
+    incomplete: bool = False
 
     def __len__(self) -> int:
         return len(self.operations)
@@ -210,6 +213,7 @@ class History:
         return History(
             operations=tuple(operations), others=self.others, source=self.source,
             size=self.size, timed=self.timed, lines=self.lines, realtime=self.realtime,
+            incomplete=self.incomplete,
         )
 
 

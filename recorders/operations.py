@@ -11,6 +11,9 @@ Times come from a clock, a function returning an integer: the simulator passes i
 (``Simulator.recorded_time``), real threads use ``MonotonicClock``. Either way ``time`` is in
 nanoseconds, the unit histories use (Jepsen's convention), so latencies and time spans read
 the same whatever recorded them.
+
+``stream_to(path)`` writes every event to a file as it is recorded (``RecordingFile``), so a
+recorder that is killed still leaves what it saw, marked incomplete; ``close`` completes it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from histcheck.formats import write_history
+from histcheck.formats.jsonl import event_line
 from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
+from histcheck.recorders.streaming import RecordingFile
 from histcheck.values import Value, freeze
 
 T = TypeVar("T")
@@ -58,6 +63,27 @@ class OperationRecorder:
         self._events: list[Event] = []
         self._open: dict[int, Ticket] = {}
         self._count = 0
+        self._stream: RecordingFile | None = None
+
+    def stream_to(self, path: str | Path, **header: Value) -> RecordingFile:
+        """From now on, write each event to ``path`` as it is recorded (those so far first)."""
+        with self._lock:
+            if self._stream is not None:
+                raise ValueError(f"already recording to {self._stream.path}")
+            self._stream = RecordingFile(path, **header)
+            for position, event in enumerate(self._events):
+                self._stream.write(event_line(position, event))
+            return self._stream
+
+    def close(self) -> None:
+        """Complete the recording file, if there is one (its end record, flushed and synced)."""
+        if self._stream is not None:
+            self._stream.close()
+
+    def _append(self, event: Event) -> None:
+        if self._stream is not None:
+            self._stream.write(event_line(len(self._events), event))
+        self._events.append(event)
 
     def invoke(self, process: int | str, f: str, value: Value = None, *,
                key: Value = None) -> Ticket:
@@ -65,8 +91,7 @@ class OperationRecorder:
             self._count += 1
             ticket = Ticket(process, f, freeze(key), self._count)
             self._open[ticket.number] = ticket
-            self._events.append(Event(process, INVOKE, f, freeze(value), ticket.key,
-                                      self._clock()))
+            self._append(Event(process, INVOKE, f, freeze(value), ticket.key, self._clock()))
             return ticket
 
     def complete(self, ticket: Ticket, kind: EventType, value: Value = None) -> None:
@@ -76,8 +101,8 @@ class OperationRecorder:
         with self._lock:
             if self._open.pop(ticket.number, None) is None:
                 raise ValueError(f"operation {ticket} already completed")
-            self._events.append(Event(ticket.process, kind, ticket.f, freeze(value),
-                                      ticket.key, self._clock()))
+            self._append(Event(ticket.process, kind, ticket.f, freeze(value), ticket.key,
+                               self._clock()))
 
     def call(self, process: int | str, f: str, value: Value, fn: Callable[[], T], *,
              key: Value = None, result: Callable[[T], Value] | None = None,

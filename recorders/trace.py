@@ -8,6 +8,8 @@ checker can answer causality questions without rebuilding the message graph.
 
 The recorder is thread-safe (real-socket runs record from several threads) and writes native
 JSON Lines: one event per line, in the order recorded, which is each node's local order.
+``stream_to(path)`` writes each event as it is recorded (``RecordingFile``: a killed recorder
+leaves what it saw, marked incomplete); ``close`` completes the file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import orjson
 
 from histcheck.recorders import trace_events as ev
+from histcheck.recorders.streaming import RecordingFile
 from histcheck.recorders.trace_events import TraceEvent
 
 Clock = Callable[[], int]
@@ -35,6 +38,22 @@ class TraceRecorder:
         self._events: list[TraceEvent] = []
         self._clocks: dict[str, dict[str, int]] = {}
         self._carried: dict[str, dict[str, int]] = {}
+        self._stream: RecordingFile | None = None
+
+    def stream_to(self, path: str | Path) -> RecordingFile:
+        """From now on, write each event to ``path`` as it is recorded (those so far first)."""
+        with self._lock:
+            if self._stream is not None:
+                raise ValueError(f"already recording to {self._stream.path}")
+            self._stream = RecordingFile(path)
+            for event in self._events:
+                self._stream.write(orjson.dumps(event) + b"\n")
+            return self._stream
+
+    def close(self) -> None:
+        """Complete the recording file, if there is one (its end record, flushed and synced)."""
+        if self._stream is not None:
+            self._stream.close()
 
     @property
     def events(self) -> list[TraceEvent]:
@@ -55,6 +74,8 @@ class TraceRecorder:
                 stamped["vc"] = {name: vc[name] for name in sorted(vc)}
             if event["type"] in ("send", "broadcast"):
                 self._carried[event["msg"]] = dict(vc)
+            if self._stream is not None:
+                self._stream.write(orjson.dumps(stamped) + b"\n")
             self._events.append(stamped)
 
     def send(self, node: str, to: str, msg: str) -> None:

@@ -1,4 +1,9 @@
-"""``histcheck systems`` (the catalogue) and ``histcheck simulate`` (run one entry)."""
+"""``histcheck systems`` (the catalogue) and ``histcheck simulate`` (run one entry).
+
+``simulate`` writes its files as the simulation runs (``histcheck.systems.sim.core.streaming``):
+a run that is killed leaves a recording marked incomplete, and only a finished run's files end
+with the end record.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +69,7 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
     systems, its client history) to --out. A progress bar shows on stderr when it is a terminal.
     For storage systems, --fault replaces the system's default faults."""
     from histcheck.systems.catalogue import Options, find
+    from histcheck.systems.sim.core import streaming
     from histcheck.systems.sim.faults import parse_fault
     from histcheck.systems.sim.models import NetworkModel, SystemModel, TimingModel
 
@@ -77,13 +83,17 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
                 net = NetworkModel(net.kind, net.loss, net.duplicate, reorder=False)
             model = SystemModel(net, node_model, TimingModel(timing))
         fault_list = tuple(parse_fault(f) for f in faults)
-        with _progress_bar() as progress:
+        history_out = Path(history) if history and entry.model == "rpc" else None
+        targets = ({"operations": Path(out)} if entry.records_history
+                   else {"trace": Path(out), "operations": history_out})
+        with naming(out), streaming(**targets) as streams, _progress_bar() as progress:
             sim = entry.run(seed, Options(clients, ops, model, fault_list, links, progress))
     except HistcheckError as exc:
         echo(f"histcheck: {exc}", err=True)
         sys.exit(2)
-    with naming(out):
-        entry.write(sim, out)
+    if not streams.files:
+        with naming(out):
+            entry.write(sim, out)
     if entry.records_history:
         recorded = sim.operations.history()
         infos = sum(op.indeterminate for op in recorded)
@@ -96,8 +106,9 @@ def simulate_command(system: str, variant: str | None, seed: int, out: str, hist
         if entry.model != "rpc":
             echo("histcheck: --history is only recorded for rpc", err=True)
             sys.exit(2)
-        with naming(history):
-            sim.operations.write(Path(history))
+        if not streams.files:
+            with naming(history):
+                sim.operations.write(Path(history))
     echo(f"{entry.system}/{entry.variant} seed {seed}: {len(sim.trace.events)} trace "
          f"events, {stats_line(sim)} -> {out}; check with: histcheck check {out} "
          f"--model {entry.model} --consistency {entry.consistency}")

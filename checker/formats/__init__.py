@@ -200,7 +200,13 @@ def read_history(path: str | Path, fmt: str | None = None) -> History:
                               path=local.name) from None
         except RecursionError:
             raise FormatError("values nested too deeply", path=local.name) from None
-    return local.renamed(history)
+    history = local.renamed(history)
+    if history.incomplete:
+        from histcheck.formats.recording import warn_incomplete
+
+        warn_incomplete(history.source or local.name, history.size,
+                        sum(op.ret is None for op in history.operations))
+    return history
 
 
 def write_history(history: History, path: str | Path, fmt: str | None = None) -> None:

@@ -12,6 +12,9 @@ histories/README.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import msgspec
 
 from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import recording
 from histcheck.formats.completions import Completing
 from histcheck.formats.json_positions import (
     OPEN_ARRAY,
@@ -51,12 +55,20 @@ _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError
 
 
 def read_jsonl(path: Path) -> History:
-    """Read a JSON Lines history; blank lines are allowed and skipped."""
+    """Read a JSON Lines history; blank lines are allowed and skipped.
+
+    A file whose first line is a recording header is read as a recording
+    (``histcheck.formats.recording``): it may end with an end record, and when it does not,
+    the history is marked ``incomplete``.
+    """
     source = str(path)
     builder = HistoryBuilder(source)
     add = builder.add
     with path.open("rb") as fh, paused_collector():
-        for number, raw_line in enumerate(fh, start=1):
+        first = fh.readline()
+        if recording.is_header(first):
+            return _read_recording(fh, builder, source)
+        for number, raw_line in enumerate(chain((first,), fh), start=1):
             try:
                 event = typed_event(_DECODE_LINE(raw_line))
             except _UNUSUAL:
@@ -65,6 +77,37 @@ def read_jsonl(path: Path) -> History:
                 continue
             add(event, number)
     return builder.build()
+
+
+def _read_recording(lines: Iterable[bytes], builder: HistoryBuilder, source: str) -> History:
+    """The events after a recording's header: up to its end record, or up to the cut."""
+    add = builder.add
+    events = 0
+    ended = False
+    for number, raw_line in enumerate(lines, start=2):
+        try:
+            event = typed_event(_DECODE_LINE(raw_line))
+        except _UNUSUAL:
+            if not raw_line.strip():
+                continue
+            if ended:
+                raise recording.after_end(source, number) from None
+            said = recording.end_count(raw_line, source, number)
+            if said is not None:
+                recording.check_count(said, events, source, number)
+                ended = True
+                continue
+            if recording.is_cut(raw_line):
+                break
+            event = general_event(raw_line, source, number)
+        if ended:
+            raise recording.after_end(source, number)
+        add(event, number)
+        events += 1
+    if not events:
+        raise recording.no_events(source)
+    history = builder.build()
+    return history if ended else replace(history, incomplete=True)
 
 
 def typed_event(line: _Line) -> Event:
@@ -124,19 +167,28 @@ def _event(raw: Any, source: str, number: int) -> Event:
 
 
 def write_jsonl(history: History, path: Path) -> None:
-    """Write the native format: one JSON object per event, ``index`` = position."""
+    """Write the native format: one JSON object per event, ``index`` = position.
+
+    An incomplete recording stays one: its header is written first, and no end record.
+    """
     with path.open("wb") as fh:
+        if history.incomplete:
+            fh.write(recording.header_line())
         for position, event in history.events():
-            record: dict[str, Any] = {"index": position}
-            if event.time is not None:
-                record["time"] = event.time
-            record["process"] = event.process
-            record["type"] = event.type.value
-            record["f"] = event.f
-            if event.key is not None:
-                record["key"] = thaw(event.key)
-            record["value"] = thaw(event.value)
-            for name, value in event.extra:
-                record[name] = thaw(value)
-            fh.write(to_json(record))
-            fh.write(b"\n")
+            fh.write(event_line(position, event))
+
+
+def event_line(position: int, event: Event) -> bytes:
+    """One event as the native format writes it (the line, with its newline)."""
+    record: dict[str, Any] = {"index": position}
+    if event.time is not None:
+        record["time"] = event.time
+    record["process"] = event.process
+    record["type"] = event.type.value
+    record["f"] = event.f
+    if event.key is not None:
+        record["key"] = thaw(event.key)
+    record["value"] = thaw(event.value)
+    for name, value in event.extra:
+        record[name] = thaw(value)
+    return to_json(record) + b"\n"

@@ -41,7 +41,12 @@ def load_trace(path: str | Path, fmt: str | None = None) -> Trace:
         if not local.path.is_file():
             raise FormatError("no such file", path=local.name)
         trace = _read(local.path, fmt, local.name)
-    return local.renamed(trace)
+    trace = local.renamed(trace)
+    if trace.incomplete:
+        from histcheck.formats.recording import warn_incomplete
+
+        warn_incomplete(trace.source or local.name, len(trace))
+    return trace
 
 
 def _read(path: Path, fmt: str | None, name: str) -> Trace:

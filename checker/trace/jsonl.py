@@ -11,6 +11,8 @@ starting with ``#`` are skipped.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ import orjson
 
 from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import recording
 from histcheck.formats.text import decode_utf8
 from histcheck.trace.builder import RawEvent, TraceBuilder
 from histcheck.trace.model import KINDS, SENDING, Clock, Trace
@@ -63,14 +66,20 @@ def read_trace_jsonl(path: Path) -> Trace:
     decode, add, kinds, sending, unset = (_DECODER.decode, builder.add_fields, KINDS, SENDING,
                                           msgspec.UNSET)
     with paused_collector(), path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
+        first = fh.readline()
+        marks = _Marks(source) if recording.is_header(first) else None
+        lines = fh if marks else chain((first,), fh)
+        for number, line in enumerate(lines, start=2 if marks else 1):
             try:
                 row = decode(line)
             except RecursionError:
                 raise FormatError(too_deep(), path=source, line=number) from None
             except msgspec.DecodeError:
-                _read_line(line, number, builder)
+                if marks is None or not marks.took(line, number):
+                    _read_line(line, number, builder)
                 continue
+            if marks is not None and marks.ended is not None:
+                raise recording.after_end(source, number)
             kind = kinds.get(row.type)
             if kind is None:
                 _read_line(line, number, builder)
@@ -83,7 +92,38 @@ def read_trace_jsonl(path: Path) -> Trace:
                 None if row.rpc is None else str(row.rpc),
                 None if row.vc is None else tuple(row.vc.items()),
                 None if row.label is None else _label(row.label, source, number))
-        return builder.build()
+        if marks is None:
+            return builder.build()
+        return marks.finish(builder)
+
+
+class _Marks:
+    """A recording's marks as its lines go by: the end record, or the cut last line."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.ended: tuple[int, int] | None = None
+
+    def took(self, line: bytes, number: int) -> bool:
+        """Whether ``line``, which is no event, is a mark (or the cut) and is taken as one."""
+        if not line.strip():
+            return False
+        if self.ended is not None:
+            raise recording.after_end(self.source, number)
+        said = recording.end_count(line, self.source, number)
+        if said is not None:
+            self.ended = (said, number)
+            return True
+        return recording.is_cut(line)
+
+    def finish(self, builder: TraceBuilder) -> Trace:
+        if not builder.events:
+            raise recording.no_events(self.source)
+        trace = builder.build()
+        if self.ended is None:
+            return replace(trace, incomplete=True)
+        recording.check_count(self.ended[0], len(trace), self.source, self.ended[1])
+        return trace
 
 
 def _read_line(line: bytes, number: int, builder: TraceBuilder) -> None:
@@ -105,15 +145,14 @@ def event_from_mapping(raw: dict[str, Any], builder: TraceBuilder, line: int) ->
     """One raw event from a parsed JSON object (shared with the ShiViz reader)."""
     node = raw.get("node")
     if type(node) not in _NAME_TYPES:
-        raise builder.fail(f"'node' must be a name, not {_shown(node)}", line)
-    name = raw.get("type")
-    kind = KINDS.get(name) if isinstance(name, str) else None
+        raise builder.fail(f"'node' must be a name, not {node!r}", line)
+    kind = KINDS.get(raw.get("type"))  # type: ignore[arg-type]
     if kind is None:
-        raise builder.fail(f"unknown event type {_shown(name)} (expected one of "
+        raise builder.fail(f"unknown event type {raw.get('type')!r} (expected one of "
                            f"{', '.join(KINDS)})", line)
     order = raw.get("seq", raw.get("time"))
     if order is not None and (type(order) not in (int, float)):
-        raise builder.fail(f"'seq'/'time' must be a number, not {_shown(order)}", line)
+        raise builder.fail(f"'seq'/'time' must be a number, not {order!r}", line)
     peer = raw.get("to") if kind in SENDING else raw.get("from")
     return RawEvent(
         node=str(node), kind=kind, line=line, order=order,
@@ -123,12 +162,6 @@ def event_from_mapping(raw: dict[str, Any], builder: TraceBuilder, line: int) ->
         vc=_clock(raw.get("vc"), builder, line),
         label=None if raw.get("label") is None else _label(raw["label"], builder.source, line),
     )
-
-
-def _shown(value: Any) -> str:
-    """A value as an error message quotes it: its start only, since it may be megabytes long."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _label(value: Any, source: str | None, line: int) -> str:
@@ -145,8 +178,7 @@ def _name(value: Any, field: str, builder: TraceBuilder, line: int) -> str | Non
     if value is None:
         return None
     if type(value) not in _NAME_TYPES:
-        raise builder.fail(f"{field!r} must be a string or integer, not {_shown(value)}",
-                           line)
+        raise builder.fail(f"{field!r} must be a string or integer, not {value!r}", line)
     return str(value)
 
 
@@ -155,8 +187,7 @@ def _clock(value: Any, builder: TraceBuilder, line: int) -> Clock | None:
         return None
     if not isinstance(value, dict) or not all(
             type(v) is int and v >= 0 for v in value.values()):
-        raise builder.fail(f"'vc' must map node names to counters, not {_shown(value)}",
-                           line)
+        raise builder.fail(f"'vc' must map node names to counters, not {value!r}", line)
     return tuple((str(k), v) for k, v in value.items())
 
 

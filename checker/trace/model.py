@@ -111,6 +111,7 @@ class Trace:
 
     ``events[i].id == i``. ``timelines[node]`` lists event ids in local order. ``source_of[i]`` is
     the id of the event that sent the message event ``i`` receives, or -1 (no message edge).
+    ``incomplete`` is True for a recording cut before its end (``histcheck.formats.recording``).
     """
 
     events: tuple[TraceEvent, ...]
@@ -119,6 +120,7 @@ class Trace:
     source_of: Sequence[int] = field(default_factory=lambda: array("i"))
     senders: Mapping[str, int] = field(default_factory=dict)
     source: str | None = None
+    incomplete: bool = False
 
     def __len__(self) -> int:
         return len(self.events)

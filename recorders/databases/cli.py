@@ -3,10 +3,18 @@
 Each subcommand runs a workload with real concurrent clients, writes the history (native JSON
 Lines, or Jepsen EDN for a ``.edn`` file), prints a one-line summary and the command that checks
 it. Errors (a missing binary, a DSN that does not connect) are one line on stderr, exit 2.
+
+Events go to disk as they happen (``histcheck.recorders.streaming``): into the ``.jsonl`` file
+itself, or for a ``.edn`` file into ``F.edn.recording.jsonl`` beside it, which is replaced by
+the EDN, written whole and renamed into place, once the recording is complete. The file is
+opened once the server answers, so a server that cannot start leaves an earlier file alone. A
+recorder that is killed or fails thus leaves a recording marked incomplete, never a file that
+looks whole.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -44,13 +52,23 @@ def _check_out(out: str) -> None:
         fail(f"cannot write {out}: no folder {folder}")
 
 
+def _stream_path(out: str) -> Path:
+    """Where events are streamed while recording into ``out``."""
+    return Path(out + ".recording.jsonl") if Path(out).suffix == ".edn" else Path(out)
+
+
 def _finish(recording: Recording, out: str, check_hint: str) -> None:
     from histcheck.formats import write_history
 
-    try:
-        write_history(recording.history, out)
-    except (OSError, HistcheckError) as exc:
-        fail(f"cannot write {out}: {exc}")
+    streamed = _stream_path(out)
+    if streamed != Path(out):
+        partial = Path(out + ".partial")
+        try:
+            write_history(recording.history, partial)
+            os.replace(partial, out)
+            streamed.unlink()
+        except (OSError, HistcheckError) as exc:
+            fail(f"cannot write {out}: {exc} (the recording is in {streamed})")
     echo(f"{recording.server}: {recording.tally.describe()}", err=True)
     echo(f"wrote {out}; check it with: histcheck check {out} {check_hint}", err=True)
 
@@ -86,7 +104,8 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
     try:
         recording = record_postgres(isolation=isolation, workload=workload, txns=txns,
                                     clients=clients, keys=keys,
-                                    max_writes_per_key=max_writes_per_key, seed=seed, dsn=dsn)
+                                    max_writes_per_key=max_writes_per_key, seed=seed, dsn=dsn,
+                                    stream=_stream_path(out))
     except HistcheckError as exc:
         fail(str(exc))
     if workload == "list-append":
@@ -129,7 +148,7 @@ def redis_command(workload: str, ops: int, clients: int, keys: int, values: int,
     _check_out(out)
     try:
         recording = record_redis(workload=workload, ops=ops, clients=clients, keys=keys,
-                                 values=values, seed=seed, url=url)
+                                 values=values, seed=seed, url=url, stream=_stream_path(out))
     except HistcheckError as exc:
         fail(str(exc))
     _finish(recording, out, f"--model {workload} --consistency linearizable")

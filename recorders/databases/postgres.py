@@ -25,6 +25,7 @@ COMMITTED allows G-single and lost updates but never G0 or G1.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,6 +35,7 @@ from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
 from histcheck.recorders.databases.servers import throwaway_postgres
 from histcheck.recorders.databases.workloads import TxnWorkload
+from histcheck.recorders.streaming import recording_to
 from histcheck.values import Value
 
 ISOLATION_LEVELS: dict[str, str] = {
@@ -135,10 +137,12 @@ class PostgresSession:
 
 def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, keys: int = 5,
                     max_writes_per_key: int = 32, seed: int = 0,
-                    dsn: str | None = None) -> Recording:
+                    dsn: str | None = None, stream: Path | None = None) -> Recording:
     """Record ``txns`` transactions from ``clients`` concurrent clients.
 
     With no ``dsn``, a throwaway server is started from the local binaries and removed after.
+    With ``stream``, events are also written to that file as they happen, from the moment the
+    server answers (``histcheck.recorders.streaming.recording_to``).
     """
     if workload not in TABLES:
         raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
@@ -149,15 +153,17 @@ def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, k
                             seed=seed)
     if dsn is None:
         with throwaway_postgres() as server:
-            return _record(server.address, isolation, workload, txns, clients, generator)
-    return _record(dsn, isolation, workload, txns, clients, generator)
+            return _record(server.address, isolation, workload, txns, clients, generator,
+                           stream)
+    return _record(dsn, isolation, workload, txns, clients, generator, stream)
 
 
 def _record(dsn: str, isolation: str, workload: str, txns: int, clients: int,
-            generator: TxnWorkload) -> Recording:
+            generator: TxnWorkload, stream: Path | None) -> Recording:
     version = prepare(dsn, workload)
-    recorder = Recorder()
-    outcome = run_clients(clients=clients, total=txns, next_op=generator,
-                          connect=lambda: PostgresSession(dsn, workload, isolation),
-                          recorder=recorder)
+    with recording_to(stream, by="histcheck record postgres") as file:
+        recorder = Recorder(file)
+        outcome = run_clients(clients=clients, total=txns, next_op=generator,
+                              connect=lambda: PostgresSession(dsn, workload, isolation),
+                              recorder=recorder)
     return Recording(recorder.history(), outcome, f"{version}, {isolation}, {workload}")

@@ -16,6 +16,9 @@ How an operation ends decides its event type, and soundness depends on getting i
   continues under a new process id (``process + clients``) on a fresh connection, because the old
   process may still have an operation in flight.
 
+Given a ``RecordingFile``, the recorder also writes each event to it as it is logged, so a
+recording that is killed leaves every event up to the last flush, marked incomplete.
+
 This recorder is deliberately small; a generic one can replace it without changing the sessions.
 """
 
@@ -27,8 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from histcheck.formats.jsonl import event_line
 from histcheck.history import FAIL, INFO, INVOKE, OK, Event, EventType, History, from_events
 from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.streaming import RecordingFile
 from histcheck.values import Value, freeze
 
 
@@ -69,10 +74,16 @@ class Session(Protocol):
 class Recorder:
     """A thread-safe, append-only log of invocation and completion events."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: RecordingFile | None = None) -> None:
         self._lock = threading.Lock()
         self._events: list[Event] = []
         self._start = time.monotonic_ns()
+        self._stream = stream
+
+    def _append(self, event: Event) -> None:
+        if self._stream is not None:
+            self._stream.write(event_line(len(self._events), event))
+        self._events.append(event)
 
     def _now(self) -> int:
         return time.monotonic_ns() - self._start
@@ -81,7 +92,7 @@ class Recorder:
         """Log the invocation of ``op`` by ``process``; returns the event for ``complete``."""
         with self._lock:
             event = Event(process, INVOKE, op.f, freeze(op.value), freeze(op.key), self._now())
-            self._events.append(event)
+            self._append(event)
             return event
 
     def complete(self, invocation: Event, outcome: Outcome) -> None:
@@ -90,9 +101,8 @@ class Recorder:
         if outcome.error is not None:
             extra = (("error", outcome.error),)
         with self._lock:
-            self._events.append(Event(invocation.process, outcome.type, invocation.f,
-                                      freeze(outcome.value), invocation.key, self._now(),
-                                      extra))
+            self._append(Event(invocation.process, outcome.type, invocation.f,
+                               freeze(outcome.value), invocation.key, self._now(), extra))
 
     def events(self) -> list[Event]:
         with self._lock:

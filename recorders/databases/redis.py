@@ -20,6 +20,8 @@ the single-threaded server receives it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -29,6 +31,7 @@ from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
 from histcheck.recorders.databases.servers import throwaway_redis
 from histcheck.recorders.databases.workloads import RegisterWorkload
+from histcheck.recorders.streaming import recording_to
 
 KEY_PREFIX = "histcheck:register:"
 CAS_SCRIPT = """
@@ -106,22 +109,26 @@ def prepare(url: str, keys: int) -> str:
 
 
 def record_redis(*, workload: str, ops: int, clients: int, keys: int = 1, values: int = 5,
-                 seed: int = 0, url: str | None = None) -> Recording:
+                 seed: int = 0, url: str | None = None,
+                 stream: Path | None = None) -> Recording:
     """Record ``ops`` register operations from ``clients`` concurrent clients.
 
-    With no ``url``, a throwaway ``redis-server`` is started and removed afterwards.
+    With no ``url``, a throwaway ``redis-server`` is started and removed afterwards. Events are
+    also written to the file ``stream`` as they happen, from the moment the server answers
+    (``histcheck.recorders.streaming.recording_to``).
     """
     generator = RegisterWorkload(workload, keys=keys, values=values, seed=seed)
     if url is None:
         with throwaway_redis() as server:
-            return _record(server.address, keys, ops, clients, generator)
-    return _record(url, keys, ops, clients, generator)
+            return _record(server.address, keys, ops, clients, generator, stream)
+    return _record(url, keys, ops, clients, generator, stream)
 
 
-def _record(url: str, keys: int, ops: int, clients: int,
-            generator: RegisterWorkload) -> Recording:
+def _record(url: str, keys: int, ops: int, clients: int, generator: RegisterWorkload,
+            stream: Path | None) -> Recording:
     version = prepare(url, keys)
-    recorder = Recorder()
-    outcome = run_clients(clients=clients, total=ops, next_op=generator,
-                          connect=lambda: RedisSession(url), recorder=recorder)
+    with recording_to(stream, by="histcheck record redis") as file:
+        recorder = Recorder(file)
+        outcome = run_clients(clients=clients, total=ops, next_op=generator,
+                              connect=lambda: RedisSession(url), recorder=recorder)
     return Recording(recorder.history(), outcome, f"{version}, {generator.workload}")

@@ -13,11 +13,19 @@ PATH), Red Hat's in ``/usr/pgsql-NN/bin``, Homebrew's under ``/opt/homebrew/opt`
 PostgreSQL refuses to run as root. When we are root (CI is), the server runs as the unprivileged
 user ``nobody`` through ``setpriv`` (or ``runuser``), in a temporary folder that user owns; root
 still reaches the socket.
+
+Nothing outlives the recorder, even one killed with SIGKILL (which runs no cleanup). Each server
+runs in its own process group and, on Linux, with a parent-death signal: the kernel kills it when
+the thread that started it dies. ``setpriv --pdeathsig KILL`` sets that signal and execs the
+server (after dropping root, for PostgreSQL: changing user clears the signal, so it must come
+after). And a watcher process (``reaper``), started before the server, kills the server's whole
+group and removes the temporary folder once the recorder is gone without having done so itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import pwd
@@ -25,11 +33,13 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from histcheck.recorders.databases.errors import RecorderError, ServerUnavailable
 
@@ -105,13 +115,60 @@ def _as_unprivileged(uid: int, gid: int) -> list[str]:
     """The command prefix that drops root for ``uid``/``gid`` (setpriv execs; runuser forks)."""
     setpriv = shutil.which("setpriv")
     if setpriv:
-        return [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
+        return [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+                *_death_signal(setpriv), "--"]
     runuser = shutil.which("runuser")
     if runuser:
         return [runuser, "-u", pwd.getpwuid(uid).pw_name, "--"]
     raise ServerUnavailable("PostgreSQL refuses to run as root, and neither setpriv nor runuser "
                             "(util-linux) is there to run it as 'nobody': run histcheck as an "
                             "ordinary user, or pass --dsn")
+
+
+def _dying_with_us() -> list[str]:
+    """The command prefix that gives a server the parent-death signal SIGKILL, if we can."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, *_death_signal(setpriv), "--"] if setpriv and _death_signal(setpriv) else []
+
+
+@functools.cache
+def _death_signal(setpriv: str) -> tuple[str, ...]:
+    """``setpriv``'s option for the parent-death signal, when it has one (util-linux 2.33+).
+
+    ``setpriv`` applies it after changing user, and it survives the ``exec`` of the server.
+    """
+    out = subprocess.run([setpriv, "--help"], capture_output=True, text=True, check=False)
+    return ("--pdeathsig", "KILL") if "--pdeathsig" in out.stdout else ()
+
+
+class Reaper:
+    """The watcher (``reaper.py``) that cleans up ``folder`` and the servers' groups for a
+    recorder that dies; ``watch`` each server, then ``dismiss`` it after cleaning up."""
+
+    def __init__(self, folder: Path) -> None:
+        from histcheck.recorders.databases import reaper
+
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", reaper.__file__, str(folder)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        assert self._process.stdin is not None
+        self._pipe: IO[bytes] = self._process.stdin
+
+    def watch(self, process: subprocess.Popen[bytes]) -> None:
+        """Kill ``process``'s group (it leads one) should the recorder die."""
+        self._pipe.write(f"group {process.pid}\n".encode())
+        self._pipe.flush()
+
+    def dismiss(self) -> None:
+        """The recorder cleaned up itself: the watcher leaves without doing anything."""
+        with contextlib.suppress(OSError):
+            self._pipe.write(b"done\n")
+            self._pipe.close()
+        try:
+            self._process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 def _tail(log: Path, lines: int = 5) -> str:
@@ -151,10 +208,40 @@ def _wait_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], nam
     raise RecorderError(f"{name} did not start within {START_SECONDS:.0f} s: {_tail(log)}")
 
 
-def _spawn(command: Sequence[str], folder: Path, log: Path) -> subprocess.Popen[bytes]:
+def _spawn(command: Sequence[str], folder: Path, log: Path,
+           reaper: Reaper) -> subprocess.Popen[bytes]:
+    """Start a server in its own process group, dying with us, watched by ``reaper``."""
     with log.open("ab") as out:
-        return subprocess.Popen(list(command), cwd=folder, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(list(command), cwd=folder, stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    reaper.watch(process)
+    return process
+
+
+def _run(command: Sequence[str], folder: Path, reaper: Reaper) -> tuple[int, str]:
+    """Run a setup command (``initdb``) to its end as ``_spawn`` runs servers: exit code, output."""
+    process = subprocess.Popen(list(command), cwd=folder, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    reaper.watch(process)
+    output, _ = process.communicate()
+    return process.returncode, output.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def _server_folder(prefix: str) -> Iterator[tuple[Path, Reaper]]:
+    """A fresh temporary folder and its watcher; the folder is removed when the block ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        reaper = Reaper(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        yield folder, reaper
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        reaper.dismiss()
 
 
 @contextlib.contextmanager
@@ -165,9 +252,8 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
     temporary folder (``trust`` authentication: nothing else can reach it).
     """
     binaries = binaries or find_postgres()
-    folder = Path(tempfile.mkdtemp(prefix="histcheck-pg-"))
-    prefix: list[str] = []
-    try:
+    with _server_folder("histcheck-pg-") as (folder, reaper):
+        prefix = _dying_with_us()
         if os.geteuid() == 0:
             try:
                 user = pwd.getpwnam(UNPRIVILEGED_USER)
@@ -178,26 +264,23 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
             prefix = _as_unprivileged(user.pw_uid, user.pw_gid)
             os.chown(folder, user.pw_uid, user.pw_gid)
         data, log = folder / "data", folder / "server.log"
-        initdb = subprocess.run(
+        code, output = _run(
             [*prefix, str(binaries.bindir / "initdb"), "-D", str(data), "-U", "postgres",
-             "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"],
-            cwd=folder, capture_output=True, text=True, check=False)
-        if initdb.returncode != 0:
-            detail = (initdb.stderr or initdb.stdout).strip().splitlines()
+             "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], folder, reaper)
+        if code != 0:
+            detail = output.strip().splitlines()
             raise RecorderError(f"initdb failed in {folder}: {' | '.join(detail[-3:])}")
         process = _spawn([*prefix, str(binaries.bindir / "postgres"), "-D", str(data),
                           "-k", str(folder), "-p", str(PG_PORT), "-c", "listen_addresses=",
                           "-c", "fsync=off", "-c", "synchronous_commit=off",
                           "-c", "full_page_writes=off", "-c", "deadlock_timeout=100ms",
-                          "-c", "max_connections=100"], folder, log)
+                          "-c", "max_connections=100"], folder, log, reaper)
         dsn = f"host={folder} port={PG_PORT} user=postgres dbname=postgres connect_timeout=5"
         try:
             _wait_ready(process, lambda: _pg_ready(dsn), "postgres", log)
             yield RunningServer(dsn, binaries.version, folder, log)
         finally:
             _stop(process, signal.SIGINT)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pg_ready(dsn: str) -> bool:
@@ -215,12 +298,12 @@ def _pg_ready(dsn: str) -> bool:
 def throwaway_redis(binary: Path | None = None) -> Iterator[RunningServer]:
     """Run a fresh ``redis-server`` (no persistence) for the block; yields its ``unix://`` URL."""
     binary = binary or find_redis()
-    folder = Path(tempfile.mkdtemp(prefix="histcheck-redis-"))
-    try:
+    with _server_folder("histcheck-redis-") as (folder, reaper):
         socket, log = folder / "redis.sock", folder / "server.log"
-        process = _spawn([str(binary), "--port", "0", "--unixsocket", str(socket),
-                          "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-                          "--dir", str(folder), "--daemonize", "no"], folder, log)
+        process = _spawn([*_dying_with_us(), str(binary), "--port", "0",
+                          "--unixsocket", str(socket), "--unixsocketperm", "700", "--save", "",
+                          "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
+                         folder, log, reaper)
         url = f"unix://{socket}"
         try:
             _wait_ready(process, lambda: _redis_ready(url), "redis-server", log)
@@ -229,8 +312,6 @@ def throwaway_redis(binary: Path | None = None) -> Iterator[RunningServer]:
             yield RunningServer(url, version, folder, log)
         finally:
             _stop(process, signal.SIGTERM)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _redis_ready(url: str) -> bool:

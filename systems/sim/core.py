@@ -27,9 +27,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from histcheck.errors import UsageError
 from histcheck.recorders.operations import OperationRecorder
+from histcheck.recorders.streaming import RecordingFile
 from histcheck.recorders.trace import TraceRecorder
 from histcheck.systems.sim.faults import Crash, Fault, Partition, Recover
 from histcheck.systems.sim.models import NS_PER_TICK, SystemModel
@@ -48,6 +50,49 @@ def random_source(make: Callable[[int], random.Random]) -> Iterator[None]:
         yield
     finally:
         _RANDOM_SOURCE.reset(token)
+
+
+@dataclass
+class RecordingStreams:
+    """Files the next simulator made writes its recordings into as it runs (see ``streaming``)."""
+
+    trace: Path | None = None
+    operations: Path | None = None
+    files: list[RecordingFile] = field(default_factory=list)
+    claimed: bool = False
+
+    def claim(self, sim: Simulator) -> None:
+        if self.claimed:
+            return
+        self.claimed = True
+        if self.trace is not None:
+            self.files.append(sim.trace.stream_to(self.trace))
+        if self.operations is not None:
+            self.files.append(sim.operations.stream_to(self.operations))
+
+
+_STREAMS: ContextVar[RecordingStreams | None] = ContextVar("histcheck_streams", default=None)
+
+
+@contextmanager
+def streaming(*, trace: Path | None = None,
+              operations: Path | None = None) -> Iterator[RecordingStreams]:
+    """Within the block, the first simulator made writes its trace and/or its operations to
+    these files as events happen, so a run that is killed leaves a recording marked incomplete.
+    Leaving the block completes the files (their end record); an exception leaves them
+    incomplete. ``files`` stays empty when no simulator was made."""
+    streams = RecordingStreams(trace, operations)
+    token = _STREAMS.set(streams)
+    try:
+        yield streams
+    except BaseException:
+        for file in streams.files:
+            file.abandon()
+        raise
+    finally:
+        _STREAMS.reset(token)
+    for file in streams.files:
+        file.close()
 
 
 @dataclass(slots=True)
@@ -89,6 +134,9 @@ class Simulator:
         self.trace = TraceRecorder(self.recorded_time)
         self.operations = OperationRecorder(self.recorded_time)
         """Client operations, for systems whose clients record a history."""
+        streams = _STREAMS.get()
+        if streams is not None:
+            streams.claim(self)
         self.network = Network(self)
         self._heap: list[tuple[int, int, Timer]] = []
         self._seq = 0
