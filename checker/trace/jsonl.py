@@ -145,14 +145,15 @@ def event_from_mapping(raw: dict[str, Any], builder: TraceBuilder, line: int) ->
     """One raw event from a parsed JSON object (shared with the ShiViz reader)."""
     node = raw.get("node")
     if type(node) not in _NAME_TYPES:
-        raise builder.fail(f"'node' must be a name, not {node!r}", line)
-    kind = KINDS.get(raw.get("type"))  # type: ignore[arg-type]
+        raise builder.fail(f"'node' must be a name, not {_shown(node)}", line)
+    name = raw.get("type")
+    kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise builder.fail(f"unknown event type {raw.get('type')!r} (expected one of "
+        raise builder.fail(f"unknown event type {_shown(name)} (expected one of "
                            f"{', '.join(KINDS)})", line)
     order = raw.get("seq", raw.get("time"))
     if order is not None and (type(order) not in (int, float)):
-        raise builder.fail(f"'seq'/'time' must be a number, not {order!r}", line)
+        raise builder.fail(f"'seq'/'time' must be a number, not {_shown(order)}", line)
     peer = raw.get("to") if kind in SENDING else raw.get("from")
     return RawEvent(
         node=str(node), kind=kind, line=line, order=order,
@@ -162,6 +163,12 @@ def event_from_mapping(raw: dict[str, Any], builder: TraceBuilder, line: int) ->
         vc=_clock(raw.get("vc"), builder, line),
         label=None if raw.get("label") is None else _label(raw["label"], builder.source, line),
     )
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: its start only, since it may be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _label(value: Any, source: str | None, line: int) -> str:
@@ -178,7 +185,8 @@ def _name(value: Any, field: str, builder: TraceBuilder, line: int) -> str | Non
     if value is None:
         return None
     if type(value) not in _NAME_TYPES:
-        raise builder.fail(f"{field!r} must be a string or integer, not {value!r}", line)
+        raise builder.fail(f"{field!r} must be a string or integer, not {_shown(value)}",
+                           line)
     return str(value)
 
 
@@ -187,7 +195,8 @@ def _clock(value: Any, builder: TraceBuilder, line: int) -> Clock | None:
         return None
     if not isinstance(value, dict) or not all(
             type(v) is int and v >= 0 for v in value.values()):
-        raise builder.fail(f"'vc' must map node names to counters, not {value!r}", line)
+        raise builder.fail(f"'vc' must map node names to counters, not {_shown(value)}",
+                           line)
     return tuple((str(k), v) for k, v in value.items())
 
 
