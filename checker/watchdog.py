@@ -36,7 +36,7 @@ class _Expired(BaseException):
 
 
 def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
-    import ctypes
+    import ctypes  # imported before any watch starts (see ``enforced``): this never waits
 
     target = None if exc_type is None else ctypes.py_object(exc_type)
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
@@ -181,6 +181,8 @@ def enforced(deadline: Deadline) -> Iterator[Deadline]:
     if budget.seconds is None and budget.memory_bytes is None:
         yield deadline
         return
+    import ctypes  # noqa: F401  (a watch that fires must not stop to import it)
+
     watch = _Watch(deadline, threading.get_ident())
     stack = _stack()
     stack.append(watch)

@@ -12,6 +12,7 @@ When the history is large and the machine has spare cores, parts go to worker pr
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -84,46 +85,95 @@ def _work(index: int) -> tuple[int, Outcome | str]:
 
 def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, searcher: Searcher,
                   workers: int) -> tuple[list[tuple[Part, Outcome]], int]:
+    """Parts dealt out to forked workers, largest first to the least loaded; each worker sends
+    every outcome down its own pipe as it comes. Nothing is shared but the pipes, so stopping
+    is a SIGKILL to each worker and cannot deadlock (a pool's shared queue locks can, when a
+    worker dies holding one)."""
     import multiprocessing
+    from multiprocessing.connection import wait
 
     from histcheck.errors import BudgetExhausted
 
-    seconds = deadline.budget.seconds
-    remaining = None if seconds is None else max(0.0, seconds - deadline.elapsed())
-    _WORK[:] = [(parts, model, searcher, Budget(remaining, deadline.budget.memory_bytes))]
-    order = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
-    done: list[tuple[Part, Outcome]] = []
-    explored = 0
+    _WORK[:] = [(parts, model, searcher, Budget(deadline.remaining(),
+                                                deadline.budget.memory_bytes))]
     context = multiprocessing.get_context("fork")
-    pool = context.Pool(workers)
+    running = []
+    for stream in (sys.stdout, sys.stderr):  # a child would write out the parent's buffer again
+        stream.flush()
     try:
-        results = pool.imap_unordered(_work, order)
-        for _ in order:
-            index, result = _next_result(results, deadline, explored)
-            if isinstance(result, str):
-                raise BudgetExhausted(result, explored=explored)
-            done.append((parts[index], result))
-            explored += result.explored
-            if not result.valid:
-                break
-    finally:
-        pool.terminate()
-        pool.join()
-        _WORK.clear()
-    return done, explored
-
-
-def _next_result(results: Any, deadline: Deadline, explored: int) -> tuple[int, Outcome | str]:
-    """The next worker's answer, waiting in short slices so the budget (and the watchdog,
-    which cannot interrupt a thread blocked in a lock) keeps its hold on the wait."""
-    import multiprocessing
-
-    while True:
-        try:
-            answer: tuple[int, Outcome | str] = results.next(timeout=POLL_SECONDS)
-            return answer
-        except multiprocessing.TimeoutError:
+        for share in _deal(parts, workers):
+            receiver, sender = context.Pipe(duplex=False)
+            worker = context.Process(target=_serve, args=(share, sender), daemon=True)
+            worker.start()
+            sender.close()
+            running.append((worker, receiver))
+        done: list[tuple[Part, Outcome]] = []
+        explored = 0
+        open_pipes = [receiver for _, receiver in running]
+        while open_pipes and len(done) < len(parts):
+            ready = wait(open_pipes, timeout=POLL_SECONDS)
             deadline.check(explored)
+            for pipe in [p for p in open_pipes if p in ready]:
+                try:
+                    answer: tuple[int, Outcome | str | BaseException] = pipe.recv()
+                except EOFError:
+                    open_pipes.remove(pipe)
+                    continue
+                index, result = answer
+                if isinstance(result, str):
+                    raise BudgetExhausted(result, explored=explored)
+                if isinstance(result, BaseException):
+                    raise result
+                done.append((parts[index], result))
+                explored += result.explored
+                if not result.valid:
+                    return done, explored
+        if len(done) < len(parts):
+            raise BudgetExhausted("a search worker died before answering", explored=explored)
+        return done, explored
+    finally:
+        for worker, receiver in running:
+            worker.kill()
+            receiver.close()
+        for worker, _ in running:
+            worker.join(1.0)
+        _WORK.clear()
+
+
+def _deal(parts: list[Part], workers: int) -> list[list[int]]:
+    """Part indices per worker: each part, largest first, to the worker with least to do."""
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for index in sorted(range(len(parts)), key=lambda i: -len(parts[i])):
+        least = loads.index(min(loads))
+        shares[least].append(index)
+        loads[least] += len(parts[index])
+    return [share for share in shares if share]
+
+
+def _serve(share: list[int], sender: Any) -> None:
+    """A worker's life: search its parts in turn, sending each outcome; stop after an invalid
+    part or a budget that ran out."""
+    for index in share:
+        try:
+            _, result = _work(index)
+        except Exception as exc:  # the model's own error: the parent raises it
+            sender.send((index, _picklable(exc)))
+            break
+        sender.send((index, result))
+        if isinstance(result, str) or not result.valid:
+            break
+    sender.close()
+
+
+def _picklable(exc: Exception) -> Exception:
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def first_invalid(done: list[tuple[Part, Any]]) -> tuple[Part, Outcome] | None:

@@ -1,0 +1,119 @@
+"""The watchdog stops budgeted work wherever it is, and only the work it was set on."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from histcheck.budget import Budget
+from histcheck.errors import BudgetExhausted
+from histcheck.watchdog import enforced, interruptible, release, resident_bytes
+
+
+def _spin(seconds: float) -> int:
+    """Pure Python that never looks at a budget."""
+    until = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < until:
+        n += 1
+    return n
+
+
+def test_a_loop_that_never_checks_its_budget_is_stopped_on_time() -> None:
+    started = time.monotonic()
+    with pytest.raises(BudgetExhausted, match=r"time budget of 0\.2 s ran out"), \
+            enforced(Budget(seconds=0.2).start()):
+        _spin(10)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_broad_except_in_the_work_cannot_swallow_the_stop() -> None:
+    swallowed = []
+    with pytest.raises(BudgetExhausted), enforced(Budget(seconds=0.1).start()):
+        for _ in range(100):
+            try:
+                _spin(0.05)
+            except Exception as exc:  # what a careless model might do
+                swallowed.append(exc)
+    assert swallowed == []
+
+
+def test_work_that_finishes_in_time_is_never_interrupted_later() -> None:
+    with enforced(Budget(seconds=0.1).start()):
+        done = _spin(0.01)
+    _spin(0.3)
+    assert done > 0
+
+
+def test_a_nested_block_with_a_smaller_share_ends_alone() -> None:
+    outer = Budget(seconds=5).start()
+    with enforced(outer):
+        with pytest.raises(BudgetExhausted), enforced(Budget(seconds=0.1).start()):
+            _spin(10)
+        assert _spin(0.2) > 0
+    assert outer.elapsed() < 2
+
+
+def test_the_enclosing_budget_running_out_inside_a_nested_block_stops_both() -> None:
+    reached_after_inner = []
+    started = time.monotonic()
+    with pytest.raises(BudgetExhausted, match=r"0\.2 s"), enforced(Budget(seconds=0.2).start()):
+        try:
+            with enforced(Budget(seconds=30).start()):
+                _spin(10)
+        except BudgetExhausted:  # the inner block must not take the outer stop as its own
+            reached_after_inner.append(True)
+        _spin(10)
+    assert reached_after_inner == []
+    assert time.monotonic() - started < 1.5
+
+
+def test_memory_beyond_the_ceiling_stops_the_work() -> None:
+    ceiling = resident_bytes() + 150 * 2**20
+    hoard: list[bytes] = []
+    with pytest.raises(BudgetExhausted, match="memory budget"), \
+            enforced(Budget(memory_bytes=ceiling).start()):
+        for _ in range(4000):
+            hoard.append(b"\x01" * 2**20)  # touched pages: resident
+            time.sleep(0.0005)
+    assert len(hoard) * 2**20 < 400 * 2**20
+    hoard.clear()
+    release()
+
+
+def test_native_waits_are_woken_through_their_interrupt() -> None:
+    woken = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(BudgetExhausted), enforced(Budget(seconds=0.2).start()), \
+            interruptible(woken.set):
+        woken.wait(30)  # a blocking call the stop cannot reach by itself
+        _spin(10)
+    assert woken.is_set()
+    assert time.monotonic() - started < 1.5
+
+
+def test_work_in_another_thread_is_stopped_in_that_thread() -> None:
+    outcome: list[str] = []
+
+    def work() -> None:
+        try:
+            with enforced(Budget(seconds=0.2).start()):
+                _spin(10)
+            outcome.append("finished")
+        except BudgetExhausted as exc:
+            outcome.append(exc.reason)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    mine = _spin(0.6)
+    worker.join(5)
+    assert outcome == ["time budget of 0.2 s ran out"]
+    assert mine > 0
+
+
+def test_an_unlimited_budget_starts_no_watchdog() -> None:
+    before = threading.active_count()
+    with enforced(Budget().start()):
+        assert threading.active_count() == before
