@@ -370,8 +370,11 @@ def shown(path: Path) -> str:
 def render_result(path: Path, result: CheckResult) -> str:
     verdict = result.verdict
     figures = result.figures
+    size = (f"{figures['operations']} operations" if "operations" in figures
+            else "not read whole")
+    seconds = float(figures.get("seconds", 0)) + float(figures.get("read_seconds", 0))
     head = (f"{shown(path)}: {verdict} for {result.model} / {result.consistency} "
-            f"({figures.get('operations', '?')} operations, {figures.get('seconds', 0):.3f} s)")
+            f"({size}, {seconds:.3f} s)")
     if not result.explanation:
         return head
     body = "\n".join("  " + line for line in result.explanation.rstrip().splitlines())

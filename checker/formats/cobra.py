@@ -68,15 +68,20 @@ def looks_like_cobra(head: bytes) -> bool:
 
 
 def looks_like_cobra_folder(path: Path) -> bool:
-    """True for a folder of Cobra logs, with nothing else in it but Cobra's side files."""
+    """True for a folder of Cobra logs, with nothing else in it but Cobra's side files.
+
+    One log that starts like Cobra's is enough: a session log broken in its first record must
+    make the whole folder unreadable (naming that log), not leave the other sessions to be
+    checked one by one as histories of their own.
+    """
     logs, others = _folder_files(path)
     if not logs or others:
         return False
     for file in logs:
         with file.open("rb") as fh:
-            if not looks_like_cobra(fh.read(10)):
-                return False
-    return True
+            if looks_like_cobra(fh.read(10)):
+                return True
+    return False
 
 
 def _folder_files(path: Path) -> tuple[list[Path], list[Path]]:

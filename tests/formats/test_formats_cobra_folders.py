@@ -86,3 +86,15 @@ def test_copied_run_keeps_its_verdict_without_side_files(tmp_path: Path) -> None
     with_side = read_history(TWITTER)
     without = read_history(tmp_path / "run")
     assert [op.value for op in with_side] == [op.value for op in without]
+
+
+def test_a_session_log_broken_at_its_start_makes_the_whole_folder_unreadable(
+        tmp_path: Path) -> None:
+    (tmp_path / "T0.log").write_bytes(_log(1, 100))
+    (tmp_path / "T1.log").write_bytes(b"X" + _log(2, 200)[1:])
+    (tmp_path / "T2.log").write_bytes(_log(3, 300))
+    assert detect(tmp_path).name == "cobra"
+    out = CliRunner().invoke(main, ["check", str(tmp_path), "-m", "rw-register"])
+    assert out.exit_code == 2
+    assert "T1.log" in out.stderr
+    assert "VALID" not in out.stdout  # no verdict on the other sessions alone
