@@ -269,10 +269,10 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--engine", default=None, help="The search engine, where a model has several.")
 @click.option("--opt", "opts", multiple=True, metavar="NAME=VALUE",
               help="A model option (repeatable), e.g. --opt negative-balances=true.")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--report", "report_dir", default=None,
               help="Write an HTML/SVG/text report per history into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per history per line.")
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--junit", "junit_file", default=None,
               help="Also write a JUnit XML file: one test case per history.")
 def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt: str | None,
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
@@ -293,6 +293,10 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
         spec.check_options(options)
     except UsageError as exc:
         fail(str(exc))
+    if report_dir is not None and Path(report_dir).exists() and not Path(report_dir).is_dir():
+        fail(f"{report_dir}: not a folder (--report writes a folder of pages)")
+    if junit_file is not None and Path(junit_file).is_dir():
+        fail(f"{junit_file}: is a folder (--junit writes one XML file)")
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
     codes: list[int] = []
     cases: list[Case] = []

@@ -78,11 +78,20 @@ def test_junit_into_a_read_only_folder_is_exit_2(tmp_path: Path) -> None:
 def test_report_onto_an_existing_file_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("")
     code, _, err = check("--report", tmp_path / "plain")
-    assert code == 2 and "is a file" in err and "Traceback" not in err
+    assert code == 2
+    assert err.splitlines() == [f"histcheck: {tmp_path / 'plain'}: not a folder (--report "
+                                f"writes a folder of pages)"], err
     code, _, err = check("--report", tmp_path / "plain" / "under")
     assert code == 2
     one_os_line(err, tmp_path / "plain" / "under" / "cas-failure_edn",
                 os.strerror(errno.ENOTDIR))
+
+
+def test_junit_onto_a_folder_is_one_line(tmp_path: Path) -> None:
+    code, _, err = check("--junit", tmp_path)
+    assert code == 2
+    assert err.splitlines() == [f"histcheck: {tmp_path}: is a folder (--junit writes one XML "
+                                f"file)"], err
 
 
 def test_convert_into_a_missing_folder_is_exit_2(tmp_path: Path) -> None:
