@@ -6,7 +6,9 @@ budgeted block runs, a watchdog thread watches the clock and the resident memory
 and its child processes (forked search workers). When either runs out it raises an exception
 *in the checking thread* (CPython's ``PyThreadState_SetAsyncExc``, delivered at the next bytecode
 boundary), and asks any native solver running there (z3, CaDiCaL) to stop, through the
-callbacks registered with ``interruptible``. The block ends with ``BudgetExhausted``.
+callbacks registered with ``interruptible``. In the main thread a CPU-time timer signal also
+looks at the budget between bytecodes, because a waiting watchdog thread can be starved of the
+GIL (see ``_start_ticking``). The block ends with ``BudgetExhausted``.
 
 The exception raised asynchronously is a private ``BaseException`` made for that one block, so
 a model's ``except Exception`` cannot swallow it and a nested block (an explanation with a
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +28,8 @@ from histcheck.budget import Deadline
 from histcheck.errors import BudgetExhausted
 
 SAMPLE_SECONDS = 0.02
-"""How often memory is sampled (a Python process grows at most a few tens of MiB in this time)."""
+"""How often time and memory are looked at (a Python process grows at most a few tens of MiB in
+this time)."""
 
 _PAGE = resource.getpagesize()
 _local = threading.local()
@@ -117,6 +121,25 @@ class _Watch(threading.Thread):
         for interrupt in callbacks:
             interrupt()
 
+    def tick(self) -> None:
+        """The main thread's own look at the budget (from its timer signal): raise the expiry
+        right here when it has run out. Skipped while the watch is busy elsewhere."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._stopped.is_set() or self.reason is not None:
+                return
+            reason = self._exceeded(self.deadline.budget.memory_bytes)
+            if reason is None:
+                return
+            self.reason = reason
+            callbacks = list(self.interrupters)
+        finally:
+            self._lock.release()
+        for interrupt in callbacks:
+            interrupt()
+        raise self.signal
+
     def stop(self, outer: list[_Watch]) -> None:
         """Stop watching. An expiry raised but not yet delivered is withdrawn; withdrawing
         clears whatever is pending in the thread, so an enclosing watch that has fired raises
@@ -130,6 +153,38 @@ class _Watch(threading.Thread):
             if watch.reason is not None:
                 _raise_in(self.thread_id, watch.signal)
                 return
+
+
+_ticking: list[bool] = []
+"""Whether the main thread's timer signal is set up (it is while the main thread has watches)."""
+
+
+def _start_ticking() -> None:
+    """A thread that waits for the GIL can starve behind a main thread that keeps releasing it
+    for short reads (each release resets the waiter's claim), so the watchdog thread may look
+    at the clock seconds late. In the main thread a CPU-time timer (SIGVTALRM, which profilers
+    and pytest-timeout leave alone) runs ``tick`` between bytecodes instead; it needs no GIL
+    hand-over. Left alone when something else owns that signal."""
+    if _ticking or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGVTALRM) not in (signal.SIG_DFL, None):
+        return
+    signal.signal(signal.SIGVTALRM, _on_tick)
+    signal.setitimer(signal.ITIMER_VIRTUAL, SAMPLE_SECONDS, SAMPLE_SECONDS)
+    _ticking.append(True)
+
+
+def _stop_ticking() -> None:
+    if not _ticking or threading.current_thread() is not threading.main_thread():
+        return
+    signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+    signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+    _ticking.clear()
+
+
+def _on_tick(signum: int, frame: object) -> None:
+    for watch in list(_stack()):  # outermost first: its running out ends everything
+        watch.tick()
 
 
 def _stack() -> list[_Watch]:
@@ -189,15 +244,20 @@ def enforced(deadline: Deadline) -> Iterator[Deadline]:
     try:
         try:
             watch.start()
+            _start_ticking()
             yield deadline
         finally:
             stack.remove(watch)
             watch.stop(stack)
+            if not stack:
+                _stop_ticking()
     except watch.signal as expired:
         # the watch fires once, so nothing more of its own can arrive while this runs
         if watch in stack:
             stack.remove(watch)
         watch.stop(stack)
+        if not stack:
+            _stop_ticking()
         _abandoned.append(expired)
         raise BudgetExhausted(watch.reason or "budget ran out") from None
 

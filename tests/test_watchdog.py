@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
 import pytest
 
+from histcheck import watchdog
 from histcheck.budget import Budget
 from histcheck.errors import BudgetExhausted
 from histcheck.watchdog import enforced, interruptible, release, resident_bytes
@@ -117,3 +120,54 @@ def test_an_unlimited_budget_starts_no_watchdog() -> None:
     before = threading.active_count()
     with enforced(Budget().start()):
         assert threading.active_count() == before
+
+
+def test_the_main_threads_timer_alone_stops_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A main thread that keeps handing the GIL back and forth for short reads can starve the
+    watchdog thread for seconds; its own timer signal must then stop the work on time. Here the
+    watchdog thread never runs at all."""
+    monkeypatch.setattr(watchdog._Watch, "start", lambda self: None)
+    fd = os.open("/dev/zero", os.O_RDONLY)
+    started = time.monotonic()
+    try:
+        with pytest.raises(BudgetExhausted, match="time budget"), \
+                enforced(Budget(seconds=0.2).start()):
+            until = time.monotonic() + 10
+            while time.monotonic() < until:
+                os.read(fd, 64)
+    finally:
+        os.close(fd)
+    assert time.monotonic() - started < 0.6
+
+
+def test_the_main_threads_timer_watches_memory_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(watchdog._Watch, "start", lambda self: None)
+    ceiling = resident_bytes() + 100 * 2**20
+    hoard: list[bytes] = []
+    with pytest.raises(BudgetExhausted, match="memory budget"), \
+            enforced(Budget(memory_bytes=ceiling).start()):
+        for _ in range(4000):
+            hoard.append(b"\x01" * 2**20)
+            _spin(0.001)
+    assert len(hoard) < 200
+    hoard.clear()
+
+
+def test_the_timer_signal_is_given_back_when_the_block_ends() -> None:
+    with enforced(Budget(seconds=5).start()):
+        assert signal.getsignal(signal.SIGVTALRM) not in (signal.SIG_DFL, None)
+    assert signal.getsignal(signal.SIGVTALRM) == signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0)
+
+
+def test_a_timer_signal_owned_by_someone_else_is_left_alone() -> None:
+    def theirs(signum: int, frame: object) -> None:
+        pass
+
+    signal.signal(signal.SIGVTALRM, theirs)
+    try:
+        with pytest.raises(BudgetExhausted), enforced(Budget(seconds=0.1).start()):
+            assert signal.getsignal(signal.SIGVTALRM) is theirs
+            _spin(5)
+    finally:
+        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
