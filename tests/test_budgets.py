@@ -4,9 +4,9 @@ near M. Each run is a real process, timed from start to exit."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,17 +26,34 @@ def bound(seconds: float) -> float:
 
 
 def run(*args: str) -> tuple[int, float, int, str]:
-    """Exit code, wall seconds, peak resident MiB (this process's own) and stderr of one
-    `histcheck` run."""
+    """Exit code, wall seconds, peak resident MiB and stderr of one `histcheck` run.
+
+    The peak is the process's own high-water mark after it started (``VmHWM``, read until it
+    exits): the rusage figure would count the copy of this test process it was forked from.
+    """
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "histcheck", *args],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return (process.returncode, time.monotonic() - started, usage.ru_maxrss // 1024,
-            err.decode())
+    peak = [0]
+
+    def watch() -> None:
+        status = Path(f"/proc/{process.pid}/status")
+        while process.poll() is None:
+            try:
+                text = status.read_text()
+            except OSError:
+                return
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):  # Popen returns once the child has exec'd
+                    peak[0] = max(peak[0], int(line.split()[1]) // 1024)
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, err = process.communicate()
+    wall = time.monotonic() - started
+    watcher.join()
+    return process.returncode, wall, peak[0], err.decode()
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +104,7 @@ def test_the_memory_ceiling_holds_on_a_million_operations(inputs: dict[str, list
     code, _, peak, err = run("check", *inputs["linearizable, 1M operations"],
                                       "--memory", "300")
     assert code == 3, err
-    assert peak < 350, f"peak {peak} MiB under --memory 300"
+    assert 200 < peak < 350, f"peak {peak} MiB under --memory 300"
 
 
 def test_reading_counts_against_the_timeout(tmp_path: Path) -> None:
