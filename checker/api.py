@@ -49,9 +49,7 @@ def check(history: History, *, model: str, consistency: str | None = None,
                "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)}
     if getattr(history, "incomplete", False):
         figures["incomplete"] = True
-    return CheckResult(valid=result.valid, model=result.model, consistency=result.consistency,
-                       anomalies=result.anomalies, explanation=result.explanation,
-                       figures=figures, details=result.details)
+    return replace(result, figures=figures)
 
 
 def check_file(path: str | Path, *, model: str, consistency: str | None = None,

@@ -62,9 +62,15 @@ class Deadline:
                                       explored=explored)
 
 
-def _current_rss_bytes() -> int:
+def statm_rss(path: str) -> int | None:
+    """Resident bytes from a ``/proc/<pid>/statm`` file, or None when it cannot be read."""
     try:
-        with open("/proc/self/statm", "rb") as fh:
+        with open(path, "rb") as fh:
             return int(fh.read().split()[1]) * resource.getpagesize()
-    except OSError:
-        return peak_rss_bytes()
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _current_rss_bytes() -> int:
+    rss = statm_rss("/proc/self/statm")
+    return peak_rss_bytes() if rss is None else rss

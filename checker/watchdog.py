@@ -18,20 +18,18 @@ smaller share of the budget) never mistakes its parent's expiry for its own.
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from histcheck.budget import Deadline
+from histcheck.budget import Deadline, statm_rss
 from histcheck.errors import BudgetExhausted
 
 SAMPLE_SECONDS = 0.02
 """How often time and memory are looked at (a Python process grows at most a few tens of MiB in
 this time)."""
 
-_PAGE = resource.getpagesize()
 _local = threading.local()
 
 
@@ -48,18 +46,10 @@ def _raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
 
 def resident_bytes() -> int:
     """Resident memory now of this process and its children (forked workers count too)."""
-    total = _statm_rss(f"/proc/{os.getpid()}/statm")
+    total = statm_rss(f"/proc/{os.getpid()}/statm") or 0
     for pid in _children():
-        total += _statm_rss(f"/proc/{pid}/statm")
+        total += statm_rss(f"/proc/{pid}/statm") or 0
     return total
-
-
-def _statm_rss(path: str) -> int:
-    try:
-        with open(path, "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def _children() -> list[str]:
