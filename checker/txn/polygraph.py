@@ -14,8 +14,8 @@ Steps, each exact:
    become known. Repeat to a fixpoint. A cycle among known edges answers "no".
 2. Keep only strongly connected components of the graph of all edges (known and conditional):
    an edge between components can never lie on a cycle, whatever is chosen.
-3. Hand the residue to a solver: by default CaDiCaL with cycles learnt lazily as clauses
-   (``histcheck.txn.lazy``); or z3 with an integer rank per node, ``rank(a) < rank(b)`` for
+3. Hand the residue to a solver: by default CaDiCaL with acyclicity as a theory propagator
+   (``histcheck.txn.acyclicity``); or z3 with an integer rank per node, ``rank(a) < rank(b)`` for
    known edges and ``literals => rank(a) < rank(b)`` for conditional ones (the independent
    encoding the tests compare it with). Either way: satisfiable iff an acyclic choice exists.
 """
@@ -30,6 +30,10 @@ from histcheck.txn.cycles import find_cycle, topological
 from histcheck.watchdog import interruptible
 
 Lit = tuple[int, bool]
+
+PRUNING_YIELD = 50
+"""Pruning stops once a round forces fewer than one choice per this many conditional edges:
+each round recomputes reachability over the whole graph, and the last rounds force little."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +56,15 @@ class Outcome:
     residual_choices: int = 0
     residual_nodes: int = 0
     assignment: tuple[Lit, ...] = ()
-    """The literals pruning forced (enough to rebuild the graph a known cycle lives in)."""
+    """The values of choices: when acyclic, every choice some cycle could depend on (the rest
+    may take either value); otherwise those pruning forced (enough to rebuild the graph a
+    known cycle lives in)."""
 
 
 def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True,
           engine: str = "cdcl") -> Outcome:
     """Is there a choice making the graph acyclic? ``prune=False`` skips pruning;
-    ``engine`` is ``"cdcl"`` (lazy cycle clauses, ``histcheck.txn.lazy``) or ``"z3"``
+    ``engine`` is ``"cdcl"`` (``histcheck.txn.acyclicity``) or ``"z3"``
     (integer ranks), the independent encoding tests compare it with."""
     known: dict[tuple[int, int], Edge] = {}
     pending: list[Edge] = []
@@ -79,12 +85,16 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool =
         if order is None:
             return Outcome(False, _known_cycle(adj, known), len(assigned),
                            assignment=tuple(sorted(assigned.items())))
-        reach = _closure(adj, order)
+        width = (size + 7) // 8
+        # As bytes: testing one bit of a long integer costs time in its length.
+        reach = [bits.to_bytes(width, "little") for bits in _closure(adj, order)]
         forced: dict[int, bool] = {}
         impossible: set[Lit] = set()
         for e in pending:
-            if len(e.cond) == 1 and (e.a == e.b or reach[e.b] >> e.a & 1):
-                impossible.add(e.cond[0])
+            if len(e.cond) == 1:
+                a = e.a
+                if a == e.b or reach[e.b][a >> 3] >> (a & 7) & 1:
+                    impossible.add(e.cond[0])
         for i, value in impossible:
             # Both literals impossible: take either; the next round finds the cycle it makes.
             forced[i] = value if (i, not value) in impossible else not value
@@ -93,6 +103,9 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool =
         assigned.update(forced)
         still: list[Edge] = []
         for e in pending:
+            if not any(i in forced for i, _ in e.cond):
+                still.append(e)
+                continue
             cond = []
             dead = False
             for i, value in e.cond:
@@ -112,7 +125,9 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool =
             else:
                 known.setdefault((e.a, e.b), Edge(e.a, e.b, (), e.via))
         pending = still
-    return _residue(size, known, pending, len(assigned), deadline, engine)
+        if len(forced) * PRUNING_YIELD < len(pending):
+            break  # what is left to force the solver's own search finds as cheaply
+    return _residue(size, known, pending, assigned, deadline, engine)
 
 
 def _known_cycle(adj: list[list[int]], known: dict[tuple[int, int], Edge]) -> tuple[Edge, ...]:
@@ -132,7 +147,7 @@ def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
 
 
 def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
-             forced: int, deadline: Deadline, engine: str) -> Outcome:
+             assigned: dict[int, bool], deadline: Deadline, engine: str) -> Outcome:
     from histcheck.txn.cycles import components
 
     adj: list[list[int]] = [[] for _ in range(size)]
@@ -145,19 +160,22 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
     known_adj: list[list[int]] = [[] for _ in range(size)]
     for (a, b) in known:
         known_adj[a].append(b)
+    forced = len(assigned)
     if topological(known_adj) is None:
-        return Outcome(False, _known_cycle(known_adj, known), forced)
+        return Outcome(False, _known_cycle(known_adj, known), forced,
+                       assignment=tuple(sorted(assigned.items())))
     if not inner:
-        return Outcome(True, forced=forced)
+        return Outcome(True, forced=forced, assignment=tuple(sorted(assigned.items())))
     if engine == "cdcl":
-        from histcheck.txn.lazy import acyclic_choice
+        from histcheck.txn.acyclicity import acyclic_choice
 
         tangled = {comp[e.a] for e in inner}
         inside = [(a, b) for (a, b) in known if comp[a] == comp[b] and comp[a] in tangled]
-        holds, _ = acyclic_choice(size, inside, inner, deadline)
-        return Outcome(holds, forced=forced,
+        chosen = acyclic_choice(size, inside, inner, deadline)
+        return Outcome(chosen is not None, forced=forced,
                        residual_choices=len({i for e in inner for i, _ in e.cond}),
-                       residual_nodes=sum(1 for n in range(size) if comp[n] in tangled))
+                       residual_nodes=sum(1 for n in range(size) if comp[n] in tangled),
+                       assignment=tuple(sorted({**assigned, **(chosen or {})}.items())))
     import z3
 
     nodes = sorted({n for e in inner for n in (e.a, e.b)})
@@ -185,5 +203,10 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
         from histcheck.errors import BudgetExhausted
 
         raise BudgetExhausted("the solver gave no answer within the budget")
+    chosen = dict(assigned)
+    if answer == z3.sat:
+        model = solver.model()
+        chosen.update({i: z3.is_true(model.eval(var, model_completion=True))
+                       for i, var in lits.items()})
     return Outcome(answer == z3.sat, forced=forced, residual_choices=len(lits),
-                   residual_nodes=len(members))
+                   residual_nodes=len(members), assignment=tuple(sorted(chosen.items())))

@@ -1,0 +1,390 @@
+"""Acyclicity as a theory inside the SAT search (IPASIR-UP: CaDiCaL 1.9.5 through python-sat).
+
+Each conditional edge of the residue switches on when all its literals hold. The propagator
+watches the solver assign literals one at a time and keeps the graph of certain plus switched-on
+edges in an incremental topological order (Pearce and Kelly 2006): an edge that points forward
+in the order costs nothing; one that points backward searches only the nodes ordered between its
+ends. When the search reaches the edge's source, the new edge closes a cycle; the negation of
+the cycle's literals goes back to the solver at once as a conflict clause, so the solver
+backtracks from the first bad decision instead of completing a doomed assignment (MonoSAT's
+idea, which Cobra and PolySI rest on). The search is breadth-first, so each cycle is a shortest
+one through the new edge and its clause is short.
+
+Backtracking switches edges off again; removing edges keeps a topological order valid, so it
+costs nothing else. A complete assignment is checked once more from scratch before it is
+accepted, so a "yes" never rests on the incremental bookkeeping alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pysat.engines import Propagator
+
+from histcheck.budget import Deadline
+from histcheck.txn.cycles import topological
+from histcheck.txn.polygraph import Edge
+
+CHECK_EVERY = 256
+"""The propagator looks at the budget once per this many calls (CaDiCaL 1.9.5 through
+python-sat has no interrupt: the propagator stops it with the empty clause)."""
+
+
+class Acyclicity(Propagator):  # type: ignore[misc]
+    """Keeps ``certain`` plus the switched-on ``conditional`` edges acyclic.
+
+    ``conditional`` holds ``(a, b, literals)``: the edge a -> b exists when every literal (a
+    DIMACS literal of the solver) is true. The certain edges must be acyclic.
+    """
+
+    def __init__(self, size: int, certain: Sequence[tuple[int, int]],
+                 conditional: Sequence[tuple[int, int, tuple[int, ...]]],
+                 deadline: Deadline) -> None:
+        super().__init__()
+        self.size = size
+        # Per node, edge -> other end; a certain edge k is keyed -1 - k, a conditional one by
+        # its index (so switching one off is a dictionary deletion).
+        self.out: list[dict[int, int]] = [{} for _ in range(size)]
+        self.inn: list[dict[int, int]] = [{} for _ in range(size)]
+        for k, (a, b) in enumerate(certain):
+            self.out[a][-1 - k] = b
+            self.inn[b][-1 - k] = a
+        order = topological([list(outs.values()) for outs in self.out])
+        if order is None:
+            raise ValueError("the certain edges have a cycle")
+        self.position = [0] * size
+        for place, node in enumerate(order):
+            self.position[node] = place
+        self.ends = [(a, b) for a, b, _ in conditional]
+        self.lits = [lits for _, _, lits in conditional]
+        self.missing = [len(lits) for lits in self.lits]
+        self.active = [False] * len(self.lits)
+        self.watch: dict[int, list[int]] = {}
+        for index, lits in enumerate(self.lits):
+            for lit in lits:
+                self.watch.setdefault(lit, []).append(index)
+        self.variables = sorted({abs(lit) for lit in self.watch})
+        self.value = dict.fromkeys(self.variables, 0)
+        self.trail: list[int] = []
+        self.levels: list[int] = []
+        self.head = 0
+        self.todo: list[int] = []
+        self.conflict: list[int] | None = None
+        self.failure: BaseException | None = None
+        self.solver: Any = None
+        self.conflicts = 0
+        self.calls = 0
+        self.decisions = 0
+        self.cursor = 0
+        self.agenda = sorted(self.variables, key=lambda var: min(
+            self.position[self.ends[i][1]] for lit in (var, -var) for i in self.watch.get(lit, ())))
+        self.deadline = deadline
+
+    def setup_observe(self, solver: Any) -> None:
+        self.solver = solver
+        for var in self.variables:
+            solver.observe(var)
+
+    # The solver calls these from native code; an exception raised inside one (the budget's
+    # expiry arrives as one) is kept and the solver interrupted, then raised after it returns.
+
+    def on_assignment(self, lit: int, fixed: bool = False) -> None:
+        try:
+            if self.value[abs(lit)] == 0:
+                self.value[abs(lit)] = lit
+                self.trail.append(lit)
+        except BaseException as failure:
+            self._fail(failure)
+
+    def on_new_level(self) -> None:
+        self.levels.append(len(self.trail))
+
+    def on_backtrack(self, to: int) -> None:
+        try:
+            if len(self.levels) <= to:
+                return
+            keep = self.levels[to]
+            del self.levels[to:]
+            while len(self.trail) > keep:
+                lit = self.trail.pop()
+                self.value[abs(lit)] = 0
+                if len(self.trail) < self.head:
+                    self.head = len(self.trail)
+                    for index in self.watch.get(lit, ()):
+                        if self.active[index]:
+                            self._switch_off(index)
+                        self.missing[index] += 1
+            self.todo = [i for i in self.todo if self.missing[i] == 0 and not self.active[i]]
+            self.conflict = None
+        except BaseException as failure:
+            self._fail(failure)
+
+    def propagate(self) -> list[int]:
+        try:
+            self.calls += 1
+            if self.calls % CHECK_EVERY == 0:
+                self.deadline.check()
+            while self.head < len(self.trail):
+                lit = self.trail[self.head]
+                self.head += 1
+                for index in self.watch.get(lit, ()):
+                    self.missing[index] -= 1
+                    if self.missing[index] == 0:
+                        self.todo.append(index)
+            while self.todo and self.conflict is None:
+                self._switch_on(self.todo.pop())
+        except BaseException as failure:
+            self._fail(failure)
+        return []
+
+    def provide_reason(self, lit: int) -> list[int]:
+        return []
+
+    def decide(self) -> int:
+        """The next open variable, set so that its edges point forward in the current order
+        (such a choice never closes a cycle); 0 lets the solver choose when none is open."""
+        try:
+            agenda = self.agenda
+            value = self.value
+            count = len(agenda)
+            for _ in range(count):
+                var = agenda[self.cursor]
+                if value[var] == 0:
+                    self.decisions += 1
+                    lit = var if self._backward(var) <= self._backward(-var) else -var
+                    return -lit if self._closes(lit) else lit
+                self.cursor = (self.cursor + 1) % count
+        except BaseException as failure:
+            self._fail(failure)
+        return 0
+
+    def _closes(self, lit: int) -> bool:
+        """Whether an edge ``lit`` would complete closes a cycle now."""
+        position = self.position
+        for index in self.watch.get(lit, ()):
+            a, b = self.ends[index]
+            if (self.missing[index] == 1 and position[a] >= position[b]
+                    and self._forward(b, a) is not None):
+                return True
+        return False
+
+    def _backward(self, lit: int) -> int:
+        """How many of the edges ``lit`` would complete point backward in the order."""
+        position = self.position
+        return sum(1 for index in self.watch.get(lit, ())
+                   if self.missing[index] == 1
+                   and position[self.ends[index][0]] >= position[self.ends[index][1]])
+
+    def has_clause(self) -> bool:
+        return self.conflict is not None or self.failure is not None
+
+    def add_clause(self) -> list[int]:
+        if self.failure is not None:
+            return []  # the empty clause: the solver stops at once (it has no interrupt)
+        clause, self.conflict = self.conflict or [], None
+        return clause
+
+    def check_model(self, model: list[int]) -> bool:
+        try:
+            holds = set(model)
+            for var, lit in self.value.items():
+                if var not in holds and -var not in holds:
+                    holds.add(lit or var)
+            adj = [[(b, -1) for e, b in outs.items() if e < 0] for outs in self.out]
+            for index, lits in enumerate(self.lits):
+                if all(lit in holds for lit in lits):
+                    a, b = self.ends[index]
+                    adj[a].append((b, index))
+            cycle = _a_cycle(adj)
+            if cycle is None:
+                return True
+            self.conflict = sorted({-lit for index in cycle for lit in self.lits[index]})
+            self.conflicts += 1
+            return False
+        except BaseException as failure:
+            self._fail(failure)
+            return True
+
+    def _fail(self, failure: BaseException) -> None:
+        if self.failure is None:
+            self.failure = failure
+
+    def _switch_off(self, index: int) -> None:
+        a, b = self.ends[index]
+        del self.out[a][index]
+        del self.inn[b][index]
+        self.active[index] = False
+
+    def _switch_on(self, index: int) -> None:
+        a, b = self.ends[index]
+        position = self.position
+        if a != b and position[a] < position[b]:
+            self._link(index, a, b)
+            return
+        path = self._forward(b, a)
+        if path is not None:
+            self.conflict = sorted({-lit for i in (*path, index) for lit in self.lits[i]})
+            self.conflicts += 1
+            return
+        self._reorder(a, b)
+        self._link(index, a, b)
+
+    def _link(self, index: int, a: int, b: int) -> None:
+        self.out[a][index] = b
+        self.inn[b][index] = a
+        self.active[index] = True
+
+    def _forward(self, start: int, goal: int) -> list[int] | None:
+        """Breadth-first from ``start`` among nodes ordered no later than ``goal``: the
+        conditional edges of a shortest path to ``goal``, or None when there is none."""
+        if start == goal:
+            return []
+        bound = self.position[goal]
+        position = self.position
+        came: dict[int, tuple[int, int]] = {start: (-1, -1)}
+        frontier = [start]
+        while frontier:
+            later: list[int] = []
+            for node in frontier:
+                for edge, target in self.out[node].items():
+                    if target in came or position[target] > bound:
+                        continue
+                    came[target] = (node, edge)
+                    if target == goal:
+                        return self._path(came, start, goal)
+                    later.append(target)
+            frontier = later
+        self._reached = came
+        return None
+
+    @staticmethod
+    def _path(came: dict[int, tuple[int, int]], start: int, goal: int) -> list[int]:
+        path: list[int] = []
+        node = goal
+        while node != start:
+            node, edge = came[node]
+            if edge >= 0:
+                path.append(edge)
+        return path
+
+    def _reorder(self, a: int, b: int) -> None:
+        """Pearce–Kelly: the nodes ``b`` reaches (found by ``_forward``, all ordered before
+        ``a``) move after the nodes that reach ``a`` and are ordered after ``b``."""
+        position = self.position
+        lower = position[b]
+        ahead = sorted(self._reached, key=position.__getitem__)
+        behind_set = {a}
+        stack = [a]
+        while stack:
+            node = stack.pop()
+            for source in self.inn[node].values():
+                if source not in behind_set and position[source] > lower:
+                    behind_set.add(source)
+                    stack.append(source)
+        behind = sorted(behind_set, key=position.__getitem__)
+        places = sorted(position[n] for n in (*behind, *ahead))
+        for node, place in zip((*behind, *ahead), places, strict=True):
+            position[node] = place
+
+
+def _a_cycle(adj: list[list[tuple[int, int]]]) -> list[int] | None:
+    """The conditional edges of one cycle of ``adj`` (edge -1 is certain), or None."""
+    n = len(adj)
+    color = [0] * n
+    via: list[tuple[int, int]] = [(-1, -1)] * n
+    for root in range(n):
+        if color[root]:
+            continue
+        color[root] = 1
+        stack = [(root, iter(adj[root]))]
+        while stack:
+            node, children = stack[-1]
+            for child, edge in children:
+                if color[child] == 0:
+                    color[child] = 1
+                    via[child] = (node, edge)
+                    stack.append((child, iter(adj[child])))
+                    break
+                if color[child] == 1:
+                    cycle = [edge] if edge >= 0 else []
+                    at = node
+                    while at != child:
+                        at, step = via[at]
+                        if step >= 0:
+                            cycle.append(step)
+                    return cycle
+            else:
+                color[node] = 2
+                stack.pop()
+    return None
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the search found: a model (variable -> true literal) when the graph can be made
+    acyclic, else None; and how much searching it took."""
+
+    model: dict[int, int] | None
+    decisions: int
+    conflicts: int
+
+
+def search(size: int, certain: Sequence[tuple[int, int]],
+           conditional: Sequence[tuple[int, int, tuple[int, ...]]], phases: Sequence[int],
+           deadline: Deadline) -> Search:
+    """Solve with the propagator attached; ``phases`` are first guesses for the variables."""
+    from pysat.solvers import Solver
+
+    theory = Acyclicity(size, certain, conditional, deadline)
+    with Solver(name="cadical195") as solver:
+        solver.connect_propagator(theory)
+        theory.setup_observe(solver)
+        for var in theory.variables:
+            solver.add_clause([var, -var])  # so that every variable is in the model
+        solver.set_phases(list(phases))
+        answer = solver.solve()
+        if theory.failure is not None:
+            raise theory.failure
+        model = {abs(lit): lit for lit in solver.get_model() or ()} if answer else None
+        solver.disconnect_propagator()
+    if model is not None:
+        for var, lit in theory.value.items():
+            model.setdefault(var, lit or var)
+    return Search(model, theory.decisions, theory.conflicts)
+
+
+def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequence[Edge],
+                   deadline: Deadline) -> dict[int, bool] | None:
+    """An assignment of the choices in ``pending`` leaving the graph acyclic, or None."""
+    variables = sorted({i for e in pending for i, _ in e.cond})
+    var_of = {i: n + 1 for n, i in enumerate(variables)}
+    certain = sorted(set(known))
+    present = set(certain)
+    known_adj: list[list[int]] = [[] for _ in range(size)]
+    for a, b in certain:
+        known_adj[a].append(b)
+    conditional = [(e.a, e.b, tuple(var_of[i] if value else -var_of[i] for i, value in e.cond))
+                   for e in pending if (e.a, e.b) not in present]
+    found = search(size, certain, conditional, _first_guess(size, known_adj, pending, var_of),
+                   deadline)
+    if found.model is None:
+        return None
+    return {i: found.model.get(var_of[i], var_of[i]) > 0 for i in variables}
+
+
+def _first_guess(size: int, known_adj: list[list[int]], pending: Sequence[Edge],
+                 var_of: dict[int, int]) -> list[int]:
+    """For each choice, the literal whose edges mostly point forward in a topological order
+    of the certain edges."""
+    order = topological(known_adj) or list(range(size))
+    rank = [0] * size
+    for position, node in enumerate(order):
+        rank[node] = position
+    score: dict[int, int] = {}
+    for e in pending:
+        forward = 1 if rank[e.a] < rank[e.b] else -1
+        for i, value in e.cond:
+            score[i] = score.get(i, 0) + (forward if value else -forward)
+    return [var_of[i] if score.get(i, 0) >= 0 else -var_of[i] for i in var_of]
