@@ -316,10 +316,13 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             if isinstance(exc, UsageError):
                 break
             continue
+        written: list[Path] = []
         if report_dir is not None and history is not None:
-            _write_report(spec, history, result, Path(report_dir), path, budget)
+            written = _write_report(spec, history, result, Path(report_dir), path, budget)
         if as_json:
-            _emit_json({"path": str(path), **result.to_json()})
+            certificate = [str(p) for p in written if p.name == "certificate.json"]
+            _emit_json({"path": str(path), **result.to_json(),
+                        **({"certificate_file": certificate[0]} if certificate else {})})
         else:
             echo(render_result(path, result))
         cases.append(Case(str(path), result))
@@ -331,7 +334,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
 
 
 def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path,
-                  path: Path, budget: Budget) -> None:
+                  path: Path, budget: Budget) -> list[Path]:
     """Write the report pages, within the budget the check had (pages of an answer that took
     all of it get a short grace): a report that cannot be finished is named and left out."""
     from histcheck.budget import Budget
@@ -340,7 +343,7 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
     reporter = spec.report_function()
     if reporter is None:
         echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
-        return
+        return []
     from histcheck.formats.source import is_stdin
 
     name = "stdin" if is_stdin(path) else path.name
@@ -348,14 +351,17 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
     figures = result.figures
     used = float(figures.get("seconds", 0.0)) + float(figures.get("read_seconds", 0.0))
     seconds = None if budget.seconds is None else max(budget.seconds - used, 0.0) + REPORT_GRACE
+    written: list[Path] = []
     try:
         with naming(target), enforced(Budget(seconds, budget.memory_bytes).start()):
             target.mkdir(parents=True, exist_ok=True)
-            for written in reporter(history, result, target):
-                echo(f"report: {written}", err=True)
+            for page in reporter(history, result, target):
+                echo(f"report: {page}", err=True)
+                written.append(page)
     except BudgetExhausted as exc:
         kind = "memory" if "memory" in exc.reason else "time"
         echo(f"histcheck: {shown(path)}: report not finished within the {kind} budget", err=True)
+    return written
 
 
 def _emit_json(obj: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ class CheckResult:
     explanation: str = ""
     figures: Mapping[str, Any] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
+    certificate: tuple[int, ...] = ()
+    """For a valid transactional verdict, the commit order found (operation ids, first
+    committed first): the witness a short replay can confirm. The report writes it out."""
 
     @property
     def verdict(self) -> str:
@@ -67,4 +70,6 @@ class CheckResult:
             "explanation": self.explanation,
             **{k: v for k, v in self.figures.items()},
             **({"details": dict(self.details)} if self.details else {}),
+            **({"certificate": {"kind": "commit-order", "transactions": len(self.certificate)}}
+               if self.certificate else {}),
         }

@@ -24,7 +24,7 @@ from typing import Any
 from pysat.engines import Propagator
 
 from histcheck.budget import Deadline
-from histcheck.txn.cycles import topological
+from histcheck.txn.cycles import ordered, topological
 from histcheck.txn.polygraph import Edge
 
 CHECK_EVERY = 256
@@ -41,7 +41,7 @@ class Acyclicity(Propagator):  # type: ignore[misc]
 
     def __init__(self, size: int, certain: Sequence[tuple[int, int]],
                  conditional: Sequence[tuple[int, int, tuple[int, ...]]],
-                 deadline: Deadline) -> None:
+                 deadline: Deadline, priority: Sequence[float]) -> None:
         super().__init__()
         self.size = size
         # Per node, edge -> other end; a certain edge k is keyed -1 - k, a conditional one by
@@ -51,7 +51,7 @@ class Acyclicity(Propagator):  # type: ignore[misc]
         for k, (a, b) in enumerate(certain):
             self.out[a][-1 - k] = b
             self.inn[b][-1 - k] = a
-        order = topological([list(outs.values()) for outs in self.out])
+        order = ordered([list(outs.values()) for outs in self.out], priority)
         if order is None:
             raise ValueError("the certain edges have a cycle")
         self.position = [0] * size
@@ -333,11 +333,14 @@ class Search:
 
 def search(size: int, certain: Sequence[tuple[int, int]],
            conditional: Sequence[tuple[int, int, tuple[int, ...]]], phases: Sequence[int],
-           deadline: Deadline) -> Search:
-    """Solve with the propagator attached; ``phases`` are first guesses for the variables."""
+           deadline: Deadline, priority: Sequence[float] | None = None) -> Search:
+    """Solve with the propagator attached; ``phases`` are first guesses for the variables and
+    ``priority`` breaks ties in the first topological order (earlier first: the order the
+    transactions completed in is a good guess at an order that works)."""
     from pysat.solvers import Solver
 
-    theory = Acyclicity(size, certain, conditional, deadline)
+    theory = Acyclicity(size, certain, conditional, deadline,
+                        priority if priority is not None else range(size))
     with Solver(name="cadical195") as solver:
         solver.connect_propagator(theory)
         theory.setup_observe(solver)
@@ -356,7 +359,8 @@ def search(size: int, certain: Sequence[tuple[int, int]],
 
 
 def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequence[Edge],
-                   deadline: Deadline) -> dict[int, bool] | None:
+                   deadline: Deadline, priority: Sequence[float] | None = None,
+                   ) -> dict[int, bool] | None:
     """An assignment of the choices in ``pending`` leaving the graph acyclic, or None."""
     variables = sorted({i for e in pending for i, _ in e.cond})
     var_of = {i: n + 1 for n, i in enumerate(variables)}
@@ -368,7 +372,7 @@ def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequenc
     conditional = [(e.a, e.b, tuple(var_of[i] if value else -var_of[i] for i, value in e.cond))
                    for e in pending if (e.a, e.b) not in present]
     found = search(size, certain, conditional, _first_guess(size, known_adj, pending, var_of),
-                   deadline)
+                   deadline, priority)
     if found.model is None:
         return None
     return {i: found.model.get(var_of[i], var_of[i]) > 0 for i in variables}

@@ -79,7 +79,27 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
         text = f"{consistency} violated: {', '.join(worst)}"
     return CheckResult(valid=valid, model=model, consistency=consistency,
                        anomalies=tuple(found), explanation=text,
-                       figures={"transactions": len(facts.txns) - 1}, details=details)
+                       figures={"transactions": len(facts.txns) - 1}, details=details,
+                       certificate=_certificate(facts, decision) if valid else ())
+
+
+def _certificate(facts: Facts, decision: Decision) -> tuple[int, ...]:
+    """The decision's commit order as operation ids: every committed transaction, and the
+    indeterminate ones someone observed, read from or ordered among a key's versions (the
+    others may never have taken effect)."""
+    observed: set[int] = set()
+    for a, outs in enumerate(facts.graph.out):
+        for b, kind in outs.items():
+            if kind & (WR | WW):
+                observed.add(a)
+            if kind & WW:
+                observed.add(b)
+    order: list[int] = []
+    for node in decision.order:
+        txn = facts.txns[node]
+        if txn.op is not None and not txn.aborted and (txn.committed or node in observed):
+            order.append(txn.op.id)
+    return tuple(order)
 
 
 def _verdicts(facts: Facts, model: str, consistency: str, valid: bool, found: list[Anomaly],

@@ -10,7 +10,9 @@ cycle closing one rw edge through non-rw edges; then any cycle closing an rw edg
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from histcheck.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph
@@ -31,6 +33,25 @@ def topological(adj: list[list[int]]) -> list[int] | None:
             indeg[b] -= 1
             if indeg[b] == 0:
                 queue.append(b)
+    return order if len(order) == len(adj) else None
+
+
+def ordered(adj: list[list[int]], priority: Sequence[float]) -> list[int] | None:
+    """Kahn's order with ties broken by ``priority`` (lowest first), or None on a cycle."""
+    indeg = [0] * len(adj)
+    for outs in adj:
+        for b in outs:
+            indeg[b] += 1
+    heap = [(priority[n], n) for n, d in enumerate(indeg) if d == 0]
+    heapq.heapify(heap)
+    order: list[int] = []
+    while heap:
+        _, n = heapq.heappop(heap)
+        order.append(n)
+        for b in adj[n]:
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                heapq.heappush(heap, (priority[b], b))
     return order if len(order) == len(adj) else None
 
 

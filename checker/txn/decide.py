@@ -29,6 +29,8 @@ class Decision:
     cycle: tuple[int, ...] = ()
     graph: Graph | None = None
     figures: tuple[tuple[str, int], ...] = ()
+    order: tuple[int, ...] = ()
+    """For a valid polygraph answer, the commit order found (transaction nodes, T0 first)."""
 
 
 def extras(level: str) -> int:
@@ -49,6 +51,7 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     if implied & {"serializable", "repeatable-read"}:
         return _polygraph(facts, extra, snapshot=False, deadline=deadline, prune=prune,
                           engine=engine)
+    si: Decision | None = None
     if "snapshot-isolation" in implied:
         si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune,
                         engine=engine)
@@ -71,7 +74,8 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     adj = [[b for b, k in outs.items() if k & (kinds | extra)] for outs in graph.out]
     if topological(adj) is None:
         return Decision(False, "graph", tuple(find_cycle(adj)), graph)
-    return Decision(True, "graph+saturation" if len(implied) > 2 else "graph")
+    return Decision(True, "graph+saturation" if len(implied) > 2 else "graph",
+                    order=si.order if si is not None else ())
 
 
 def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge], list[Edge]]:
@@ -103,8 +107,10 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     from histcheck.txn import witness
 
     method = "polygraph-si" if snapshot else "polygraph-ser"
-    if prune and witness.holds(facts, extra, snapshot=snapshot):
-        return Decision(True, method, figures=(("choices", len(facts.choices)), ("witness", 1)))
+    found = witness.order(facts, extra, snapshot=snapshot) if prune else None
+    if found is not None:
+        return Decision(True, method, figures=(("choices", len(facts.choices)), ("witness", 1)),
+                        order=tuple(found))
     graph = facts.graph
     ww, rw = _choice_edges(facts, graph, snapshot)
     d_mask = WW | WR | extra
@@ -125,14 +131,36 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                     continue
                 cond.update(r.cond)
                 edges.append(Edge(d.a, r.b, tuple(sorted(cond.items())), d.b))
-    outcome = solve(len(facts.txns), edges, deadline, prune=prune, engine=engine)
+    priority = witness.completion(facts)
+    outcome = solve(len(facts.txns), edges, deadline, prune=prune, engine=engine,
+                    priority=priority)
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))
     if outcome.acyclic:
-        return Decision(True, method, figures=figures)
+        return Decision(True, method, figures=figures,
+                        order=_commit_order(len(facts.txns), edges, outcome, priority))
     typed = _typed(facts, outcome)
     return Decision(False, method, _nodes(outcome), typed, figures)
+
+
+def _commit_order(size: int, edges: list[Edge], outcome: Outcome,
+                  priority: list[float]) -> tuple[int, ...]:
+    """A topological order of the edges the solver's assignment switches on.
+
+    Choices the assignment leaves open could not lie on any cycle, so either value does;
+    choices never given to the solver follow this order, which adds forward edges only.
+    """
+    from histcheck.txn.cycles import ordered
+
+    chosen = dict(outcome.assignment)
+    adj: list[list[int]] = [[] for _ in range(size)]
+    for e in edges:
+        if all(chosen.get(i, True) == value for i, value in e.cond):
+            adj[e.a].append(e.b)
+    order = ordered(adj, priority)
+    assert order is not None, "the solver's assignment leaves the graph acyclic"
+    return tuple(order)
 
 
 def _nodes(outcome: Outcome) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ Steps, each exact:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from histcheck.budget import Deadline
@@ -62,7 +62,7 @@ class Outcome:
 
 
 def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True,
-          engine: str = "cdcl") -> Outcome:
+          engine: str = "cdcl", priority: Sequence[float] | None = None) -> Outcome:
     """Is there a choice making the graph acyclic? ``prune=False`` skips pruning;
     ``engine`` is ``"cdcl"`` (``histcheck.txn.acyclicity``) or ``"z3"``
     (integer ranks), the independent encoding tests compare it with."""
@@ -127,7 +127,7 @@ def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool =
         pending = still
         if len(forced) * PRUNING_YIELD < len(pending):
             break  # what is left to force the solver's own search finds as cheaply
-    return _residue(size, known, pending, assigned, deadline, engine)
+    return _residue(size, known, pending, assigned, deadline, engine, priority)
 
 
 def _known_cycle(adj: list[list[int]], known: dict[tuple[int, int], Edge]) -> tuple[Edge, ...]:
@@ -147,7 +147,8 @@ def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
 
 
 def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
-             assigned: dict[int, bool], deadline: Deadline, engine: str) -> Outcome:
+             assigned: dict[int, bool], deadline: Deadline, engine: str,
+             priority: Sequence[float] | None) -> Outcome:
     from histcheck.txn.cycles import components
 
     adj: list[list[int]] = [[] for _ in range(size)]
@@ -171,7 +172,7 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
 
         tangled = {comp[e.a] for e in inner}
         inside = [(a, b) for (a, b) in known if comp[a] == comp[b] and comp[a] in tangled]
-        chosen = acyclic_choice(size, inside, inner, deadline)
+        chosen = acyclic_choice(size, inside, inner, deadline, priority)
         return Outcome(chosen is not None, forced=forced,
                        residual_choices=len({i for e in inner for i, _ in e.cond}),
                        residual_nodes=sum(1 for n in range(size) if comp[n] in tangled),

@@ -1,4 +1,5 @@
-"""``--report DIR``: one text file per anomaly class, and an SVG picture of each cycle.
+"""``--report DIR``: one text file per anomaly class, an SVG picture of each cycle, and for a
+valid verdict the certificate (``certificate.json``: the commit order found).
 
 The report reads only the result (anomaly names, explanations, the cycle's transaction names
 and bodies); it never reaches back into the search. A cycle is drawn as transactions on a
@@ -7,6 +8,7 @@ circle with an arrow per edge, labelled with the sentence's edge kind.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from html import escape
@@ -15,10 +17,19 @@ from pathlib import Path
 from histcheck.history import History
 from histcheck.result import CheckResult
 
+CERTIFICATE = "certificate.json"
+"""The witness of a valid verdict: the commit order, as operation ids."""
+
 
 def write_report(history: History, result: CheckResult, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    if result.certificate:
+        path = directory / CERTIFICATE
+        path.write_text(json.dumps({"kind": "commit-order", "model": result.model,
+                                    "level": result.consistency,
+                                    "commit_order": list(result.certificate)}) + "\n")
+        written.append(path)
     by_class: dict[str, list[int]] = {}
     for i, anomaly in enumerate(result.anomalies):
         by_class.setdefault(anomaly.name, []).append(i)

@@ -22,15 +22,16 @@ nothing: the exact procedure runs as before.
 
 from __future__ import annotations
 
-import heapq
 from itertools import pairwise
 
+from histcheck.txn.cycles import ordered
 from histcheck.txn.facts import Facts
 from histcheck.txn.model import DATA, RW, WR, WW
 
 
-def holds(facts: Facts, extra: int, *, snapshot: bool) -> bool:
-    """True when the natural candidate version order leaves no forbidden cycle."""
+def order(facts: Facts, extra: int, *, snapshot: bool) -> list[int] | None:
+    """A commit order (transaction nodes) when the natural candidate version order leaves no
+    forbidden cycle, else None."""
     n = len(facts.txns)
     d_mask = (WW | WR | extra) if snapshot else (DATA | extra)
     d_adj: list[list[int]] = [[] for _ in range(n)]
@@ -41,11 +42,11 @@ def holds(facts: Facts, extra: int, *, snapshot: bool) -> bool:
                 d_adj[a].append(b)
             elif k & RW:
                 rw_adj[a].append(b)
-    order = _ordered(facts, d_adj)
-    if order is None:
-        return False
+    certain = _ordered(facts, d_adj)
+    if certain is None:
+        return None
     place = [0] * n
-    for i, v in enumerate(order):
+    for i, v in enumerate(certain):
         place[v] = i
     for chains in facts.chains.values():
         ranked = sorted(chains, key=lambda c: place[c[0]])
@@ -59,29 +60,17 @@ def holds(facts: Facts, extra: int, *, snapshot: bool) -> bool:
         for a, targets in enumerate(d_adj):
             for b in targets:
                 composed[a].extend(rw_adj[b])
-        return _ordered(facts, composed) is not None
-    return _ordered(facts, d_adj) is not None
+        return _ordered(facts, composed)
+    return _ordered(facts, d_adj)
+
+
+def completion(facts: Facts) -> list[float]:
+    """Each transaction's completion position (the initial state first, unfinished last)."""
+    late = float("inf")
+    return [-1.0] + [float(t.op.ret) if t.op is not None and t.op.ret is not None else late
+                     for t in facts.txns[1:]]
 
 
 def _ordered(facts: Facts, adj: list[list[int]]) -> list[int] | None:
     """Kahn's topological order, ties broken by completion position; None on a cycle."""
-    n = len(adj)
-    txns = facts.txns
-    late = float("inf")
-    rank = [-1.0] + [float(t.op.ret) if t.op is not None and t.op.ret is not None else late
-                     for t in txns[1:]]
-    indeg = [0] * n
-    for outs in adj:
-        for b in outs:
-            indeg[b] += 1
-    heap = [(rank[v], v) for v in range(n) if indeg[v] == 0]
-    heapq.heapify(heap)
-    order: list[int] = []
-    while heap:
-        _, v = heapq.heappop(heap)
-        order.append(v)
-        for b in adj[v]:
-            indeg[b] -= 1
-            if indeg[b] == 0:
-                heapq.heappush(heap, (rank[b], b))
-    return order if len(order) == n else None
+    return ordered(adj, completion(facts))
