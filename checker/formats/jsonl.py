@@ -12,7 +12,7 @@ histories/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from histcheck.formats.json_positions import (
     object_start_lines,
 )
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
+from histcheck.formats.text import line_chunks
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import Float, freeze, thaw, to_json
 
@@ -78,21 +79,6 @@ def read_jsonl(path: Path) -> History:
                 builder.add_all(events, range(number, number + len(events)))
             number += chunk.count(b"\n")
     return builder.build()
-
-
-CHUNK_BYTES = 1 << 22
-"""How much of a file is decoded at once: large enough that the per-call cost vanishes, small
-enough that the decoded records of one chunk take little memory."""
-
-
-def line_chunks(data: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """``data`` in pieces of about ``size`` bytes, each ending at a line end (or the file's)."""
-    start = 0
-    while start < len(data):
-        cut = data.find(b"\n", start + size)
-        end = len(data) if cut < 0 else cut + 1
-        yield data[start:end]
-        start = end
 
 
 def _common_chunk(chunk: bytes) -> list[Event] | None:
