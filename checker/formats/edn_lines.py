@@ -19,12 +19,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from histcheck.errors import HistoryError
-from histcheck.formats.edn import line_maps
+from histcheck.formats.edn import line_maps, loads
 from histcheck.formats.mapping import event_from_frozen, event_from_mapping
 from histcheck.formats.text import MAX_DIGITS
 from histcheck.history import Event
-from histcheck.values import FALSE, MAX_DEPTH, TRUE, Value
+from histcheck.values import FALSE, MAX_DEPTH, TRUE, Value, freeze
 
 _NAME = re.compile(r"[^\s,\[\](){}\";]+")
 """The characters of an EDN atom (a keyword's name, a symbol, a number)."""
@@ -42,6 +41,7 @@ class _NotSimple(Exception):
 _CONSTANTS: dict[str, Value] = {"nil": None, "true": TRUE, "false": FALSE}
 _atoms: dict[str, Value] = dict(_CONSTANTS)
 _pairs: dict[str, tuple[str, Value]] = {}
+_names: dict[str, str] = {}
 
 
 def _remember(cache: dict[str, Any], text: str, value: Any) -> None:
@@ -76,28 +76,35 @@ def _fast_map(line: str) -> dict[str, Value] | None:
     if not (line.startswith("{:") and line.endswith("}")):
         return None
     pairs = line[2:-1].split(", :")
-    try:
-        return dict(map(_pairs.__getitem__, pairs))
-    except KeyError:
-        pass
-    raw: dict[str, Value] = {}
-    for pair in pairs:
-        entry = _pairs.get(pair)
-        if entry is None:
-            try:
-                entry = _pair(pair)
-            except _NotSimple:
-                return None
-            _remember(_pairs, pair, entry)
-        raw[entry[0]] = entry[1]
-    return raw
+    known = _pairs.get
+    entries = [known(pair) for pair in pairs]
+    if None in entries:
+        try:
+            entries = [entry or _pair(pair) for entry, pair in zip(entries, pairs, strict=True)]
+        except _NotSimple:
+            return None
+    return dict(entries)  # type: ignore[arg-type]
 
 
 def _pair(text: str) -> tuple[str, Value]:
+    """The name and value of one ``name value`` pair; pairs likely to come again (not a
+    string, nor a long number such as a time) are remembered."""
     name, space, value = text.partition(" ")
-    if not space or _NAME.fullmatch(name) is None:
-        raise _NotSimple
-    return name, _value(value)
+    if name not in _names:
+        if not space or _NAME.fullmatch(name) is None:
+            raise _NotSimple
+        _remember(_names, name, name)
+    if value.isdigit() and value.isascii():
+        if len(value) > MAX_DIGITS:
+            raise _NotSimple
+        entry: tuple[str, Value] = (name, int(value))
+        if len(value) < 5:
+            _remember(_pairs, text, entry)
+        return entry
+    entry = (name, _value(value))
+    if not value.startswith('"'):
+        _remember(_pairs, text, entry)
+    return entry
 
 
 def _value(text: str, room: int = MAX_DEPTH) -> Value:
@@ -110,7 +117,10 @@ def _value(text: str, room: int = MAX_DEPTH) -> Value:
             raise _NotSimple
         return text[1:-1]
     if first in ("[", "("):
-        return _vector(text, room)
+        vector = _vector(text, room)
+        if len(text) <= 32:
+            _remember(_atoms, text, vector)
+        return vector
     if first == ":":
         if len(text) < 2 or _NAME.fullmatch(text) is None:
             raise _NotSimple
@@ -146,9 +156,9 @@ def _vector(text: str, room: int) -> Value:
     return tuple(stack[0][1])
 
 
-def check_simple(text: str) -> Value:
-    """The value of ``text`` when the fast reading takes it (``HistoryError`` otherwise)."""
+def value_of(text: str) -> Value:
+    """The frozen value of one EDN form: read fast when it is simple, else by the parser."""
     try:
         return _value(text)
     except _NotSimple:
-        raise HistoryError(f"not a simple EDN value: {text[:40]!r}") from None
+        return freeze(loads(text))
