@@ -23,7 +23,6 @@ import enum
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Any, TypeAlias
 
 import msgspec
@@ -238,8 +237,9 @@ class HistoryBuilder:
     invocation or whose ``time`` is earlier than its invocation's (time runs forward; equal times
     are fine), a value of the wrong shape.
 
-    Each invocation takes a slot in invocation order, and its completion fills that slot in, so
-    operations come out in call order without sorting.
+    Each invocation takes a slot in invocation order, and its completion turns that slot into
+    the operation: operations come out in call order without sorting, and the events of
+    completed operations are not kept.
     """
 
     def __init__(self, source: str | None = None,
@@ -247,7 +247,8 @@ class HistoryBuilder:
         self._source = source
         self._client = client
         self._open: dict[Process, list[Any]] = {}
-        self._slots: list[list[Any]] = []
+        self._slots: list[Any] = []
+        """Per invocation, in order: its operation once completed, else ``[call, invoke]``."""
         self._others: list[PlacedEvent] = []
         self._lines = array("l")
         self._timed = True
@@ -279,7 +280,7 @@ class HistoryBuilder:
             if busy is not None:
                 raise self._fail(f"second invoke on busy process {process!r} (its operation "
                                  f"invoked on line {lines[busy[0]]} has not completed)", line)
-            slot: list[Any] = [position, event, None, None]
+            slot: list[Any] = [position, event, len(self._slots)]
             self._slots.append(slot)
             self._open[process] = slot
             return
@@ -295,8 +296,7 @@ class HistoryBuilder:
             raise self._fail(f"completion time {event.time} is earlier than its invocation's "
                              f"time {invoke.time} (line {lines[opened[0]]}) on process "
                              f"{process!r}", line)
-        opened[2] = event
-        opened[3] = position
+        self._slots[opened[2]] = _operation(opened[2], opened[0], invoke, event, position)
 
     def add_all(self, events: Iterable[Event], lines: Iterable[int]) -> None:
         """``add`` for each event with its line, in one loop: the common event (a client's, of
@@ -308,7 +308,7 @@ class HistoryBuilder:
             return
         add, line_of = self.add, self._lines
         append_line, open_ops, slots = line_of.append, self._open, self._slots
-        take, new_slot = open_ops.pop, slots.append
+        take, new_slot, operation = open_ops.pop, slots.append, _operation
         timed = self._timed
         for event, line in zip(events, lines, strict=True):
             process = event.process
@@ -326,7 +326,7 @@ class HistoryBuilder:
                     self._timed = timed
                     add(event, line)
                     continue
-                slot = [len(line_of), event, None, None]
+                slot = [len(line_of), event, len(slots)]
                 append_line(line)
                 new_slot(slot)
                 open_ops[process] = slot
@@ -340,8 +340,7 @@ class HistoryBuilder:
                 self._timed = timed
                 add(event, line)
                 continue
-            opened[2] = event
-            opened[3] = len(line_of)
+            slots[opened[2]] = operation(opened[2], opened[0], opened[1], event, len(line_of))
             append_line(line)
         self._timed = timed
         if slots:
@@ -351,16 +350,17 @@ class HistoryBuilder:
         """The history, with every still-open invocation turned into an indeterminate operation."""
         if not self._lines:
             raise HistoryError("empty history: no events", path=self._source)
-        operations = tuple(map(_pair, count(), self._slots))
+        operations = tuple(slot if slot.__class__ is Operation else
+                           _operation(i, slot[0], slot[1], None, None)
+                           for i, slot in enumerate(self._slots))
         return History(
             operations=operations, others=tuple(self._others), source=self._source,
             size=len(self._lines), timed=self._timed and self._saw_client, lines=self._lines,
         )
 
 
-def _pair(op_id: int, slot: list[Any]) -> Operation:
-    """The operation of one slot: ``[call, invoke, completion or None, ret or None]``."""
-    call, invoke, done, ret = slot
+def _operation(op_id: int, call: int, invoke: Event, done: Event | None,
+               ret: int | None) -> Operation:
     if done is None:
         return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None,
                          invoke.key, invoke.value, invoke.time, None, invoke.extra, ())

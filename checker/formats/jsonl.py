@@ -30,7 +30,7 @@ from histcheck.formats.json_positions import (
     object_start_lines,
 )
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
-from histcheck.formats.text import line_chunks
+from histcheck.formats.text import file_chunks
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import Float, freeze, thaw, to_json
 
@@ -69,9 +69,8 @@ def read_jsonl(path: Path) -> History:
         first = fh.readline()
         if recording.is_header(first):
             return _read_recording(fh, builder, source)
-        data = first + fh.read()
         number = 1
-        for chunk in line_chunks(data):
+        for chunk in file_chunks(fh, first):
             events = _common_chunk(chunk)
             if events is None:
                 _read_lines(chunk.split(b"\n"), number, builder, source)

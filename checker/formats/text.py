@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import AnyStr
+from typing import AnyStr, BinaryIO
 
 from histcheck.errors import FormatError
 
@@ -67,6 +67,20 @@ def line_chunks(data: AnyStr, size: int = CHUNK_SIZE) -> Iterator[AnyStr]:
         end = len(data) if cut < 0 else cut + 1
         yield data[start:end]
         start = end
+
+
+def file_chunks(stream: BinaryIO, start: bytes = b"", size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """The rest of ``stream`` (after ``start``, already read from it) in pieces of about
+    ``size`` bytes, each ending at a line end (or the file's): only one piece is held at once."""
+    rest = start
+    while block := stream.read(size):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut:
+            yield block[:cut]
+        rest = block[cut:]
+    if rest:
+        yield rest
 
 
 def parse_int(text: str) -> int:
