@@ -1,8 +1,12 @@
-"""Read a generated 1M-operation JSON Lines history and the bundled corpus; print the figures.
+"""How fast each reader reads: MB/s, operations/s and peak memory, per format.
 
-    python3 bench/bench_read.py [operations [modes...]]   (default 1,000,000; cached in bench/out)
+    python3 bench/bench_read.py [operations [modes...]] [--file PATH ...]
 
-Each measurement runs in a fresh subprocess so peak RSS is that read's own.
+Modes: ``jsonl``, ``edn`` and ``jepsen-log`` read one generated history of ``operations``
+operations (default 1,000,000) written in that format; ``stats`` times the statistics of the
+JSON Lines one; ``corpus`` reads every bundled history. ``--file PATH`` also reads a file of
+your own (any format). Data is generated once into bench/out. Each measurement runs in a fresh
+subprocess, so its peak memory is that read's own.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
+MODES = ("jsonl", "edn", "jepsen-log", "stats", "corpus")
 
 CHILD = """
 import json, resource, sys, time
@@ -31,18 +36,20 @@ if mode == "corpus":
             count += len(read_history(path))
     for folder in sorted((target / "txn-formats" / "cobra-log").iterdir()):
         count += len(read_history(folder))
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 elif mode == "stats":
     history = read_history(target)
     start = time.perf_counter()
     from histcheck.stats import history_stats
     history_stats(history)
-    count = len(history)
+    count, size = len(history), 0
 else:
-    count = len(read_history(target))
+    count, size = len(read_history(target)), target.stat().st_size
 seconds = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"mode": mode, "operations": count, "seconds": round(seconds, 2),
-                  "ops_per_s": round(count / seconds), "peak_rss_mb": round(rss)}}))
+print(json.dumps({{"mode": mode, "file": target.name, "operations": count,
+                  "seconds": round(seconds, 2), "mb_per_s": round(size / 1e6 / seconds, 1),
+                  "ops_per_s": round(count / seconds), "peak_rss_mib": round(rss)}}))
 """
 
 
@@ -54,18 +61,62 @@ def run(mode: str, target: Path) -> dict[str, object]:
     return result
 
 
-def main() -> None:
-    operations = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    modes = sys.argv[2:] or ["read", "stats", "corpus"]
+def _log_value(value: object) -> str:
+    if value is None:
+        return "nil"
+    if isinstance(value, tuple):
+        return "[" + " ".join(_log_value(v) for v in value) + "]"
+    return str(value)
+
+
+def write_jepsen_log(jsonl: Path, path: Path) -> None:
+    """The history as Jepsen log lines (process, type, f, value; the key is not logged)."""
+    from histcheck.formats import read_history
+
+    history = read_history(jsonl)
+    with path.open("w") as fh:
+        for _, event in history.events():
+            process = f":{event.process}" if isinstance(event.process, str) else event.process
+            fh.write(f"INFO  jepsen.util - {process}\t:{event.type.value}\t:{event.f}\t"
+                     f"{_log_value(event.value)}\n")
+
+
+def data(operations: int, mode: str) -> Path:
+    """The generated history for ``mode`` (made on first use)."""
     sys.path.insert(0, str(ROOT))
     from bench.gen_jsonl import generate
 
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"history-{operations}.jsonl"
+    jsonl = OUT / f"history-{operations}.jsonl"
+    if not jsonl.exists():
+        generate(jsonl, operations)
+    if mode in ("jsonl", "stats"):
+        return jsonl
+    if mode == "edn":
+        path = OUT / f"history-{operations}.edn"
+        if not path.exists():
+            from histcheck.formats import read_history, write_history
+
+            write_history(read_history(jsonl), path)
+        return path
+    path = OUT / f"history-{operations}.log"
     if not path.exists():
-        generate(path, operations)
+        write_jepsen_log(jsonl, path)
+    return path
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    files = [Path(args[i + 1]) for i, arg in enumerate(args) if arg == "--file"]
+    args = [a for i, a in enumerate(args) if a != "--file" and (i == 0 or args[i - 1] != "--file")]
+    operations = int(args[0]) if args else 1_000_000
+    modes = args[1:] or [m for m in MODES if m != "stats"]
     for mode in modes:
-        run(mode, ROOT / "histories" if mode == "corpus" else path)
+        if mode not in MODES:
+            raise SystemExit(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
+        run(mode, ROOT / "histories" if mode == "corpus" else data(operations, mode))
+    for path in files:
+        run("file", path)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import enum
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
 
@@ -231,18 +231,24 @@ def looks_like_txn(value: Value) -> bool:
 class HistoryBuilder:
     """Pairs events into operations, validating as it goes: the one gate every reader uses.
 
-    Feed events in history order with ``add`` (naming the source line), then call ``build``.
-    Errors name the source and line: a completion without an invoke, a second invoke on a busy
-    process, a completion whose ``f`` differs from its invocation or whose ``time`` is earlier
-    than its invocation's (time runs forward; equal times are fine), a value of the wrong shape.
+    Feed events in history order with ``add`` (naming the source line), or many at once with
+    ``add_all``, then call ``build``. Errors name the source and line: a completion without an
+    invoke, a second invoke on a busy process, a completion whose ``f`` differs from its
+    invocation or whose ``time`` is earlier than its invocation's (time runs forward; equal times
+    are fine), a value of the wrong shape.
+
+    Each invocation takes a slot in invocation order, and its completion turns that slot into
+    the operation: operations come out in call order without sorting, and the events of
+    completed operations are not kept.
     """
 
     def __init__(self, source: str | None = None,
                  client: Callable[[Process], bool] = is_client) -> None:
         self._source = source
         self._client = client
-        self._open: dict[Process, tuple[int, Event]] = {}
-        self._pairs: list[tuple[int, Event, Event | None, int | None]] = []
+        self._open: dict[Process, list[Any]] = {}
+        self._slots: list[Any] = []
+        """Per invocation, in order: its operation once completed, else ``[call, invoke]``."""
         self._others: list[PlacedEvent] = []
         self._lines = array("l")
         self._timed = True
@@ -274,51 +280,97 @@ class HistoryBuilder:
             if busy is not None:
                 raise self._fail(f"second invoke on busy process {process!r} (its operation "
                                  f"invoked on line {lines[busy[0]]} has not completed)", line)
-            self._open[process] = (position, event)
+            slot: list[Any] = [position, event, len(self._slots)]
+            self._slots.append(slot)
+            self._open[process] = slot
             return
         opened = self._open.pop(process, None)
         if opened is None:
             raise self._fail(f"{event.type.value} completion without an invoke on process "
                              f"{process!r}", line)
-        call, invoke = opened
+        invoke: Event = opened[1]
         if invoke.f != event.f:
             raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
                              f"{invoke.f!r} on process {process!r}", line)
         if event.time is not None and invoke.time is not None and event.time < invoke.time:
             raise self._fail(f"completion time {event.time} is earlier than its invocation's "
-                             f"time {invoke.time} (line {lines[call]}) on process "
+                             f"time {invoke.time} (line {lines[opened[0]]}) on process "
                              f"{process!r}", line)
-        self._pairs.append((call, invoke, event, position))
+        self._slots[opened[2]] = _operation(opened[2], opened[0], invoke, event, position)
+
+    def add_all(self, events: Iterable[Event], lines: Iterable[int]) -> None:
+        """``add`` for each event with its line, in one loop: the common event (a client's, of
+        a plain type, pairing as expected) is handled here, anything else by ``add`` itself,
+        which raises the same error at the same event."""
+        if self._client is not is_client:
+            for event, line in zip(events, lines, strict=True):
+                self.add(event, line)
+            return
+        add, line_of = self.add, self._lines
+        append_line, open_ops, slots = line_of.append, self._open, self._slots
+        take, new_slot, operation = open_ops.pop, slots.append, _operation
+        timed = self._timed
+        for event, line in zip(events, lines, strict=True):
+            process = event.process
+            kind = process.__class__
+            if (kind is not int and (kind is not str or process in NON_CLIENT_PROCESSES)) \
+                    or event.f == "txn":
+                self._timed = timed
+                add(event, line)
+                timed = self._timed
+                continue
+            if event.time is None:
+                timed = False
+            if event.type is INVOKE:
+                if process in open_ops:
+                    self._timed = timed
+                    add(event, line)
+                    continue
+                slot = [len(line_of), event, len(slots)]
+                append_line(line)
+                new_slot(slot)
+                open_ops[process] = slot
+                continue
+            opened = take(process, None)
+            if opened is None or opened[1].f != event.f or (
+                    event.time is not None and opened[1].time is not None
+                    and event.time < opened[1].time):
+                if opened is not None:
+                    open_ops[process] = opened
+                self._timed = timed
+                add(event, line)
+                continue
+            slots[opened[2]] = operation(opened[2], opened[0], opened[1], event, len(line_of))
+            append_line(line)
+        self._timed = timed
+        if slots:
+            self._saw_client = True
 
     def build(self) -> History:
         """The history, with every still-open invocation turned into an indeterminate operation."""
         if not self._lines:
             raise HistoryError("empty history: no events", path=self._source)
-        pairs = self._pairs
-        pairs.extend((call, invoke, None, None) for call, invoke in self._open.values())
-        pairs.sort(key=_by_call)
-        operations = tuple(_pair(i, invoke, call, done, ret)
-                           for i, (call, invoke, done, ret) in enumerate(pairs))
+        operations = tuple(slot if slot.__class__ is Operation else
+                           _operation(i, slot[0], slot[1], None, None)
+                           for i, slot in enumerate(self._slots))
         return History(
             operations=operations, others=tuple(self._others), source=self._source,
             size=len(self._lines), timed=self._timed and self._saw_client, lines=self._lines,
         )
 
 
-def _by_call(pair: tuple[int, Event, Event | None, int | None]) -> int:
-    return pair[0]
-
-
-def _pair(op_id: int, invoke: Event, call: int, done: Event | None,
-          ret: int | None) -> Operation:
+def _operation(op_id: int, call: int, invoke: Event, done: Event | None,
+               ret: int | None) -> Operation:
     if done is None:
         return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None,
                          invoke.key, invoke.value, invoke.time, None, invoke.extra, ())
-    value = done.value if done.type is OK else invoke.value
-    if done.type is INFO and done.value is not None and invoke.value is None:
+    kind = done.type
+    value = done.value if kind is OK else invoke.value
+    if kind is INFO and done.value is not None and invoke.value is None:
         value = done.value
-    return Operation(op_id, invoke.process, invoke.f, value, done.type, call, ret,
-                     invoke.key if invoke.key is not None else done.key, invoke.value,
+    key = invoke.key
+    return Operation(op_id, invoke.process, invoke.f, value, kind, call, ret,
+                     key if key is not None else done.key, invoke.value,
                      invoke.time, done.time, invoke.extra, done.extra)
 
 

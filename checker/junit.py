@@ -7,7 +7,6 @@ shows at a glance which histories broke which promise.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,8 @@ class Case:
 
 def write_junit(cases: list[Case], target: Path, suite: str = "histcheck") -> None:
     """Write ``cases`` as one JUnit ``testsuite`` to ``target``."""
+    import xml.etree.ElementTree as ET
+
     failures = sum(1 for c in cases if c.result is not None and c.result.valid is False)
     errors = sum(1 for c in cases if c.result is None)
     skipped = sum(1 for c in cases if c.result is not None and c.result.valid == "unknown")

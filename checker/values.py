@@ -120,6 +120,8 @@ class FrozenDict(Mapping[str, "Value"]):
 
 
 _SCALARS = (int, str, Bool, Float)
+_FROZEN_SCALARS: Final = frozenset({int, str, Bool, Float, type(None)})
+"""Element types a list may hold to become a tuple as it is (its elements already frozen)."""
 
 MAX_DEPTH: Final = 100
 """The most collections a value may nest (``[[1]]`` nests two). Readers refuse deeper values
@@ -148,6 +150,8 @@ def _freeze(raw: Any, room: int) -> Value:
     if kind is list or kind is tuple:
         if not room:
             raise HistoryError(too_deep())
+        if _FROZEN_SCALARS.issuperset(map(type, raw)):
+            return tuple(raw)
         items = []
         for item in raw:
             items.append(_freeze(item, room - 1))

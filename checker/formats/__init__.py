@@ -142,19 +142,31 @@ def _is_polysi(head: bytes) -> bool:
     return looks_like_polysi(head)
 
 
+# Each sniffer below first asks what its format's own test needs (a Cobra log starts with 'S';
+# dbcop JSON with '[' or with '{' and a "data" field; dbcop's bincode holds, in bytes 40-47, a
+# u64 of at most 1024, so six zero bytes): other files are told apart without importing the
+# module that reads them.
+
 def _is_cobra(head: bytes) -> bool:
+    if head[:1] != b"S":
+        return False
     from histcheck.formats.cobra import looks_like_cobra
 
     return looks_like_cobra(head)
 
 
 def _is_dbcop(head: bytes) -> bool:
+    start = head.lstrip()[:1]
+    if start != b"[" and not (start == b"{" and b'"data"' in head):
+        return False
     from histcheck.formats.dbcop import looks_like_dbcop
 
     return looks_like_dbcop(head)
 
 
 def _is_dbcop_bincode(head: bytes) -> bool:
+    if len(head) < 48 or any(head[42:48]):
+        return False
     from histcheck.formats.dbcop_bincode import looks_like_dbcop_bincode
 
     return looks_like_dbcop_bincode(head)

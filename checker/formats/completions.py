@@ -42,6 +42,15 @@ class Completing:
             return
         held.append((event, line))
 
+    def add_all(self, events: list[Event], lines: list[int]) -> None:
+        """``add`` for each event with its line (passed on in bulk once invocations are seen)."""
+        start = 0
+        while self._held is not None and start < len(events):
+            self.add(events[start], lines[start])
+            start += 1
+        if start < len(events):
+            self._builder.add_all(events[start:], lines[start:])
+
     def finish(self) -> None:
         """Feed what is still held: a history without client invocations, completed."""
         held, self._held = self._held or [], None

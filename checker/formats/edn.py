@@ -51,11 +51,11 @@ _DISCARD = "#_"
 
 
 class _Lexer:
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, line: int = 1) -> None:
         self.text = text
         self.path = path
         self.pos = 0
-        self.line = 1
+        self.line = line
 
     def error(self, problem: str, line: int | None = None) -> FormatError:
         return FormatError(problem, path=self.path, line=line or self.line)
@@ -98,8 +98,9 @@ class _Lexer:
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None, depth: int = MAX_DEPTH) -> None:
-        self.lex = _Lexer(text, path)
+    def __init__(self, text: str, path: str | None, depth: int = MAX_DEPTH,
+                 line: int = 1) -> None:
+        self.lex = _Lexer(text, path, line)
         self.pending: tuple[str, str, int] | None = None
         self.room = depth
 
@@ -301,6 +302,13 @@ def iter_maps(text: str, path: str | None = None) -> Iterator[tuple[dict[Any, An
         return
     for form, line in _forms(parser):
         yield _expect_map(form, line, parser.lex)
+
+
+def line_maps(text: str, path: str | None, line: int) -> Iterator[tuple[dict[Any, Any], int]]:
+    """The maps of ``text``, one line (numbered ``line``) of a stream of maps read on its own."""
+    parser = _Parser(text, path, MAX_DEPTH + 1, line)
+    for form, start in _forms(parser):
+        yield _expect_map(form, start, parser.lex)
 
 
 def _forms(parser: _Parser) -> Iterator[tuple[Any, int]]:

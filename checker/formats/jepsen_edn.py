@@ -8,18 +8,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.completions import Completing
 from histcheck.formats.edn import iter_maps
+from histcheck.formats.edn_lines import chunk_events
 from histcheck.formats.mapping import event_from_mapping
-from histcheck.formats.text import decode_utf8
+from histcheck.formats.text import decode_utf8, line_chunks
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import FrozenDict, Value, show
 
 
 def read_edn(path: Path) -> History:
+    """Read an EDN history: line by line when it is written as Jepsen writes it
+    (``histcheck.formats.edn_lines``), otherwise, and for every error, by the general parser."""
     source = str(path)
     text = _read_text(path)
+    with paused_collector():
+        try:
+            return _read_lines(text, source)
+        except HistoryError:
+            pass
+        return _read_forms(text, source)
+
+
+def _read_forms(text: str, source: str) -> History:
     builder = HistoryBuilder(source)
     feed = Completing(builder)
     for raw, line in iter_maps(text, source):
@@ -30,6 +43,32 @@ def read_edn(path: Path) -> History:
         feed.add(event, line)
     feed.finish()
     return builder.build()
+
+
+def _read_lines(text: str, source: str) -> History:
+    """The history of a stream of maps (or one vector of them) whose every line holds whole
+    maps; ``HistoryError`` for anything else, and then the general parser reads the file."""
+    builder = HistoryBuilder(source)
+    feed = Completing(builder)
+    number = 1
+    for chunk in line_chunks(_unwrapped(text)):
+        feed.add_all(*chunk_events(chunk, number, source))
+        number += chunk.count("\n")
+    feed.finish()
+    return builder.build()
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` with the brackets of a history written as one vector (or list) blanked out, so
+    its maps read as a stream: the same maps, on the same lines."""
+    head = text.lstrip()
+    if head[:1] not in ("[", "("):
+        return text
+    tail = text.rstrip()
+    if not tail.endswith("]" if head[0] == "[" else ")"):
+        raise HistoryError("a vector that does not end the file")
+    start, end = len(text) - len(head), len(tail) - 1
+    return f"{text[:start]} {text[start + 1:end]} {text[end + 1:]}"
 
 
 def _read_text(path: Path) -> str:

@@ -18,10 +18,9 @@ import re
 from pathlib import Path
 
 from histcheck.errors import FormatError, HistoryError
-from histcheck.formats.edn import loads
+from histcheck.formats.edn_lines import value_of
 from histcheck.formats.text import parse_int, text_lines
 from histcheck.history import Event, EventType, History, HistoryBuilder
-from histcheck.values import freeze
 
 _OP_LINE = re.compile(
     r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?(?:-?[0-9]+|[A-Za-z_][\w-]*))"
@@ -40,28 +39,47 @@ def looks_like_jepsen_log(head: str) -> bool:
 def read_jepsen_log(path: Path) -> History:
     source = str(path)
     builder = HistoryBuilder(source)
-    for number, line in text_lines(path, source):
-        if not line.endswith("\n") and line.strip():
-            raise FormatError("the last line has no line end: the log was cut in the middle "
-                              "of a record", path=source, line=number)
-        if not _UTIL.match(line):
-            continue
-        match = _OP_LINE.match(line)
-        if match is None:
-            raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
-                              path=source, line=number)
-        builder.add(_event(match, source, number), number)
+    events: list[Event] = []
+    numbers: list[int] = []
+    try:
+        for number, line in text_lines(path, source):
+            if not line.endswith("\n") and line.strip():
+                raise FormatError("the last line has no line end: the log was cut in the "
+                                  "middle of a record", path=source, line=number)
+            match = _OP_LINE.match(line)
+            if match is None:
+                if not _UTIL.match(line):
+                    continue
+                raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
+                                  path=source, line=number)
+            events.append(_event(match, source, number))
+            numbers.append(number)
+    except FormatError:
+        builder.add_all(events, numbers)
+        raise
+    builder.add_all(events, numbers)
     return builder.build()
 
 
+_processes: dict[str, int | str] = {}
+
+
+def _process(written: str) -> int | str:
+    name = written.removeprefix(":")
+    process = parse_int(name) if name[0] in _NUMBER_START else name
+    if len(_processes) < 4096:
+        _processes[written] = process
+    return process
+
+
 def _event(match: re.Match[str], source: str, number: int) -> Event:
-    name = match["process"].removeprefix(":")
-    process: int | str = name
+    written = match["process"]
+    process = _processes.get(written)
     try:
-        if name[0] in _NUMBER_START:
-            process = parse_int(name)
+        if process is None:
+            process = _process(written)
         kind = EventType.parse(match["type"][1:])
-        value = freeze(loads(match["value"])) if match["value"] else None
+        value = value_of(match["value"]) if match["value"] else None
     except HistoryError as exc:
         raise FormatError(exc.problem, path=source, line=number) from None
     except ValueError as exc:

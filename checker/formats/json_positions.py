@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import orjson
 
 from histcheck.errors import FormatError
 from histcheck.formats.text import decode_utf8, too_long
@@ -86,6 +85,8 @@ def decode_json(data: bytes, source: str, line: int | None = None) -> Any:
                           line=_deep_line(data) if line is None else line) from None
     decode_utf8(data, source, 1 if line is None else line)
     too_big = problem.startswith(_OUT_OF_RANGE)
+    import orjson
+
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError as exc:

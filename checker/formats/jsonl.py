@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,13 @@ from histcheck.formats.json_positions import (
     object_start_lines,
 )
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
+from histcheck.formats.text import file_chunks
 from histcheck.history import Event, EventType, History, HistoryBuilder
 from histcheck.values import Float, freeze, thaw, to_json
 
 _TYPES = {t.value: t for t in EventType}
 _FREEZE = (list, dict, bool)
+_PLAIN = frozenset({int, str, Float, type(None)})
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -51,6 +52,7 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
+_DECODE_CHUNK = msgspec.json.Decoder(list[_Line], float_hook=Float).decode
 _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError, RecursionError)
 
 
@@ -63,20 +65,52 @@ def read_jsonl(path: Path) -> History:
     """
     source = str(path)
     builder = HistoryBuilder(source)
-    add = builder.add
     with path.open("rb") as fh, paused_collector():
         first = fh.readline()
         if recording.is_header(first):
             return _read_recording(fh, builder, source)
-        for number, raw_line in enumerate(chain((first,), fh), start=1):
-            try:
-                event = typed_event(_DECODE_LINE(raw_line))
-            except _UNUSUAL:
-                if raw_line.strip():
-                    add(general_event(raw_line, source, number), number)
-                continue
-            add(event, number)
+        number = 1
+        for chunk in file_chunks(fh, first):
+            events = _common_chunk(chunk)
+            if events is None:
+                _read_lines(chunk.split(b"\n"), number, builder, source)
+            else:
+                builder.add_all(events, range(number, number + len(events)))
+            number += chunk.count(b"\n")
     return builder.build()
+
+
+def _common_chunk(chunk: bytes) -> list[Event] | None:
+    """The events of a chunk in which every line is one common line, decoded as one JSON array;
+    None when any line is not (then each line is read on its own).
+
+    Each line end becomes a comma, so every element is exactly one line: a blank line, a line
+    holding two objects or an object spread over lines leaves two commas together, or a comma
+    where JSON allows none, and the array does not decode.
+    """
+    body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+    try:
+        lines = _DECODE_CHUNK(b"[" + body.replace(b"\n", b",") + b"]")
+        types, plain, event = _TYPES, _PLAIN, Event
+        return [event(line.process, types[line.type], line.f,
+                      line.value if line.value.__class__ in plain else freeze(line.value),
+                      line.key if line.key.__class__ in plain else freeze(line.key), line.time)
+                for line in lines]
+    except _UNUSUAL:
+        return None
+
+
+def _read_lines(raw_lines: Iterable[bytes], first: int, builder: HistoryBuilder,
+                source: str) -> None:
+    add = builder.add
+    for number, raw_line in enumerate(raw_lines, start=first):
+        try:
+            event = typed_event(_DECODE_LINE(raw_line))
+        except _UNUSUAL:
+            if raw_line.strip():
+                add(general_event(raw_line, source, number), number)
+            continue
+        add(event, number)
 
 
 def _read_recording(lines: Iterable[bytes], builder: HistoryBuilder, source: str) -> History:

@@ -13,7 +13,7 @@ from typing import Any
 
 from histcheck.errors import HistoryError
 from histcheck.history import Event, EventType, looks_like_txn
-from histcheck.values import freeze
+from histcheck.values import Value, freeze
 
 ANONYMOUS_PROCESS = "anonymous"
 """The process of events that name none (Elle's small examples): they form one client."""
@@ -45,3 +45,23 @@ def event_from_mapping(raw: Mapping[Any, Any]) -> Event:
         raise HistoryError(f"index must be an integer, not {index!r}")
     extra = tuple((str(k), freeze(v)) for k, v in raw.items() if k not in STANDARD_FIELDS)
     return Event(process, kind, f, value, freeze(raw.get("key")), time, extra)
+
+
+_COMMON_FIELDS = frozenset({"index", "time", "process", "type", "f", "value", "key"})
+_TYPES = {t.value: t for t in EventType}
+
+
+def event_from_frozen(raw: Mapping[str, Value]) -> Event:
+    """``event_from_mapping`` for a map whose values are already frozen: the common event (the
+    standard fields only, each of its expected type) is made at once, any other as there."""
+    kind = _TYPES.get(raw.get("type"))  # type: ignore[arg-type]
+    process = raw.get("process", ANONYMOUS_PROCESS)
+    f = raw.get("f")
+    time = raw.get("time")
+    index = raw.get("index")
+    if (kind is None or f.__class__ is not str or raw.keys() - _COMMON_FIELDS
+            or (process.__class__ is not int and process.__class__ is not str)
+            or (time is not None and time.__class__ is not int)
+            or (index is not None and index.__class__ is not int)):
+        return event_from_mapping(raw)
+    return Event(process, kind, f, raw.get("value"), raw.get("key"), time)

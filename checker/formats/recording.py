@@ -19,7 +19,6 @@ import warnings
 from typing import Any
 
 import msgspec
-import orjson
 
 from histcheck.errors import FormatError, HistcheckWarning
 
@@ -30,11 +29,15 @@ END = "end"
 
 def header_line(**fields: Any) -> bytes:
     """The first line of a recording (``fields`` say what recorded it; readers ignore them)."""
+    import orjson
+
     return orjson.dumps({MARK: HEADER, **fields}) + b"\n"
 
 
 def end_line(events: int) -> bytes:
     """The last line of a complete recording: how many events it holds."""
+    import orjson
+
     return orjson.dumps({MARK: END, "events": events}) + b"\n"
 
 

@@ -25,13 +25,8 @@ a reader recorded in what it returns.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import re
 import sys
-import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -91,16 +86,22 @@ def _reading(stream: _Readable) -> Iterator[bytes]:
 
 
 def _gzip(packed: BinaryIO) -> Iterator[bytes]:
+    import gzip
+
     with gzip.GzipFile(fileobj=packed, mode="rb") as stream:
         yield from _reading(stream)
 
 
 def _bzip2(packed: BinaryIO) -> Iterator[bytes]:
+    import bz2
+
     with bz2.BZ2File(packed) as stream:
         yield from _reading(stream)
 
 
 def _xz(packed: BinaryIO) -> Iterator[bytes]:
+    import lzma
+
     with lzma.LZMAFile(packed) as stream:
         yield from _reading(stream)
 
@@ -132,7 +133,14 @@ CODECS = (
     Codec("xz", ".xz", re.compile(rb"\xfd7zXZ\x00"), _xz),
     Codec("zstd", ".zst", re.compile(rb"\x28\xb5\x2f\xfd"), _zstd),
 )
-_CORRUPT = (OSError, zlib.error, lzma.LZMAError)
+
+
+def _corrupt() -> tuple[type[Exception], ...]:
+    """What decompressing corrupt data raises (the modules are imported only for such input)."""
+    import lzma
+    import zlib
+
+    return (OSError, zlib.error, lzma.LZMAError)
 
 
 def is_stdin(given: str | Path) -> bool:
@@ -160,6 +168,8 @@ def local_input(given: str | Path) -> Iterator[Local]:
     if in_place and codec is None:
         yield Local(path, name)
         return
+    import tempfile
+
     try:
         scratch = tempfile.TemporaryDirectory(prefix="histcheck-")
     except OSError as exc:
@@ -234,7 +244,9 @@ def _checked(chunks: Iterator[bytes], name: str, codec: Codec | None) -> Iterato
     """``chunks``, with a failure to read or decompress them made a ``FormatError``."""
     try:
         yield from chunks
-    except (ImportError, EOFError, *_CORRUPT) as exc:
+    except Exception as exc:
+        if not isinstance(exc, (ImportError, EOFError, *_corrupt())):
+            raise
         raise FormatError(_unreadable(exc, codec), path=name) from None
 
 

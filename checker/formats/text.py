@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import AnyStr, BinaryIO
 
 from histcheck.errors import FormatError
 
@@ -50,6 +51,36 @@ def text_lines(path: Path, source: str) -> Iterator[tuple[int, str]]:
                 yield number, raw.decode()
             except UnicodeDecodeError as exc:
                 raise utf8_error(exc, raw, source, number) from None
+
+
+CHUNK_SIZE = 1 << 22
+"""How much of a file a reader takes at once: large enough that the cost of each step vanishes,
+small enough that what one chunk decodes into takes little memory."""
+
+
+def line_chunks(data: AnyStr, size: int = CHUNK_SIZE) -> Iterator[AnyStr]:
+    """``data`` in pieces of about ``size`` characters, each ending at a line end (or the end)."""
+    newline = "\n" if isinstance(data, str) else b"\n"
+    start = 0
+    while start < len(data):
+        cut = data.find(newline, start + size)
+        end = len(data) if cut < 0 else cut + 1
+        yield data[start:end]
+        start = end
+
+
+def file_chunks(stream: BinaryIO, start: bytes = b"", size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """The rest of ``stream`` (after ``start``, already read from it) in pieces of about
+    ``size`` bytes, each ending at a line end (or the file's): only one piece is held at once."""
+    rest = start
+    while block := stream.read(size):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut:
+            yield block[:cut]
+        rest = block[cut:]
+    if rest:
+        yield rest
 
 
 def parse_int(text: str) -> int:

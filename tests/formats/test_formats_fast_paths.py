@@ -1,0 +1,208 @@
+"""The fast readings of EDN and JSON Lines make exactly what the general ones make.
+
+Random EDN as Jepsen writes it (and text that only looks like it) is read both ways: whenever
+the fast reading takes a value or a line, it must equal the general parser's; the corpus reads
+the same; and the history builder's bulk ``add_all`` matches ``add`` event for event, errors
+included.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from histcheck.errors import FormatError, HistoryError
+from histcheck.formats import read_history
+from histcheck.formats.edn import iter_maps, loads
+from histcheck.formats.edn_lines import _value, chunk_events
+from histcheck.formats.jepsen_edn import _read_forms, _read_lines, read_edn
+from histcheck.formats.jsonl import read_jsonl
+from histcheck.formats.mapping import event_from_mapping
+from histcheck.history import INVOKE, OK, Event, EventType, HistoryBuilder
+from histcheck.values import freeze
+
+HISTORIES = Path(__file__).resolve().parents[2] / "histories"
+
+_NAMES = st.sampled_from(["r", "w", "append", "read", "ok", "a#b", "a:b", "x?", "nil", "true",
+                          "-", "a\\b", "é", "op-index", "1"])
+_STRINGS = st.text(alphabet=st.sampled_from([*' ax0:,;"\\{}[]()#\t', "é", "\u2028"]),
+                   max_size=8)
+_ATOMS = st.one_of(
+    st.just("nil"), st.just("true"), st.just("false"), st.just("null"),
+    st.integers(-10**30, 10**30).map(str),
+    st.sampled_from(["007", "+5", "-0", "1N", "1.5", "1/2", "4/2", "1e3", "-", "foo", "4" * 4301,
+                     "-" + "9" * 4300]),
+    _NAMES.map(lambda n: ":" + n),
+    _STRINGS.map(lambda s: '"' + s + '"'),
+)
+_SEPARATORS = st.sampled_from([" ", " ", " ", ", ", ",", "  ", "\t", " ;c "])
+
+
+def _edn_value(depth: int = 3) -> st.SearchStrategy[str]:
+    if depth == 0:
+        return _ATOMS
+    inner = _edn_value(depth - 1)
+    return st.one_of(
+        _ATOMS,
+        st.tuples(st.sampled_from(["[]", "()", "#{}", "{}", "[ ]"]),
+                  st.lists(st.tuples(inner, _SEPARATORS), max_size=4)).map(_collection),
+    )
+
+
+def _collection(parts: tuple[str, list[tuple[str, str]]]) -> str:
+    brackets, items = parts
+    body = "".join(item + (sep if i < len(items) - 1 else "") for i, (item, sep) in
+                   enumerate(items))
+    return brackets[:-1] + body + brackets[-1]
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_edn_value())
+def test_a_value_the_fast_reading_takes_equals_the_general_parsers(text: str) -> None:
+    try:
+        fast = _value(text)
+    except Exception:  # it declined: the general parser reads such text
+        return
+    assert fast == freeze(loads(text))
+    assert type(fast) is type(freeze(loads(text)))
+
+
+def _line(fields: list[tuple[str, str]], separator: str) -> str:
+    return "{" + separator.join(f":{name} {value}" for name, value in fields) + "}"
+
+
+_FIELDS = st.lists(st.tuples(st.sampled_from(["value", "key", "time", "index", "error", "f",
+                                              "process", "type", "a:b"]), _edn_value(2)),
+                   max_size=4)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(_FIELDS, st.sampled_from([", ", ", ", " ", ","]),
+                          st.sampled_from(["", " ", "\t"])), min_size=1, max_size=6))
+def test_jepsen_lines_read_fast_as_the_general_parser_reads_them(
+        lines: list[tuple[list[tuple[str, str]], str, str]]) -> None:
+    text = "\n".join(pad + _line([("process", "0"), ("type", ":invoke" if i % 2 == 0
+                                                      else ":ok"), ("f", ":write"), *fields],
+                                 sep) + pad
+                     for i, (fields, sep, pad) in enumerate(lines))
+    general: list[tuple[Event, int]] | HistoryError
+    try:
+        general = [(event_from_mapping(raw), line) for raw, line in iter_maps(text, "h.edn")]
+    except HistoryError as exc:
+        general = exc
+    try:
+        events, numbers = chunk_events(text, 1, "h.edn")
+    except HistoryError:
+        return
+    assert not isinstance(general, HistoryError), "the fast reading took a broken file"
+    assert list(zip(events, numbers, strict=True)) == general
+
+
+def _history_text(rng: random.Random, operations: int) -> str:
+    values = ["nil", "1", "-4", ":x", '"a b, c"', "[1 4]", "[[:append 5 1] [:r 6 [1 2]]]",
+              "[]", "(1 2)", "[nil true false]", '"x 0 0 y"']
+    out = []
+    for i in range(operations):
+        process = i % 7
+        value = rng.choice(values)
+        out.append(f"{{:process {process}, :type :invoke, :f :write, :value {value}, "
+                   f":time {2 * i}, :index {2 * i}}}")
+        out.append(f"{{:process {process}, :type :ok, :f :write, :value {value}, "
+                   f":time {2 * i + 1}, :index {2 * i + 1}}}")
+    return "\n".join(out) + "\n"
+
+
+def test_a_generated_jepsen_history_takes_the_fast_path_and_reads_identically() -> None:
+    text = _history_text(random.Random(5), 400)
+    assert _read_lines(text, "h.edn") == _read_forms(text, "h.edn")
+
+
+def test_a_map_spread_over_lines_reads_whole_as_the_general_parser_reads_it(
+        tmp_path: Path) -> None:
+    text = ('{:process 0, :type :invoke, :f :w, :value "a\n b"}\n'
+            '{:process 0, :type :ok,\n :f :w, :value [1\n 2]}\n')
+    path = tmp_path / "h.edn"
+    path.write_text(text)
+    history = read_edn(path)
+    assert history == _read_forms(text, str(path))
+    assert history.operations[0].invoke_value == "a\n b"
+    assert list(history.lines) == [1, 3]
+
+
+def test_a_history_written_as_one_vector_reads_as_the_stream_of_its_maps() -> None:
+    text = _history_text(random.Random(6), 50)
+    wrapped = "[" + text.rstrip("\n").replace("\n", "\n ") + "]\n"
+    assert _read_lines(wrapped, "h.edn") == _read_forms(wrapped, "h.edn")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('{:process 0, :type :invoke, :f :w, :value "a}\n', "never closed"),
+    ("[{:process 0, :type :invoke, :f :w}] {:process 1, :type :invoke, :f :w}]\n",
+     "unexpected"),
+    ("{:process 0, :type :invoke, :f :w, :value 1/3}\n", "not a whole number"),
+])
+def test_an_error_the_fast_reading_meets_is_worded_by_the_general_parser(
+        tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "h.edn"
+    path.write_text(text)
+    with pytest.raises(FormatError, match=problem) as caught:
+        read_history(path, "edn")
+    assert caught.value.line == 1
+
+
+def _corpus_files(suffixes: tuple[str, ...]) -> list[Path]:
+    return sorted(p for p in HISTORIES.rglob("*") if p.is_file() and p.suffix in suffixes)
+
+
+@pytest.mark.parametrize("path", _corpus_files((".edn", ".txt")), ids=lambda p: p.name)
+def test_every_corpus_edn_file_reads_as_the_general_parser_reads_it(path: Path) -> None:
+    text = path.read_text()
+    try:
+        expected = _read_forms(text, str(path))
+    except HistoryError:
+        return
+    assert read_history(path, "edn") == expected
+
+
+_EVENTS = st.lists(st.tuples(st.sampled_from([0, 1, 2, "nemesis", True]),
+                             st.sampled_from([INVOKE, OK, EventType.INFO, EventType.FAIL]),
+                             st.sampled_from(["r", "w", "txn"]),
+                             st.sampled_from([None, 1, 3])), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EVENTS)
+def test_add_all_pairs_events_exactly_as_add_does(
+        raw: list[tuple[object, EventType, str, int | None]]) -> None:
+    events = [Event(p, kind, f, None, None, time)  # type: ignore[arg-type]
+              for p, kind, f, time in raw]
+    lines = list(range(1, len(events) + 1))
+
+    def outcome(bulk: bool) -> object:
+        builder = HistoryBuilder("h")
+        try:
+            if bulk:
+                builder.add_all(events, lines)
+            else:
+                for event, line in zip(events, lines, strict=True):
+                    builder.add(event, line)
+            return builder.build()
+        except HistoryError as exc:
+            return (exc.problem, exc.line)
+
+    assert outcome(True) == outcome(False)
+
+
+def test_jsonl_lines_with_blanks_and_extras_keep_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_bytes(b'{"process": 0, "type": "invoke", "f": "r"}\n\n'
+                     b'{"process": 0, "type": "ok", "f": "r", "value": [true, 1.5]}\n'
+                     b'{"process": 1, "type": "invoke", "f": "r", "extra": 1}\n'
+                     b'{"process": 1, "type": "ok", "f": "w"}\n')
+    with pytest.raises(HistoryError, match="differs") as caught:
+        read_jsonl(path)
+    assert caught.value.line == 5
