@@ -65,6 +65,9 @@ class Acyclicity(Propagator):  # type: ignore[misc]
         for index, lits in enumerate(self.lits):
             for lit in lits:
                 self.watch.setdefault(lit, []).append(index)
+        self.completes = {lit: [(index, *self.ends[index]) for index in indexes]
+                          for lit, indexes in self.watch.items()}
+        """Per literal, (edge, source, target) of the edges it takes part in."""
         self.variables = sorted({abs(lit) for lit in self.watch})
         self.value = dict.fromkeys(self.variables, 0)
         self.trail: list[int] = []
@@ -163,8 +166,7 @@ class Acyclicity(Propagator):  # type: ignore[misc]
     def _closes(self, lit: int) -> bool:
         """Whether an edge ``lit`` would complete closes a cycle now."""
         position = self.position
-        for index in self.watch.get(lit, ()):
-            a, b = self.ends[index]
+        for index, a, b in self.completes.get(lit, ()):
             if (self.missing[index] == 1 and position[a] >= position[b]
                     and self._forward(b, a) is not None):
                 return True
@@ -173,9 +175,12 @@ class Acyclicity(Propagator):  # type: ignore[misc]
     def _backward(self, lit: int) -> int:
         """How many of the edges ``lit`` would complete point backward in the order."""
         position = self.position
-        return sum(1 for index in self.watch.get(lit, ())
-                   if self.missing[index] == 1
-                   and position[self.ends[index][0]] >= position[self.ends[index][1]])
+        missing = self.missing
+        count = 0
+        for index, a, b in self.completes.get(lit, ()):
+            if missing[index] == 1 and position[a] >= position[b]:
+                count += 1
+        return count
 
     def has_clause(self) -> bool:
         return self.conflict is not None or self.failure is not None
