@@ -29,7 +29,7 @@ it gives that version's edges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from histcheck.history import History
 from histcheck.result import Anomaly
@@ -40,8 +40,7 @@ from histcheck.values import Value, show
 Read = tuple[int, Value, tuple[Value, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Observation:
+class _Observation(NamedTuple):
     """One committed read, as (reader, key, whole value), with what its transaction did before.
 
     ``mine`` are the reader's own appends to the key since its previous read of it (all of
@@ -344,7 +343,7 @@ def _key_edges(history: History, facts: Facts, k: Value, order: tuple[Value, ...
                 _ops(txns, node, aborted_before[0]), {"key": show(k)}))
             aborted_before = None
         if previous is not None and previous != node:
-            graph.add(previous, node, WW, Reason(k, prev_value, v))
+            _add(graph, previous, node, WW, k, prev_value, v)
         previous, prev_value = node, v
 
 
@@ -357,7 +356,7 @@ def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
         last = seen[-1]
         w = writer.get((k, last))
         if w is not None and w != node:
-            graph.add(w, node, WR, Reason(k, last, seen))
+            _add(graph, w, node, WR, k, last, seen)
             facts.reads.append((node, k, w))
             final = last_append.get((w, k))
             if final != last and w != node and not txns[w].aborted:
@@ -371,4 +370,16 @@ def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
         nxt = order[len(seen)]
         w = writer.get((k, nxt))
         if w is not None:
-            graph.add(node, w, RW, Reason(k, seen, nxt))
+            _add(graph, node, w, RW, k, seen, nxt)
+
+
+def _add(graph: Graph, a: int, b: int, kind: int, key: Value, value: Value,
+         other: Value) -> None:
+    """``graph.add`` with a ``Reason(key, value, other)`` made only for a new edge kind."""
+    if a == b:
+        return
+    edges = graph.out[a]
+    old = edges.get(b, 0)
+    if not old & kind:
+        edges[b] = old | kind
+        graph.reasons[(a, b, kind)] = Reason(key, value, other)

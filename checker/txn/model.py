@@ -139,11 +139,12 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
     events.sort(key=lambda e: (e[0], -e[1]))
     frontier: dict[int, float] = {}
     starts: dict[int, float] = {}
+    no_reason = Reason()
     for when, is_start, node in events:
         if is_start:
             starts[node] = when
             for done in frontier:
-                graph.add(done, node, REALTIME, Reason())
+                graph.add(done, node, REALTIME, no_reason)
         else:
             began = starts[node]
             frontier = {n: t for n, t in frontier.items() if t >= began}
