@@ -22,6 +22,7 @@ process), a bitset of visible transactions per transaction is used instead.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 
 from histcheck.budget import Deadline
@@ -31,7 +32,9 @@ from histcheck.txn.model import DATA, INIT, PROCESS, WR, WW
 from histcheck.values import Value
 
 CLOCK_CELLS = 20_000_000
-"""Above this many vector-clock cells (transactions x sessions), causal uses bitsets."""
+CHAINS = 512
+"""Causal uses bitsets when the vector clocks need more than ``CHAINS`` chains and more than
+``CLOCK_CELLS`` cells (transactions x chains)."""
 
 
 def violation(facts: Facts, *, causal: bool, sessions: bool, known_ww: bool,
@@ -74,7 +77,7 @@ def saturated_cycle(facts: Facts, *, causal: bool, sessions: bool, known_ww: boo
         for b, ps in enumerate(preds):
             for a in ps:
                 vis[a].append(b)
-        order = topological(vis)
+        order = _earliest_first(vis)
         if order is None:
             return find_cycle(vis)
         if not _causal_clocks(facts, preds, vis, order, sessions, co, deadline):
@@ -93,6 +96,25 @@ def saturated_cycle(facts: Facts, *, causal: bool, sessions: bool, known_ww: boo
     if topological(adj) is None:
         return find_cycle(adj)
     return None
+
+
+def _earliest_first(adj: list[list[int]]) -> list[int] | None:
+    """The topological order that takes the lowest node first (close to the history's
+    order, so keys are read over short stretches of it), or None on a cycle."""
+    indeg = [0] * len(adj)
+    for outs in adj:
+        for b in outs:
+            indeg[b] += 1
+    heap = [v for v, d in enumerate(indeg) if d == 0]
+    order: list[int] = []
+    while heap:
+        v = heapq.heappop(heap)
+        order.append(v)
+        for b in adj[v]:
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                heapq.heappush(heap, b)
+    return order if len(order) == len(adj) else None
 
 
 def _acyclic(facts: Facts, kinds: int) -> bool:
@@ -162,9 +184,15 @@ def _causal_clocks(facts: Facts, preds: list[list[int]], vis: list[list[int]],
     needs only the last visible writer of the key on each chain: earlier ones are visible
     to it, so they precede it in ``co`` already. A clock is dropped once every node that
     sees it directly has been walked.
+
+    A chain whose keys nobody reads any more (later in ``order``) is finished: a new chain
+    takes over its clock entry, with positions above the old ones. Seeing the new part then
+    seems to mean seeing the old, but no read left asks about the old part's keys. So the
+    clocks stay as wide as the chains alive at once, however many there are in all (Elle
+    runs retire keys after a few dozen appends).
     """
     n = len(order)
-    limit = max(1, CLOCK_CELLS // max(n, 1))
+    limit = max(CHAINS, CLOCK_CELLS // max(n, 1))
     session_pred = [-1] * n
     ends_session = [True] * n
     if sessions:
@@ -180,6 +208,13 @@ def _causal_clocks(facts: Facts, preds: list[list[int]], vis: list[list[int]],
     reads_of: list[list[tuple[Value, int]]] = [[] for _ in range(n)]
     for reader, key, w1 in facts.reads:
         reads_of[reader].append((key, w1))
+    place = [0] * n
+    for i, v in enumerate(order):
+        place[v] = i
+    last_read: dict[Value, int] = {}
+    for reader, key, _ in facts.reads:
+        last_read[key] = max(last_read.get(key, -1), place[reader])
+    expires: list[int] = []  # per chain, the last place in ``order`` that reads its keys
     remaining = [len(outs) for outs in vis]
     clock: list[list[int] | None] = [None] * n
     chain = [-1] * n
@@ -219,14 +254,19 @@ def _causal_clocks(facts: Facts, preds: list[list[int]], vis: list[list[int]],
             c = next((c for c, at in enumerate(mine) if at >= 0 and pos[tail[c]] == at
                       and ends_session[tail[c]]), -1)
         if c < 0:
+            c = next((c for c, done in enumerate(expires) if done < i), -1)
+        if c < 0:
             c = len(tail)
             if c >= limit:
                 return False
             tail.append(v)
+            expires.append(-1)
         else:
             pos[v] = pos[tail[c]] + 1
             tail[c] = v
         chain[v] = c
+        for key in keys_of[v]:
+            expires[c] = max(expires[c], last_read.get(key, -1))
         if len(mine) <= c:
             mine = mine + [-1] * (c + 1 - len(mine))
         elif shared:
