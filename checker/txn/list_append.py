@@ -84,16 +84,18 @@ def infer(history: History) -> Facts:
     wholes = [(o.node, o.key, o.version) for o in observations]
     longest, bad_keys = _orders(facts, wholes)
     incompatible = set(bad_keys)
+    aborted = {txn.node for txn in txns if txn.aborted}
     for k, (node, order) in longest.items():
         if k not in bad_keys:
-            _elements(facts, node, k, order, writer)
-            if not _blocks(facts, node, k, order, writer, appends):
+            ws = [writer.get((k, v)) for v in order]
+            _elements(facts, node, k, order, ws, aborted)
+            if not _blocks(facts, node, k, order, ws, appends):
                 bad_keys.add(k)
                 continue
-            _key_edges(facts, k, order, writer)
+            _key_edges(facts, k, order, ws)
     if incompatible:
         for node, k, seen in _distinct_reads(wholes, incompatible):
-            _elements(facts, node, k, seen, writer)
+            _elements(facts, node, k, seen, [writer.get((k, v)) for v in seen], aborted)
     full_readers = _read_edges(facts, observations, longest, bad_keys, writer, last_append)
     _unseen(facts, longest, bad_keys, wholes, writer, full_readers)
     return facts
@@ -203,8 +205,17 @@ def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
 def _observations(txns: list[Txn]) -> list[_Observation]:
     """Every read of every committed transaction, in history order."""
     found: list[_Observation] = []
+    add = found.append
     for txn in txns[1:]:
         if not txn.committed:
+            continue
+        mops = txn.mops
+        if len({k for _, k, _ in mops}) == len(mops):
+            # Each key once (the usual case): no own appends, no earlier read, nothing later.
+            for f, k, v in mops:
+                if f == "r":
+                    whole = tuple(v) if isinstance(v, tuple) else ()
+                    add(_Observation(txn.node, k, whole, (), None, (), whole))
             continue
         later: list[tuple[Value, ...]] = [()] * len(txn.mops)
         after: dict[Value, tuple[Value, ...]] = {}
@@ -315,11 +326,13 @@ def _orders(facts: Facts, wholes: list[Read],
 
 
 def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-              writer: dict[tuple[Value, Value], int]) -> None:
-    """Garbage and aborted elements, checked once per key on its longest read (by ``node``)."""
+              ws: list[int | None], aborted: set[int]) -> None:
+    """Garbage and aborted elements, checked once per key on its longest read (by ``node``);
+    ``ws`` are the elements' writers."""
     txns = facts.txns
-    for v in order:
-        w = writer.get((k, v))
+    if None not in ws and aborted.isdisjoint(ws):
+        return
+    for v, w in zip(order, ws, strict=True):
         if w is None:
             facts.anomalies.append(Anomaly(
                 "garbage-read", f"{txns[node].name} read {show(v)} in {show(k)} = "
@@ -333,8 +346,7 @@ def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 
 
 def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-            writer: dict[tuple[Value, Value], int],
-            appends: dict[tuple[int, Value], list[Value]]) -> bool:
+            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]]) -> bool:
     """Each writer's appends in ``order`` must be one block, a prefix of its program order.
 
     Only the last block may stop short (the list then ends inside that transaction: an
@@ -345,8 +357,7 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
     done: set[int] = set()
     current, at = -1, 0
     problem: str | None = None
-    for v in order:
-        w = writer.get((k, v))
+    for v, w in zip(order, ws, strict=True):
         if w is None:
             continue
         mine = appends[(w, k)]
@@ -379,15 +390,14 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 
 
 def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
-               writer: dict[tuple[Value, Value], int]) -> None:
+               ws: list[int | None]) -> None:
     """Rule 2: ww edges between consecutive writers of ``order``, and ``dirty-update``."""
     txns, graph = facts.txns, facts.graph
     previous: int | None = None
     prev_value: Value = None
     aborted_before = None
     keyset = facts.writers.setdefault(k, {0})
-    for v in order:
-        node = writer.get((k, v))
+    for v, node in zip(order, ws, strict=True):
         if node is None:
             continue
         if node == previous:  # the rest of a block: nothing new
