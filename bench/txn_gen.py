@@ -11,6 +11,10 @@ transaction at a time; the event loop interleaves their invocations and commits.
 - ``none``: each read sees either the latest committed state or the state when the
   transaction began (read committed at best; fractured reads and lost updates appear).
 
+``elle_records`` makes list-append runs shaped like Elle's generator instead (100 active keys,
+each retired after 64 appends; see ``ELLE_MODES``), and ``python3 bench/txn_gen.py OUT N``
+writes one as JSON Lines, so that a whole ``histcheck check`` can be timed.
+
 One ``random.Random(seed)`` drives everything: same seed, same bytes.
 """
 
