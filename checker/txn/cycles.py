@@ -202,7 +202,18 @@ def anomalies(graph: Graph, extra: int, limit: int = 64, assumed: int = 0) -> li
 
 def _first_cycle(graph: Graph, adj: list[list[int]], comp: list[int], sizes: dict[int, int],
                  start_kind: int, mask: int, limit: int) -> Cycle | None:
+    """The first of up to ``limit`` edges a -> b of ``start_kind`` (in graph order) that a
+    shortest ``mask`` path b ~> a closes into a cycle.
+
+    A path b ~> a stays inside a's strongly connected component, so the search does too. The
+    components of the ``mask`` edges alone settle most tries without a search: b and a in
+    one of them, and a path exists; b's component after a's in Tarjan's order (which lists
+    a component before any that reaches it), and none does. Each try still counts against
+    ``limit``, so the cycle found is the one a search of every try would find.
+    """
     tries = 0
+    within: list[list[int]] | None = None
+    parts: list[int] = []
     for a, outs in enumerate(graph.out):
         if sizes[comp[a]] < 2:
             continue
@@ -210,9 +221,33 @@ def _first_cycle(graph: Graph, adj: list[list[int]], comp: list[int], sizes: dic
             if not k & start_kind or comp[b] != comp[a]:
                 continue
             tries += 1
-            path = _bfs(adj, b, a, lambda x, y: bool(graph.kinds(x, y) & mask))
-            if path is not None:
-                return classify(graph, [a, *path], start_kind, mask)
+            if within is None:
+                within = [[y for y, kinds in graph.out[x].items()
+                           if kinds & mask and comp[y] == comp[x]]
+                          if sizes[comp[x]] > 1 else [] for x in range(len(adj))]
+                parts = components(within)
+            if parts[b] == parts[a] or parts[b] > parts[a]:
+                path = _path(within, b, a)
+                if path is not None:
+                    return classify(graph, [a, *path], start_kind, mask)
             if tries >= limit:
                 return None
+    return None
+
+
+def _path(adj: list[list[int]], src: int, dst: int) -> list[int] | None:
+    """``_bfs`` over an adjacency already restricted to the edges allowed."""
+    parent: dict[int, int] = {}
+    queue = deque([src])
+    while queue:
+        a = queue.popleft()
+        for b in adj[a]:
+            if b == dst:
+                path = [a]
+                while path[-1] != src:
+                    path.append(parent[path[-1]])
+                return path[::-1]
+            if b not in parent and b != src:
+                parent[b] = a
+                queue.append(b)
     return None

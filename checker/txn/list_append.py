@@ -29,7 +29,7 @@ it gives that version's edges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from histcheck.history import History
 from histcheck.result import Anomaly
@@ -40,8 +40,7 @@ from histcheck.values import Value, show
 Read = tuple[int, Value, tuple[Value, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Observation:
+class _Observation(NamedTuple):
     """One committed read, as (reader, key, whole value), with what its transaction did before.
 
     ``mine`` are the reader's own appends to the key since its previous read of it (all of
@@ -68,67 +67,128 @@ def infer(history: History) -> Facts:
     last_append: dict[tuple[int, Value], Value] = {}
     appends: dict[tuple[int, Value], list[Value]] = {}
     for txn in txns[1:]:
+        node = txn.node
         for f, k, v in txn.mops:
             if f == "append":
-                if (k, v) in writer and writer[(k, v)] != txn.node:
+                if writer.setdefault((k, v), node) != node:
                     raise history.error(f"list-append needs unique appends: {show(v)} was "
                                         f"appended to {show(k)} twice", txn.op)
-                writer[(k, v)] = txn.node
-                last_append[(txn.node, k)] = v
-                appends.setdefault((txn.node, k), []).append(v)
-    for (node, k), v in last_append.items():
-        facts.values[(node, k)] = v
+                last_append[(node, k)] = v
+                mine = appends.get((node, k))
+                if mine is None:
+                    appends[(node, k)] = [v]
+                else:
+                    mine.append(v)
+    facts.values.update(last_append)
     observations = _observations(txns)
     wholes = [(o.node, o.key, o.version) for o in observations]
     longest, bad_keys = _orders(facts, wholes)
     incompatible = set(bad_keys)
+    aborted = {txn.node for txn in txns if txn.aborted}
     for k, (node, order) in longest.items():
         if k not in bad_keys:
-            _elements(facts, node, k, order, writer)
-            if not _blocks(facts, node, k, order, writer, appends):
+            ws = [writer.get((k, v)) for v in order]
+            _elements(facts, node, k, order, ws, aborted)
+            if not _blocks(facts, node, k, order, ws, appends):
                 bad_keys.add(k)
                 continue
-            _key_edges(history, facts, k, order, writer, last_append)
-    for node, k, seen in _distinct_reads(wholes, incompatible):
-        _elements(facts, node, k, seen, writer)
+            _key_edges(facts, k, order, ws)
+    if incompatible:
+        for node, k, seen in _distinct_reads(wholes, incompatible):
+            _elements(facts, node, k, seen, [writer.get((k, v)) for v in seen], aborted)
+    full_readers = _read_edges(facts, observations, longest, bad_keys, writer, last_append)
+    _unseen(facts, longest, bad_keys, wholes, writer, full_readers)
+    return facts
+
+
+def _read_edges(facts: Facts, observations: list[_Observation],
+                longest: dict[Value, tuple[int, tuple[Value, ...]]], bad_keys: set[Value],
+                writer: dict[tuple[Value, Value], int],
+                last_append: dict[tuple[int, Value], Value]) -> dict[Value, list[int]]:
+    """Check every read and give its edges (rule 3); the readers of each key's longest version.
+
+    A read of length L gives wr from the writer of element L (``G1b`` when that was not the
+    writer's last append to the key) and rw to the writer of element L+1.
+    """
+    txns, graph, reads = facts.txns, facts.graph, facts.reads
     positions: dict[Value, dict[Value, int]] = {}
+    full_readers: dict[Value, list[int]] = {}
     for o in observations:
-        if o.version is not o.whole and len(set(o.whole)) != len(o.whole):
-            _duplicates(facts, o.node, o.key, o.whole)
-        if o.key in bad_keys:
-            if o.later and set(o.later) & set(o.whole):
+        node, k, whole, mine, before, later, version = o
+        if version is not whole and len(set(whole)) != len(whole):
+            _duplicates(facts, node, k, whole)
+        if k in bad_keys:
+            if later and set(later) & set(whole):
                 _future(facts, o)
             else:
                 _internal(facts, o)
             continue
-        if o.later:
-            if o.key not in positions:
-                positions[o.key] = {v: i for i, v in enumerate(longest[o.key][1])}
-            where = positions[o.key]
-            if any(where.get(v, len(o.version)) < len(o.version) for v in o.later):
+        order = longest[k][1]
+        length = len(version)
+        if length == len(order):
+            full_readers.setdefault(k, []).append(node)
+        if later:
+            if k not in positions:
+                positions[k] = {v: i for i, v in enumerate(order)}
+            where = positions[k]
+            if any(where.get(v, length) < length for v in later):
                 _future(facts, o)
                 continue
-        _internal(facts, o)
-        _read_edges(facts, o.node, o.key, o.version, longest[o.key][1], writer, last_append)
-    seen_pairs = {(k, v) for k, (_, order) in longest.items() if k not in bad_keys
-                  for v in order}
-    seen_pairs.update((k, v) for _, k, seen in wholes if k in bad_keys for v in seen)
-    observed = {writer[p] for p in seen_pairs if p in writer}
+        if mine or before is not None:
+            _internal(facts, o)
+        if length:
+            last = version[-1]
+            w = writer.get((k, last))
+            if w is not None and w != node:
+                _add(graph, w, node, WR, k, last, version)
+                reads.append((node, k, w))
+                final = last_append.get((w, k))
+                if final != last and not txns[w].aborted:
+                    facts.anomalies.append(Anomaly(
+                        "G1b", f"{txns[node].name} read {show(k)} = {show(version)}, ending "
+                        f"in {txns[w].name}'s intermediate append of {show(last)} (its last "
+                        f"was {show(final)})", _ops(txns, node, w), {"key": show(k)}))
+        else:
+            reads.append((node, k, 0))
+        if length < len(order):
+            nxt = order[length]
+            w = writer.get((k, nxt))
+            if w is not None:
+                _add(graph, node, w, RW, k, version, nxt)
+    return full_readers
+
+
+def _unseen(facts: Facts, longest: dict[Value, tuple[int, tuple[Value, ...]]],
+            bad_keys: set[Value], wholes: list[Read], writer: dict[tuple[Value, Value], int],
+            full_readers: dict[Value, list[int]]) -> None:
+    """Rule 4: appends no read saw follow everything seen, in an order left to the solver."""
+    txns, graph = facts.txns, facts.graph
+    seen_in: dict[Value, set[Value]] = {}
+    observed: set[int] = set()
+    for k, (_, order) in longest.items():
+        if k not in bad_keys:
+            seen_in[k] = set(order)
+            observed.update(facts.writers.get(k, ()))  # the writers of the order's elements
+    for _, k, seen in wholes:
+        if k in bad_keys:
+            for v in seen:
+                w = writer.get((k, v))
+                if w is not None:
+                    observed.add(w)
     unseen: dict[Value, dict[int, None]] = {}
-    full_readers: dict[Value, list[int]] = {}
-    for node, k, seen in wholes:
-        if k not in bad_keys and len(seen) == len(longest[k][1]):
-            full_readers.setdefault(k, []).append(node)
+    nothing: set[Value] = set()
     for (k, v), node in writer.items():
+        if k in bad_keys or v in seen_in.get(k, nothing):
+            continue
         txn = txns[node]
-        if (k, v) in seen_pairs or k in bad_keys or not (txn.committed or node in observed):
+        if not (txn.committed or node in observed):
             continue
         order = longest[k][1] if k in longest else ()
         if order and (k, order[-1]) in writer:
-            graph.add(writer[(k, order[-1])], node, WW, Reason(k, order[-1], v))
+            _add(graph, writer[(k, order[-1])], node, WW, k, order[-1], v)
         for reader in full_readers.get(k, ()):
             if reader != node:
-                graph.add(reader, node, RW, Reason(k, order, v))
+                _add(graph, reader, node, RW, k, order, v)
         facts.writers.setdefault(k, {0}).add(node)
         unseen.setdefault(k, {})[node] = None
     for k, members in unseen.items():
@@ -136,7 +196,6 @@ def infer(history: History) -> Facts:
         facts.chains[k] = [(a, a, ()) for a in nodes]
         for i, a in enumerate(nodes):
             facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
-    return facts
 
 
 def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
@@ -146,8 +205,17 @@ def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
 def _observations(txns: list[Txn]) -> list[_Observation]:
     """Every read of every committed transaction, in history order."""
     found: list[_Observation] = []
+    add = found.append
     for txn in txns[1:]:
         if not txn.committed:
+            continue
+        mops = txn.mops
+        if len({k for _, k, _ in mops}) == len(mops):
+            # Each key once (the usual case): no own appends, no earlier read, nothing later.
+            for f, k, v in mops:
+                if f == "r":
+                    whole = tuple(v) if isinstance(v, tuple) else ()
+                    add(_Observation(txn.node, k, whole, (), None, (), whole))
             continue
         later: list[tuple[Value, ...]] = [()] * len(txn.mops)
         after: dict[Value, tuple[Value, ...]] = {}
@@ -258,11 +326,13 @@ def _orders(facts: Facts, wholes: list[Read],
 
 
 def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-              writer: dict[tuple[Value, Value], int]) -> None:
-    """Garbage and aborted elements, checked once per key on its longest read (by ``node``)."""
+              ws: list[int | None], aborted: set[int]) -> None:
+    """Garbage and aborted elements, checked once per key on its longest read (by ``node``);
+    ``ws`` are the elements' writers."""
     txns = facts.txns
-    for v in order:
-        w = writer.get((k, v))
+    if None not in ws and aborted.isdisjoint(ws):
+        return
+    for v, w in zip(order, ws, strict=True):
         if w is None:
             facts.anomalies.append(Anomaly(
                 "garbage-read", f"{txns[node].name} read {show(v)} in {show(k)} = "
@@ -276,8 +346,7 @@ def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 
 
 def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-            writer: dict[tuple[Value, Value], int],
-            appends: dict[tuple[int, Value], list[Value]]) -> bool:
+            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]]) -> bool:
     """Each writer's appends in ``order`` must be one block, a prefix of its program order.
 
     Only the last block may stop short (the list then ends inside that transaction: an
@@ -288,8 +357,7 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
     done: set[int] = set()
     current, at = -1, 0
     problem: str | None = None
-    for v in order:
-        w = writer.get((k, v))
+    for v, w in zip(order, ws, strict=True):
         if w is None:
             continue
         mine = appends[(w, k)]
@@ -321,17 +389,19 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
     return problem is None
 
 
-def _key_edges(history: History, facts: Facts, k: Value, order: tuple[Value, ...],
-               writer: dict[tuple[Value, Value], int],
-               last_append: dict[tuple[int, Value], Value]) -> None:
+def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
+               ws: list[int | None]) -> None:
+    """Rule 2: ww edges between consecutive writers of ``order``, and ``dirty-update``."""
     txns, graph = facts.txns, facts.graph
     previous: int | None = None
     prev_value: Value = None
     aborted_before = None
     keyset = facts.writers.setdefault(k, {0})
-    for v in order:
-        node = writer.get((k, v))
+    for v, node in zip(order, ws, strict=True):
         if node is None:
+            continue
+        if node == previous:  # the rest of a block: nothing new
+            prev_value = v
             continue
         keyset.add(node)
         txn = txns[node]
@@ -344,31 +414,17 @@ def _key_edges(history: History, facts: Facts, k: Value, order: tuple[Value, ...
                 _ops(txns, node, aborted_before[0]), {"key": show(k)}))
             aborted_before = None
         if previous is not None and previous != node:
-            graph.add(previous, node, WW, Reason(k, prev_value, v))
+            _add(graph, previous, node, WW, k, prev_value, v)
         previous, prev_value = node, v
 
 
-def _read_edges(facts: Facts, node: int, k: Value, seen: tuple[Value, ...],
-                order: tuple[Value, ...], writer: dict[tuple[Value, Value], int],
-                last_append: dict[tuple[int, Value], Value]) -> None:
-    txns, graph = facts.txns, facts.graph
-    reader = txns[node]
-    if seen:
-        last = seen[-1]
-        w = writer.get((k, last))
-        if w is not None and w != node:
-            graph.add(w, node, WR, Reason(k, last, seen))
-            facts.reads.append((node, k, w))
-            final = last_append.get((w, k))
-            if final != last and w != node and not txns[w].aborted:
-                facts.anomalies.append(Anomaly(
-                    "G1b", f"{reader.name} read {show(k)} = {show(seen)}, ending in "
-                    f"{txns[w].name}'s intermediate append of {show(last)} (its last was "
-                    f"{show(final)})", _ops(txns, node, w), {"key": show(k)}))
-    else:
-        facts.reads.append((node, k, 0))
-    if len(seen) < len(order):
-        nxt = order[len(seen)]
-        w = writer.get((k, nxt))
-        if w is not None:
-            graph.add(node, w, RW, Reason(k, seen, nxt))
+def _add(graph: Graph, a: int, b: int, kind: int, key: Value, value: Value,
+         other: Value) -> None:
+    """``graph.add`` with a ``Reason(key, value, other)`` made only for a new edge kind."""
+    if a == b:
+        return
+    edges = graph.out[a]
+    old = edges.get(b, 0)
+    if not old & kind:
+        edges[b] = old | kind
+        graph.reasons[(a, b, kind)] = Reason(key, value, other)

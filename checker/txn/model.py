@@ -127,23 +127,26 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
         last[txn.op.process] = txn.node
     if not realtime:
         return
-    events: list[tuple[float, int, int]] = []
+    events: list[tuple[float, int, int, int]] = []
     for txn in txns[1:]:
         if txn.aborted or txn.op is None:
             continue
         start, end = history.interval(txn.op)
-        events.append((start, 1, txn.node))
+        events.append((start, 0, len(events), txn.node))
         if end != float("inf"):
-            events.append((end, 0, txn.node))
-    # Intervals are closed: at equal times an invocation is processed before a completion.
-    events.sort(key=lambda e: (e[0], -e[1]))
+            events.append((end, 1, len(events), txn.node))
+    # Intervals are closed: at equal times an invocation (0) is processed before a completion.
+    events.sort()
     frontier: dict[int, float] = {}
     starts: dict[int, float] = {}
-    for when, is_start, node in events:
-        if is_start:
+    out = graph.out
+    for when, is_end, _, node in events:
+        if not is_end:
             starts[node] = when
-            for done in frontier:
-                graph.add(done, node, REALTIME, Reason())
+            for done in frontier:  # graph.add inlined: its sentence needs no reason
+                if done != node:
+                    edges = out[done]
+                    edges[node] = edges.get(node, 0) | REALTIME
         else:
             began = starts[node]
             frontier = {n: t for n, t in frontier.items() if t >= began}
