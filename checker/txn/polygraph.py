@@ -31,7 +31,7 @@ from histcheck.watchdog import interruptible
 
 Lit = tuple[int, bool]
 
-PRUNING_YIELD = 50
+PRUNING_YIELD = 200
 """Pruning stops once a round forces fewer than one choice per this many conditional edges:
 each round recomputes reachability over the whole graph, and the last rounds force little."""
 
