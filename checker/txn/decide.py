@@ -161,7 +161,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                     continue
                 cond.update(r.cond)
                 edges.append(Edge(d.a, r.b, tuple(sorted(cond.items())), d.b))
-    priority = witness.completion(facts)
+    priority = witness.layered(facts)
     outcome = solve(len(facts.txns), edges, deadline, prune=prune, engine=engine,
                     priority=priority)
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
