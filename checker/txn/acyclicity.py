@@ -17,7 +17,7 @@ accepted, so a "yes" never rests on the incremental bookkeeping alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,21 +258,11 @@ class Acyclicity(Propagator):  # type: ignore[misc]
                         continue
                     came[target] = (node, edge)
                     if target == goal:
-                        return self._path(came, start, goal)
+                        return _edges_back(came, start, goal)
                     later.append(target)
             frontier = later
         self._reached = came
         return None
-
-    @staticmethod
-    def _path(came: dict[int, tuple[int, int]], start: int, goal: int) -> list[int]:
-        path: list[int] = []
-        node = goal
-        while node != start:
-            node, edge = came[node]
-            if edge >= 0:
-                path.append(edge)
-        return path
 
     def _reorder(self, a: int, b: int) -> None:
         """Pearce–Kelly: the nodes ``b`` reaches (found by ``_forward``, all ordered before
@@ -294,6 +284,19 @@ class Acyclicity(Propagator):  # type: ignore[misc]
             position[node] = place
 
 
+def _edges_back(came: Mapping[int, tuple[int, int]] | list[tuple[int, int]], start: int,
+                goal: int) -> list[int]:
+    """The conditional edges on the path to ``goal`` recorded in ``came`` (node -> the node
+    and edge it was reached by), walking back to ``start``."""
+    path: list[int] = []
+    node = goal
+    while node != start:
+        node, edge = came[node]
+        if edge >= 0:
+            path.append(edge)
+    return path
+
+
 def _a_cycle(adj: list[list[tuple[int, int]]]) -> list[int] | None:
     """The conditional edges of one cycle of ``adj`` (edge -1 is certain), or None."""
     n = len(adj)
@@ -313,13 +316,7 @@ def _a_cycle(adj: list[list[tuple[int, int]]]) -> list[int] | None:
                     stack.append((child, iter(adj[child])))
                     break
                 if color[child] == 1:
-                    cycle = [edge] if edge >= 0 else []
-                    at = node
-                    while at != child:
-                        at, step = via[at]
-                        if step >= 0:
-                            cycle.append(step)
-                    return cycle
+                    return ([edge] if edge >= 0 else []) + _edges_back(via, child, node)
             else:
                 color[node] = 2
                 stack.pop()

@@ -57,9 +57,10 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     si: Decision | None = None
     if "snapshot-isolation" in implied:
         si = _serializable_first(facts, extra, deadline, prune, engine)
-        if si is None:
-            si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune,
-                            engine=engine)
+        if si is not None:
+            return si  # serializability with these orders implies every level SI implies
+        si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune,
+                        engine=engine)
         if not si.valid:
             return si
     if implied & {"read-atomic", "monotonic-atomic-view", "causal"}:
