@@ -24,7 +24,7 @@ from typing import Any
 from pysat.engines import Propagator
 
 from histcheck.budget import Deadline
-from histcheck.txn.cycles import ordered, topological
+from histcheck.txn.cycles import ordered
 from histcheck.txn.polygraph import Edge
 
 CHECK_EVERY = 256
@@ -84,6 +84,7 @@ class Acyclicity(Propagator):  # type: ignore[misc]
         self.agenda = sorted(self.variables, key=lambda var: min(
             self.position[self.ends[i][1]] for lit in (var, -var) for i in self.watch.get(lit, ())))
         self.deadline = deadline
+        self._reached: dict[int, tuple[int, int]] = {}
 
     def setup_observe(self, solver: Any) -> None:
         self.solver = solver
@@ -91,7 +92,8 @@ class Acyclicity(Propagator):  # type: ignore[misc]
             solver.observe(var)
 
     # The solver calls these from native code; an exception raised inside one (the budget's
-    # expiry arrives as one) is kept and the solver interrupted, then raised after it returns.
+    # expiry arrives as one) is kept, the search ended with the empty clause, and the exception
+    # raised again once the solver has returned.
 
     def on_assignment(self, lit: int, fixed: bool = False) -> None:
         try:
@@ -334,11 +336,11 @@ class Search:
 
 
 def search(size: int, certain: Sequence[tuple[int, int]],
-           conditional: Sequence[tuple[int, int, tuple[int, ...]]], phases: Sequence[int],
-           deadline: Deadline, priority: Sequence[float] | None = None) -> Search:
-    """Solve with the propagator attached; ``phases`` are first guesses for the variables and
-    ``priority`` breaks ties in the first topological order (earlier first: the order the
-    transactions completed in is a good guess at an order that works)."""
+           conditional: Sequence[tuple[int, int, tuple[int, ...]]], deadline: Deadline,
+           priority: Sequence[float] | None = None) -> Search:
+    """Solve with the propagator attached, which makes every decision; ``priority`` breaks
+    ties in the first topological order (lowest first: see ``witness.layered`` for a good
+    one)."""
     from pysat.solvers import Solver
 
     theory = Acyclicity(size, certain, conditional, deadline,
@@ -348,7 +350,6 @@ def search(size: int, certain: Sequence[tuple[int, int]],
         theory.setup_observe(solver)
         for var in theory.variables:
             solver.add_clause([var, -var])  # so that every variable is in the model
-        solver.set_phases(list(phases))
         answer = solver.solve()
         if theory.failure is not None:
             raise theory.failure
@@ -368,29 +369,9 @@ def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequenc
     var_of = {i: n + 1 for n, i in enumerate(variables)}
     certain = sorted(set(known))
     present = set(certain)
-    known_adj: list[list[int]] = [[] for _ in range(size)]
-    for a, b in certain:
-        known_adj[a].append(b)
     conditional = [(e.a, e.b, tuple(var_of[i] if value else -var_of[i] for i, value in e.cond))
                    for e in pending if (e.a, e.b) not in present]
-    found = search(size, certain, conditional, _first_guess(size, known_adj, pending, var_of),
-                   deadline, priority)
+    found = search(size, certain, conditional, deadline, priority)
     if found.model is None:
         return None
     return {i: found.model.get(var_of[i], var_of[i]) > 0 for i in variables}
-
-
-def _first_guess(size: int, known_adj: list[list[int]], pending: Sequence[Edge],
-                 var_of: dict[int, int]) -> list[int]:
-    """For each choice, the literal whose edges mostly point forward in a topological order
-    of the certain edges."""
-    order = topological(known_adj) or list(range(size))
-    rank = [0] * size
-    for position, node in enumerate(order):
-        rank[node] = position
-    score: dict[int, int] = {}
-    for e in pending:
-        forward = 1 if rank[e.a] < rank[e.b] else -1
-        for i, value in e.cond:
-            score[i] = score.get(i, 0) + (forward if value else -forward)
-    return [var_of[i] if score.get(i, 0) >= 0 else -var_of[i] for i in var_of]

@@ -60,8 +60,8 @@ def test_agrees_with_every_assignment(graph: tuple[int, list[tuple[int, int]],
                                                    list[Conditional], int],
                                       rng: random.Random) -> None:
     size, certain, conditional, variables = graph
-    phases = [v if rng.random() < 0.5 else -v for v in range(1, variables + 1)]
-    found = search(size, certain, conditional, phases, UNLIMITED.start())
+    priority = [rng.random() for _ in range(size)]
+    found = search(size, certain, conditional, UNLIMITED.start(), priority)
     expected = _brute(size, certain, conditional, variables)
     assert (found.model is not None) == expected
     if found.model is not None:
@@ -69,7 +69,7 @@ def test_agrees_with_every_assignment(graph: tuple[int, list[tuple[int, int]],
 
 
 def test_a_model_covers_every_variable() -> None:
-    found = search(3, [(0, 1)], [(1, 2, (1,)), (2, 0, (-1, 2)), (2, 0, (3,))], [1, 2, 3],
+    found = search(3, [(0, 1)], [(1, 2, (1,)), (2, 0, (-1, 2)), (2, 0, (3,))],
                    UNLIMITED.start())
     assert found.model is not None
     assert sorted(found.model) == [1, 2, 3]
@@ -79,7 +79,7 @@ def test_a_model_covers_every_variable() -> None:
 
 def test_both_sides_closing_a_cycle_is_unsatisfiable() -> None:
     # 0 -> 1 certain; choice 1 adds 1 -> 0, its negation 1 -> 2 -> 0 with 2 -> 0 certain.
-    found = search(3, [(0, 1), (2, 0)], [(1, 0, (1,)), (1, 2, (-1,))], [1], UNLIMITED.start())
+    found = search(3, [(0, 1), (2, 0)], [(1, 0, (1,)), (1, 2, (-1,))], UNLIMITED.start())
     assert found.model is None
 
 
@@ -98,4 +98,4 @@ def test_an_expired_budget_raises_instead_of_answering() -> None:
     size, certain, conditional = _pigeon_ring(3000)
     deadline = Budget(0.0).start()
     with pytest.raises(BudgetExhausted):
-        search(size, certain, conditional, list(range(1, 3001)), deadline)
+        search(size, certain, conditional, deadline)
