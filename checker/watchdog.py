@@ -12,13 +12,16 @@ GIL (see ``_start_ticking``). The block ends with ``BudgetExhausted``.
 
 The exception raised asynchronously is a private ``BaseException`` made for that one block, so
 a model's ``except Exception`` cannot swallow it and a nested block (an explanation with a
-smaller share of the budget) never mistakes its parent's expiry for its own.
+smaller share of the budget) never mistakes its parent's expiry for its own. Where CPython
+cannot raise it (it arrives inside a gc callback or a ``__del__``, which report it as
+"unraisable" and carry on), the unraisable hook notices and the expiry is raised again.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,7 +71,8 @@ def _children() -> list[str]:
 
 
 class _Watch(threading.Thread):
-    """Watches one deadline for one thread; fires at most once."""
+    """Watches one deadline for one thread; fires once, and again only when the expiry it
+    raised was lost (see ``lost``)."""
 
     def __init__(self, deadline: Deadline, thread_id: int) -> None:
         super().__init__(name="histcheck-watchdog", daemon=True)
@@ -79,6 +83,7 @@ class _Watch(threading.Thread):
         self.interrupters: list[Callable[[], object]] = []
         self._stopped = threading.Event()
         self._lock = threading.Lock()
+        self._lost = False
 
     def run(self) -> None:
         memory = self.deadline.budget.memory_bytes
@@ -92,7 +97,17 @@ class _Watch(threading.Thread):
             reason = self._exceeded(memory)
             if reason is not None:
                 self._fire(reason)
-                return
+                break
+        while not self._stopped.wait(SAMPLE_SECONDS):
+            with self._lock:
+                if self._lost and not self._stopped.is_set():
+                    self._lost = False
+                    _raise_in(self.thread_id, self.signal)
+
+    def lost(self) -> None:
+        """The expiry was raised where CPython drops exceptions: raise it again, soon."""
+        with self._lock:
+            self._lost = not self._stopped.is_set()
 
     def _exceeded(self, memory: int | None) -> str | None:
         if self.deadline.expired():
@@ -117,8 +132,13 @@ class _Watch(threading.Thread):
         if not self._lock.acquire(blocking=False):
             return
         try:
-            if self._stopped.is_set() or self.reason is not None:
+            if self._stopped.is_set():
                 return
+            if self.reason is not None:
+                if not self._lost:
+                    return
+                self._lost = False
+                raise self.signal
             reason = self._exceeded(self.deadline.budget.memory_bytes)
             if reason is None:
                 return
@@ -136,6 +156,8 @@ class _Watch(threading.Thread):
         its own again."""
         with self._lock:
             self._stopped.set()
+            self._lost = False
+            _unregister(self)
             if self.reason is None:
                 return
             _raise_in(self.thread_id, None)
@@ -143,6 +165,44 @@ class _Watch(threading.Thread):
             if watch.reason is not None:
                 _raise_in(self.thread_id, watch.signal)
                 return
+
+
+_live: dict[type[BaseException], _Watch] = {}
+"""Every watch not yet stopped, by the expiry it raises (read by ``_on_unraisable``)."""
+_live_lock = threading.Lock()
+_hook: list[Callable[[sys.UnraisableHookArgs], object]] = []
+"""The unraisable hook that was in place before ours, while ours is installed."""
+
+
+def _register(watch: _Watch) -> None:
+    with _live_lock:
+        _live[watch.signal] = watch
+        if not _hook:
+            _hook.append(sys.unraisablehook)
+            sys.unraisablehook = _on_unraisable
+
+
+def _unregister(watch: _Watch) -> None:
+    with _live_lock:
+        _live.pop(watch.signal, None)
+        if _live or not _hook:
+            return
+        previous = _hook.pop()
+        if sys.unraisablehook is _on_unraisable:  # someone else's hook since stays theirs
+            sys.unraisablehook = previous
+
+
+def _on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """An expiry dropped as unraisable is raised again; anything else goes to the hook that
+    was there before."""
+    kind = unraisable.exc_type
+    if kind is not None and issubclass(kind, _Expired):
+        watch = _live.get(kind)
+        if watch is not None:
+            watch.lost()
+        return
+    previous = _hook[0] if _hook else sys.__unraisablehook__
+    previous(unraisable)
 
 
 _ticking: list[bool] = []
@@ -229,6 +289,7 @@ def enforced(deadline: Deadline) -> Iterator[Deadline]:
     import ctypes  # noqa: F401  (a watch that fires must not stop to import it)
 
     watch = _Watch(deadline, threading.get_ident())
+    _register(watch)
     stack = _stack()
     stack.append(watch)
     try:
@@ -242,7 +303,7 @@ def enforced(deadline: Deadline) -> Iterator[Deadline]:
             if not stack:
                 _stop_ticking()
     except watch.signal as expired:
-        # the watch fires once, so nothing more of its own can arrive while this runs
+        # the watch is stopped by now, so nothing more of its own can arrive while this runs
         if watch in stack:
             stack.remove(watch)
         watch.stop(stack)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -171,3 +173,50 @@ def test_a_timer_signal_owned_by_someone_else_is_left_alone() -> None:
             _spin(5)
     finally:
         signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+
+
+def _expiry_lost_in_a_gc_callback(seconds: float) -> None:
+    """A gc callback (hypothesis and profilers install them) that runs while the budget runs
+    out: CPython reports an exception raised there as unraisable and carries on."""
+    def slow_callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            _spin(seconds)
+
+    gc.callbacks.append(slow_callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(slow_callback)
+
+
+def test_an_expiry_swallowed_by_a_gc_callback_is_raised_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    swallowed: list[type[BaseException] | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: swallowed.append(u.exc_type))
+    started = time.monotonic()
+    with pytest.raises(BudgetExhausted, match="time budget"), \
+            enforced(Budget(seconds=0.1).start()):
+        _expiry_lost_in_a_gc_callback(0.4)
+        _spin(5)
+    assert time.monotonic() - started < 1.5
+    assert swallowed == []  # the expiry is not reported as an unraisable error either
+
+
+def test_an_expiry_swallowed_in_another_thread_is_raised_again() -> None:
+    outcome: list[str] = []
+
+    def work() -> None:
+        try:
+            with enforced(Budget(seconds=0.1).start()):
+                _expiry_lost_in_a_gc_callback(0.4)
+                _spin(5)
+            outcome.append("finished")
+        except BudgetExhausted as exc:
+            outcome.append(exc.reason)
+
+    worker = threading.Thread(target=work)
+    started = time.monotonic()
+    worker.start()
+    worker.join(6)
+    assert outcome == ["time budget of 0.1 s ran out"]
+    assert time.monotonic() - started < 1.5
