@@ -13,10 +13,17 @@ one through the new edge and its clause is short.
 Backtracking switches edges off again; removing edges keeps a topological order valid, so it
 costs nothing else. A complete assignment is checked once more from scratch before it is
 accepted, so a "yes" never rests on the incremental bookkeeping alone.
+
+A "no" comes with its refutation: the cycles the search reported are, as clauses, already
+contradictory on their own (the solver derived the empty clause from them), so a plain SAT
+solver with one switch per cycle finds a subset that still is, and dropping cycles one at a
+time while the rest stay contradictory leaves a minimal one: a few cycles such that every
+assignment of their choices completes one of them.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +37,10 @@ from histcheck.txn.polygraph import Edge
 CHECK_EVERY = 256
 """The propagator looks at the budget once per this many calls (CaDiCaL 1.9.5 through
 python-sat has no interrupt: the propagator stops it with the empty clause)."""
+
+SHRINK_SECONDS = 2.0
+"""At most this long (and a quarter of the time left) goes into making a refutation minimal;
+one cut short is still a refutation, only not minimal."""
 
 
 class Acyclicity(Propagator):  # type: ignore[misc]
@@ -75,6 +86,8 @@ class Acyclicity(Propagator):  # type: ignore[misc]
         self.head = 0
         self.todo: list[int] = []
         self.conflict: list[int] | None = None
+        self.lemmas: list[list[int]] = []
+        """Every conflict clause given to the solver (each the negation of a cycle)."""
         self.failure: BaseException | None = None
         self.solver: Any = None
         self.conflicts = 0
@@ -207,12 +220,16 @@ class Acyclicity(Propagator):  # type: ignore[misc]
             cycle = _a_cycle(adj)
             if cycle is None:
                 return True
-            self.conflict = sorted({-lit for index in cycle for lit in self.lits[index]})
-            self.conflicts += 1
+            self._report(sorted({-lit for index in cycle for lit in self.lits[index]}))
             return False
         except BaseException as failure:
             self._fail(failure)
             return True
+
+    def _report(self, clause: list[int]) -> None:
+        self.conflict = clause
+        self.lemmas.append(clause)
+        self.conflicts += 1
 
     def _fail(self, failure: BaseException) -> None:
         if self.failure is None:
@@ -232,8 +249,7 @@ class Acyclicity(Propagator):  # type: ignore[misc]
             return
         path = self._forward(b, a)
         if path is not None:
-            self.conflict = sorted({-lit for i in (*path, index) for lit in self.lits[i]})
-            self.conflicts += 1
+            self._report(sorted({-lit for i in (*path, index) for lit in self.lits[i]}))
             return
         self._reorder(a, b)
         self._link(index, a, b)
@@ -328,11 +344,14 @@ def _a_cycle(adj: list[list[tuple[int, int]]]) -> list[int] | None:
 @dataclass(frozen=True)
 class Search:
     """What the search found: a model (variable -> true literal) when the graph can be made
-    acyclic, else None; and how much searching it took."""
+    acyclic; else None, and a refutation: sets of literals, each of which switches on the
+    edges of a cycle, such that every assignment makes one of the sets true. And how much
+    searching it took."""
 
     model: dict[int, int] | None
     decisions: int
     conflicts: int
+    refutation: tuple[tuple[int, ...], ...] = ()
 
 
 def search(size: int, certain: Sequence[tuple[int, int]],
@@ -355,16 +374,56 @@ def search(size: int, certain: Sequence[tuple[int, int]],
             raise theory.failure
         model = {abs(lit): lit for lit in solver.get_model() or ()} if answer else None
         solver.disconnect_propagator()
-    if model is not None:
-        for var, lit in theory.value.items():
-            model.setdefault(var, lit or var)
+    if model is None:
+        return Search(None, theory.decisions, theory.conflicts,
+                      refutation(theory.lemmas, deadline))
+    for var, lit in theory.value.items():
+        model.setdefault(var, lit or var)
     return Search(model, theory.decisions, theory.conflicts)
 
 
+def refutation(clauses: Sequence[Sequence[int]], deadline: Deadline,
+               ) -> tuple[tuple[int, ...], ...]:
+    """A minimal contradictory subset of ``clauses`` (which must be contradictory), each
+    returned negated: the literals whose conjunction it forbids. Minimal unless the time for
+    shrinking ran out (see ``SHRINK_SECONDS``)."""
+    from pysat.solvers import Solver
+
+    left = deadline.remaining()
+    until = time.monotonic() + min(SHRINK_SECONDS, left / 4 if left is not None else SHRINK_SECONDS)
+    top = max((abs(lit) for clause in clauses for lit in clause), default=0)
+    switch = {top + 1 + n: clause for n, clause in enumerate(clauses)}
+    with Solver(name="minisat22") as solver:
+        for var, clause in switch.items():
+            solver.add_clause([*clause, -var])
+        if solver.solve(assumptions=list(switch)):
+            raise AssertionError("the cycles reported do not refute every assignment")
+        core = sorted(solver.get_core() or switch)
+        place = 0
+        while place < len(core) and time.monotonic() < until:
+            trial = core[:place] + core[place + 1:]
+            if solver.solve(assumptions=trial):
+                place += 1
+            else:
+                smaller = set(solver.get_core() or trial)
+                core = [var for var in trial if var in smaller]
+    return tuple(tuple(sorted(-lit for lit in switch[var])) for var in core)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An assignment of the choices leaving the graph acyclic, or else (``assignment`` None)
+    a refutation: conjunctions of choice values, each switching on a cycle, that cover every
+    assignment (see ``Search``)."""
+
+    assignment: dict[int, bool] | None
+    refutation: tuple[tuple[tuple[int, bool], ...], ...] = ()
+
+
 def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequence[Edge],
-                   deadline: Deadline, priority: Sequence[float] | None = None,
-                   ) -> dict[int, bool] | None:
-    """An assignment of the choices in ``pending`` leaving the graph acyclic, or None."""
+                   deadline: Deadline, priority: Sequence[float] | None = None) -> Choice:
+    """An assignment of the choices in ``pending`` leaving the graph acyclic, or a
+    refutation in terms of the choices."""
     variables = sorted({i for e in pending for i, _ in e.cond})
     var_of = {i: n + 1 for n, i in enumerate(variables)}
     certain = sorted(set(known))
@@ -373,5 +432,6 @@ def acyclic_choice(size: int, known: Sequence[tuple[int, int]], pending: Sequenc
                    for e in pending if (e.a, e.b) not in present]
     found = search(size, certain, conditional, deadline, priority)
     if found.model is None:
-        return None
-    return {i: found.model.get(var_of[i], var_of[i]) > 0 for i in variables}
+        return Choice(None, tuple(tuple((variables[abs(lit) - 1], lit > 0) for lit in lits)
+                                  for lits in found.refutation))
+    return Choice({i: found.model.get(var_of[i], var_of[i]) > 0 for i in variables})

@@ -140,6 +140,39 @@ def _verdicts(facts: Facts, model: str, consistency: str, valid: bool, found: li
     return verdicts
 
 
+def _refuted(facts: Facts, decision: Decision, name: str, model: str) -> Anomaly:
+    """No single cycle: every way of ordering the writes the solver could not settle closes
+    one of a few cycles. Each is explained under the write orders it needs."""
+    from histcheck.txn.decide import with_choices
+
+    assert decision.graph is not None
+    txns = facts.txns
+    cases: list[str] = []
+    rings: list[dict[str, Any]] = []
+    involved: list[int] = []
+    for lits, nodes in decision.refutation:
+        graph = with_choices(facts, decision.graph.copy(), lits)
+        cycle = classify(graph, list(nodes))
+        orders = [_choice_text(facts, i, value) for i, value in lits]
+        cases.append(f"if {' and '.join(orders)}: "
+                     + explain(graph, txns, cycle, model).rstrip("."))
+        rings.append({"if": orders, "cycle": [txns[n].name for n in cycle.nodes],
+                      "shape": cycle.name})
+        involved.extend(n for n in cycle.nodes if n not in involved)
+    ops = tuple(txns[n].op.id for n in involved if txns[n].op is not None)  # type: ignore[union-attr]
+    keys = sorted({str(facts.choices[i].key) for lits, _ in decision.refutation
+                   for i, _ in lits})
+    return Anomaly(name, f"every version order of {', '.join(keys)} closes a cycle "
+                   f"({len(cases)} cases cover them all): " + "; ".join(cases), ops,
+                   {"cases": rings, "transactions": describe(txns, tuple(involved))})
+
+
+def _choice_text(facts: Facts, choice: int, x_first: bool) -> str:
+    c = facts.choices[choice]
+    before, after = (c.x_last, c.y_first) if x_first else (c.y_last, c.x_first)
+    return f"{facts.txns[before].name}'s write of {c.key} precedes {facts.txns[after].name}'s"
+
+
 POLYGRAPH = {"serializable", "repeatable-read", "snapshot-isolation"}
 """Levels decided by the polygraph solver, and every level implying one of them."""
 
@@ -187,6 +220,8 @@ def _decision_anomaly(facts: Facts, decision: Decision, level: str, model: str) 
             return Anomaly(name, "version orders forced by the other constraints give the "
                            f"cycle: {shaped.explanation}", ops,
                            {**dict(shaped.data), "shape": cycle.name})
+    if decision.refutation and decision.graph is not None:
+        return _refuted(facts, decision, name, model)
     return Anomaly(name, f"no version order of the written keys makes the dependency graph "
                    f"acyclic for {level} (decided by {decision.method}: "
                    f"{dict(decision.figures)})", ops, {})

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from histcheck.budget import Deadline
@@ -34,6 +35,10 @@ class Decision:
     figures: tuple[tuple[str, int], ...] = ()
     order: tuple[int, ...] = ()
     """For a valid polygraph answer, the commit order found (transaction nodes, T0 first)."""
+    refutation: tuple[tuple[tuple[tuple[int, bool], ...], tuple[int, ...]], ...] = ()
+    """For a polygraph "no" without one known cycle: (choices, cycle) pairs, each cycle's
+    edges holding in ``graph`` once its choices are added (``with_choices``), and every
+    assignment of the choices making one pair's choices true."""
 
 
 def extras(level: str) -> int:
@@ -172,7 +177,9 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
         return Decision(True, method, figures=figures,
                         order=_commit_order(len(facts.txns), edges, outcome, priority))
     typed = _typed(facts, outcome)
-    return Decision(False, method, _nodes(outcome), typed, figures)
+    rings = tuple((tuple(sorted({lit for e in ring for lit in e.cond})), _nodes(ring))
+                  for ring in outcome.refutation)
+    return Decision(False, method, _nodes(outcome.cycle), typed, figures, refutation=rings)
 
 
 def _commit_order(size: int, edges: list[Edge], outcome: Outcome,
@@ -194,9 +201,9 @@ def _commit_order(size: int, edges: list[Edge], outcome: Outcome,
     return tuple(order)
 
 
-def _nodes(outcome: Outcome) -> tuple[int, ...]:
+def _nodes(cycle: Sequence[Edge]) -> tuple[int, ...]:
     nodes: list[int] = []
-    for e in outcome.cycle:
+    for e in cycle:
         nodes.append(e.a)
         if e.via >= 0:
             nodes.append(e.via)
@@ -205,8 +212,13 @@ def _nodes(outcome: Outcome) -> tuple[int, ...]:
 
 def _typed(facts: Facts, outcome: Outcome) -> Graph:
     """The known graph plus the edges of choices the solver forced, with their reasons."""
-    typed = facts.graph.copy()
-    for i, value in outcome.assignment:
+    return with_choices(facts, facts.graph.copy(), outcome.assignment)
+
+
+def with_choices(facts: Facts, typed: Graph, assignment: Iterable[tuple[int, bool]]) -> Graph:
+    """``typed`` with the ww and rw edges of the choices in ``assignment``, with their reasons
+    (changed in place, and returned)."""
+    for i, value in assignment:
         c = facts.choices[i]
         last, readers, first = ((c.x_last, c.x_readers, c.y_first) if value
                                 else (c.y_last, c.y_readers, c.x_first))
@@ -214,5 +226,6 @@ def _typed(facts: Facts, outcome: Outcome) -> Graph:
         after = facts.values.get((first, c.key))
         typed.add(last, first, WW, Reason(c.key, before, after))
         for r in readers:
-            typed.add(r, first, RW, Reason(c.key, before, after))
+            if r != first:
+                typed.add(r, first, RW, Reason(c.key, before, after))
     return typed

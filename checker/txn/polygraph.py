@@ -18,6 +18,8 @@ Steps, each exact:
    (``histcheck.txn.acyclicity``); or z3 with an integer rank per node, ``rank(a) < rank(b)`` for
    known edges and ``literals => rank(a) < rank(b)`` for conditional ones (the independent
    encoding the tests compare it with). Either way: satisfiable iff an acyclic choice exists.
+   CaDiCaL's "no" carries a refutation: a few cycles, each needing some choices, such that
+   every way of making those choices completes one of them.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ class Outcome:
     """The values of choices: when acyclic, every choice some cycle could depend on (the rest
     may take either value); otherwise those pruning forced (enough to rebuild the graph a
     known cycle lives in)."""
+    refutation: tuple[tuple[Edge, ...], ...] = ()
+    """When the solver proved "no" (no known cycle does): cycles of edges known after pruning
+    or conditional on choices, such that every assignment of their choices completes one."""
 
 
 def solve(size: int, edges: Iterable[Edge], deadline: Deadline, *, prune: bool = True,
@@ -135,6 +140,20 @@ def _known_cycle(adj: list[list[int]], known: dict[tuple[int, int], Edge]) -> tu
     return tuple(known[(a, b)] for a, b in zip(nodes, nodes[1:] + nodes[:1], strict=False))
 
 
+def _ring(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
+          lits: set[Lit]) -> tuple[Edge, ...]:
+    """A cycle of the known edges and those whose literals are all in ``lits`` (one exists:
+    the solver reported it)."""
+    by_ends = dict(known)
+    for e in pending:
+        if set(e.cond) <= lits:
+            by_ends.setdefault((e.a, e.b), e)
+    adj: list[list[int]] = [[] for _ in range(size)]
+    for (a, b) in by_ends:
+        adj[a].append(b)
+    return _known_cycle(adj, by_ends)
+
+
 def _closure(adj: list[list[int]], order: list[int]) -> list[int]:
     """Bitset reachability (excluding self) of a DAG, sinks first."""
     reach = [0] * len(adj)
@@ -173,10 +192,13 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
         tangled = {comp[e.a] for e in inner}
         inside = [(a, b) for (a, b) in known if comp[a] == comp[b] and comp[a] in tangled]
         chosen = acyclic_choice(size, inside, inner, deadline, priority)
-        return Outcome(chosen is not None, forced=forced,
+        rings = () if chosen.assignment is not None else tuple(
+            _ring(size, known, inner, set(lits)) for lits in chosen.refutation)
+        return Outcome(chosen.assignment is not None, forced=forced,
                        residual_choices=len({i for e in inner for i, _ in e.cond}),
                        residual_nodes=sum(1 for n in range(size) if comp[n] in tangled),
-                       assignment=tuple(sorted({**assigned, **(chosen or {})}.items())))
+                       assignment=tuple(sorted({**assigned, **(chosen.assignment or {})}.items())),
+                       refutation=rings)
     import z3
 
     nodes = sorted({n for e in inner for n in (e.a, e.b)})
@@ -204,10 +226,10 @@ def _residue(size: int, known: dict[tuple[int, int], Edge], pending: list[Edge],
         from histcheck.errors import BudgetExhausted
 
         raise BudgetExhausted("the solver gave no answer within the budget")
-    chosen = dict(assigned)
+    values = dict(assigned)
     if answer == z3.sat:
         model = solver.model()
-        chosen.update({i: z3.is_true(model.eval(var, model_completion=True))
+        values.update({i: z3.is_true(model.eval(var, model_completion=True))
                        for i, var in lits.items()})
     return Outcome(answer == z3.sat, forced=forced, residual_choices=len(lits),
-                   residual_nodes=len(members), assignment=tuple(sorted(chosen.items())))
+                   residual_nodes=len(members), assignment=tuple(sorted(values.items())))

@@ -56,7 +56,7 @@ def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]], list[Conditiona
 
 @settings(max_examples=1500, deadline=None)
 @given(graphs(), st.randoms(use_true_random=False))
-def test_agrees_with_every_assignment(graph: tuple[int, list[tuple[int, int]],
+def test_agrees_with_every_assignment_and_refutes_minimally(graph: tuple[int, list[tuple[int, int]],
                                                    list[Conditional], int],
                                       rng: random.Random) -> None:
     size, certain, conditional, variables = graph
@@ -66,6 +66,28 @@ def test_agrees_with_every_assignment(graph: tuple[int, list[tuple[int, int]],
     assert (found.model is not None) == expected
     if found.model is not None:
         assert _acyclic(size, certain, conditional, set(found.model.values()))
+    else:
+        _assert_minimal_refutation(size, certain, conditional, variables, found.refutation)
+
+
+def _assert_minimal_refutation(size: int, certain: list[tuple[int, int]],
+                               conditional: list[Conditional], variables: int,
+                               refutation: tuple[tuple[int, ...], ...]) -> None:
+    """Each set of literals switches on a cycle; every assignment makes one set true; and
+    without any one set, some assignment makes none true."""
+    assert refutation
+    for lits in refutation:
+        assert not _acyclic(size, certain, [c for c in conditional if set(c[2]) <= set(lits)],
+                            set(lits))
+    assignments = [{v + 1 if value else -(v + 1) for v, value in enumerate(values)}
+                   for values in itertools.product((False, True), repeat=variables)]
+
+    def covered(sets: tuple[tuple[int, ...], ...]) -> bool:
+        return all(any(set(lits) <= truth for lits in sets) for truth in assignments)
+
+    assert covered(refutation)
+    for drop in range(len(refutation)):
+        assert not covered(refutation[:drop] + refutation[drop + 1:])
 
 
 def test_a_model_covers_every_variable() -> None:
