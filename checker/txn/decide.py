@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from histcheck.budget import Deadline
 from histcheck.txn import levels
@@ -65,7 +65,7 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
         if si is not None:
             return si  # serializability with these orders implies every level SI implies
         si = _polygraph(facts, extra, snapshot=True, deadline=deadline, prune=prune,
-                        engine=engine)
+                        engine=engine, candidate=False)
         if not si.valid:
             return si
     if implied & {"read-atomic", "monotonic-atomic-view", "causal"}:
@@ -97,15 +97,23 @@ def _serializable_first(facts: Facts, extra: int, deadline: Deadline, prune: boo
     does not hold or is not settled in its share; then snapshot isolation is solved itself."""
     from histcheck.budget import Budget
     from histcheck.errors import BudgetExhausted
+    from histcheck.txn import witness
 
     if not prune:
         return None  # the unpruned path is the cross-check of the composed graph itself
+    # The natural candidate orders first, each linear: a serial one, then one for snapshot
+    # isolation itself (whose candidate ignores rw edges, so it succeeds more often).
+    for snapshot, method in ((False, "polygraph-ser"), (True, "polygraph-si")):
+        found = witness.order(facts, extra, snapshot=snapshot)
+        if found is not None:
+            return Decision(True, method, figures=(("choices", len(facts.choices)),
+                                                   ("witness", 1)), order=tuple(found))
     left = deadline.remaining()
     share = Budget(SERIAL_FIRST_SECONDS if left is None else left / 2,
                    deadline.budget.memory_bytes).start()
     try:
         serial = _polygraph(facts, extra, snapshot=False, deadline=share, prune=prune,
-                            engine=engine)
+                            engine=engine, candidate=False)
     except BudgetExhausted:
         deadline.check()
         return None
@@ -139,20 +147,39 @@ def _choice_edges(facts: Facts, typed: Graph, snapshot: bool) -> tuple[list[Edge
 
 
 def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
-               prune: bool = True, engine: str = "cdcl") -> Decision:
-    from histcheck.txn import witness
+               prune: bool = True, engine: str = "cdcl", candidate: bool = True) -> Decision:
+    """``candidate=False`` skips the natural candidate order (``witness``), already tried."""
+    from histcheck.txn import induced, witness
 
     method = "polygraph-si" if snapshot else "polygraph-ser"
-    found = witness.order(facts, extra, snapshot=snapshot) if prune else None
+    found = witness.order(facts, extra, snapshot=snapshot) if prune and candidate else None
     if found is not None:
         return Decision(True, method, figures=(("choices", len(facts.choices)), ("witness", 1)),
                         order=tuple(found))
     graph = facts.graph
-    ww, rw = _choice_edges(facts, graph, snapshot)
     d_mask = WW | WR | extra
+    if prune:
+        # A cycle of known edges needs no choice: not even the choices' edges are built.
+        if snapshot:
+            known = induced.known_cycle(
+                len(facts.txns), [(a, b) for a, b, k in graph.edges() if k & d_mask],
+                [(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask])
+        else:
+            known = _data_cycle(graph, DATA | extra)
+        if known is not None:
+            return Decision(False, method, _nodes(known), graph,
+                            (("choices", len(facts.choices)), ("forced", 0),
+                             ("residual_choices", 0), ("residual_nodes", 0)))
+    ww, rw = _choice_edges(facts, graph, snapshot)
     edges: list[Edge] = []
+    pre_forced: dict[int, bool] = {}
     if not snapshot:
         edges = [Edge(a, b) for a, b, k in graph.edges() if k & (DATA | extra)] + ww + rw
+    elif prune:
+        edges, pre_forced = induced.composed(
+            len(facts.txns), [(a, b) for a, b, k in graph.edges() if k & d_mask],
+            [(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask], ww, rw,
+            deadline)
     else:
         d_edges = [Edge(a, b) for a, b, k in graph.edges() if k & d_mask] + ww
         rw_edges = [Edge(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask] + rw
@@ -170,6 +197,10 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     priority = witness.layered(facts)
     outcome = solve(len(facts.txns), edges, deadline, prune=prune, engine=engine,
                     priority=priority)
+    if pre_forced:
+        outcome = replace(outcome, forced=outcome.forced + len(pre_forced),
+                          assignment=tuple(sorted({**pre_forced, **dict(outcome.assignment)}
+                                                  .items())))
     figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))
@@ -180,6 +211,16 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     rings = tuple((tuple(sorted({lit for e in ring for lit in e.cond})), _nodes(ring))
                   for ring in outcome.refutation)
     return Decision(False, method, _nodes(outcome.cycle), typed, figures, refutation=rings)
+
+
+def _data_cycle(graph: Graph, mask: int) -> list[Edge] | None:
+    from histcheck.txn.cycles import find_cycle, topological
+
+    adj = [[b for b, k in outs.items() if k & mask] for outs in graph.out]
+    if topological(adj) is not None:
+        return None
+    nodes = find_cycle(adj)
+    return [Edge(a, b) for a, b in zip(nodes, nodes[1:] + nodes[:1], strict=False)]
 
 
 def _commit_order(size: int, edges: list[Edge], outcome: Outcome,
