@@ -106,7 +106,7 @@ def _serializable_first(facts: Facts, extra: int, deadline: Deadline, prune: boo
     for snapshot, method in ((False, "polygraph-ser"), (True, "polygraph-si")):
         found = witness.order(facts, extra, snapshot=snapshot)
         if found is not None:
-            return Decision(True, method, figures=(("choices", len(facts.choices)),
+            return Decision(True, method, figures=(("choices", facts.choice_count),
                                                    ("witness", 1)), order=tuple(found))
     left = deadline.remaining()
     share = Budget(SERIAL_FIRST_SECONDS if left is None else left / 2,
@@ -154,7 +154,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     method = "polygraph-si" if snapshot else "polygraph-ser"
     found = witness.order(facts, extra, snapshot=snapshot) if prune and candidate else None
     if found is not None:
-        return Decision(True, method, figures=(("choices", len(facts.choices)), ("witness", 1)),
+        return Decision(True, method, figures=(("choices", facts.choice_count), ("witness", 1)),
                         order=tuple(found))
     graph = facts.graph
     d_mask = WW | WR | extra
@@ -168,7 +168,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
             known = _data_cycle(graph, DATA | extra)
         if known is not None:
             return Decision(False, method, _nodes(known), graph,
-                            (("choices", len(facts.choices)), ("forced", 0),
+                            (("choices", facts.choice_count), ("forced", 0),
                              ("residual_choices", 0), ("residual_nodes", 0)))
     ww, rw = _choice_edges(facts, graph, snapshot)
     edges: list[Edge] = []
@@ -201,7 +201,7 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
         outcome = replace(outcome, forced=outcome.forced + len(pre_forced),
                           assignment=tuple(sorted({**pre_forced, **dict(outcome.assignment)}
                                                   .items())))
-    figures = (("choices", len(facts.choices)), ("forced", outcome.forced),
+    figures = (("choices", facts.choice_count), ("forced", outcome.forced),
                ("residual_choices", outcome.residual_choices),
                ("residual_nodes", outcome.residual_nodes))
     if outcome.acyclic:

@@ -3,9 +3,11 @@
 - ``graph``: dependency edges that hold in every explanation of the history (ww, wr, rw);
 - ``reads``: every external read as (reader, key, writer) for the saturation checks;
 - ``writers``: per key, the transactions whose version of the key exists (node 0 included);
-- ``choices``: version-order decisions left open (rw-register only): for two chains of
-  writes X and Y of one key, either X precedes Y (X's last writer ww-> Y's first, and X's last
-  version's readers rw-> Y's first) or the other way round;
+- ``choices``: version-order decisions left open: for two chains of writes X and Y of one key,
+  either X precedes Y (X's last writer ww-> Y's first, and X's last version's readers rw-> Y's
+  first) or the other way round. Every pair of a key's ``chains`` is one, so a hot key with c
+  chains makes c^2/2 of them: they are built only when first asked for (a candidate order,
+  ``witness``, settles most valid histories from the chains alone);
 - ``anomalies``: problems visible without any cycle (garbage, aborted and intermediate reads...);
 - ``assumed``: the edge kinds of ``graph`` that hold only under an assumption the weak levels do
   not make. rw-register's version orders come from read-then-write chains (no write falls
@@ -43,7 +45,6 @@ class Facts:
     graph: Graph
     reads: list[tuple[int, Value, int]] = field(default_factory=list)
     writers: dict[Value, set[int]] = field(default_factory=dict)
-    choices: list[Choice] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     assumed: int = 0
     chains: dict[Value, list[tuple[int, int, tuple[int, ...]]]] = field(default_factory=dict)
@@ -51,3 +52,17 @@ class Facts:
     readers of the last version): what a candidate version order is made of (``witness``)."""
     values: dict[tuple[int, Value], Value] = field(default_factory=dict)
     """(writer, key) -> the value it installed, for explanations."""
+    _choices: list[Choice] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def choices(self) -> list[Choice]:
+        """Every pair of one key's chains, in key order, then chain order (built once)."""
+        if self._choices is None:
+            self._choices = [Choice(k, *x, *y) for k, chains in self.chains.items()
+                             for i, x in enumerate(chains) for y in chains[i + 1:]]
+        return self._choices
+
+    @property
+    def choice_count(self) -> int:
+        """``len(choices)``, without building them."""
+        return sum(len(c) * (len(c) - 1) // 2 for c in self.chains.values())

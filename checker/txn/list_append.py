@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from histcheck.history import History
 from histcheck.result import Anomaly
-from histcheck.txn.facts import Choice, Facts
+from histcheck.txn.facts import Facts
 from histcheck.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
 from histcheck.values import Value, show
 
@@ -194,8 +194,6 @@ def _unseen(facts: Facts, longest: dict[Value, tuple[int, tuple[Value, ...]]],
     for k, members in unseen.items():
         nodes = list(members)
         facts.chains[k] = [(a, a, ()) for a in nodes]
-        for i, a in enumerate(nodes):
-            facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
 
 
 def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:

@@ -26,7 +26,7 @@ import itertools
 
 from histcheck.history import History
 from histcheck.result import Anomaly
-from histcheck.txn.facts import Choice, Facts
+from histcheck.txn.facts import Facts
 from histcheck.txn.model import INIT, RW, WR, WW, Graph, Reason, Txn, transactions
 from histcheck.values import Value, show
 
@@ -186,8 +186,3 @@ def _chains(facts: Facts, k: Value, nodes: list[int], pred: dict[tuple[int, Valu
         for chain in others:
             link(first[-1], chain[0])
     facts.chains[k] = [(c[0], c[-1], tuple(readers.get((c[-1], k), ()))) for c in others]
-    for i, x in enumerate(others):
-        for y in others[i + 1:]:
-            facts.choices.append(Choice(
-                k, x[0], x[-1], tuple(readers.get((x[-1], k), ())),
-                y[0], y[-1], tuple(readers.get((y[-1], k), ()))))

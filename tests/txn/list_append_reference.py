@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from histcheck.history import History
 from histcheck.result import Anomaly
-from histcheck.txn.facts import Choice, Facts
+from histcheck.txn.facts import Facts
 from histcheck.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
 from histcheck.values import Value, show
 
@@ -112,8 +112,6 @@ def infer(history: History) -> Facts:
     for k, members in unseen.items():
         nodes = list(members)
         facts.chains[k] = [(a, a, ()) for a in nodes]
-        for i, a in enumerate(nodes):
-            facts.choices.extend(Choice(k, a, a, (), b, b, ()) for b in nodes[i + 1:])
     return facts
 
 
