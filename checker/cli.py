@@ -28,7 +28,7 @@ from histcheck.terminal import echo
 if TYPE_CHECKING:
     from histcheck.budget import Budget
     from histcheck.registry import ModelSpec
-    from histcheck.result import CheckResult
+    from histcheck.result import Anomaly, CheckResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + signal.SIGPIPE
@@ -385,10 +385,34 @@ def render_result(path: Path, result: CheckResult) -> str:
     seconds = float(figures.get("seconds", 0)) + float(figures.get("read_seconds", 0))
     head = (f"{shown(path)}: {verdict} for {result.model} / {result.consistency} "
             f"({size}, {seconds:.3f} s)")
-    if not result.explanation:
+    lines = result.explanation.rstrip().splitlines()
+    lines.extend(_anomaly_lines(result))
+    if not lines:
         return head
-    body = "\n".join("  " + line for line in result.explanation.rstrip().splitlines())
+    body = "\n".join("  " + line for line in lines)
     return f"{head}\n{body}"
+
+
+SHOWN_ANOMALIES = 5
+"""Anomalies printed with their sentences in the text output (``--json`` has every one)."""
+
+
+def _anomaly_lines(result: CheckResult) -> list[str]:
+    """One line per anomaly whose sentence the explanation does not already hold, those the
+    level forbids first; a transactional result names the ones its level allows."""
+    extra = [a for a in result.anomalies
+             if a.explanation and a.explanation not in result.explanation]
+    if "forbidden" not in result.details:
+        return [f"{a.name}: {a.explanation}" for a in extra[:SHOWN_ANOMALIES]] + _more(extra)
+    forbidden = set(result.details["forbidden"])
+    extra.sort(key=lambda a: a.name not in forbidden)
+    return [f"{a.name}{'' if a.name in forbidden else f' (allowed by {result.consistency})'}: "
+            f"{a.explanation}" for a in extra[:SHOWN_ANOMALIES]] + _more(extra)
+
+
+def _more(shown_ones: list[Anomaly]) -> list[str]:
+    left = len(shown_ones) - SHOWN_ANOMALIES
+    return [f"... and {left} more (--json and --report have them all)"] if left > 0 else []
 
 
 @main.command()

@@ -198,3 +198,23 @@ def test_junit_has_one_case_per_history(tmp_path: Path) -> None:
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
     outcomes = {case.get("name"): [child.tag for child in case] for case in suite}
     assert outcomes == {good: [], bad: ["failure"], broken: ["error"]}
+
+
+WRITE_SKEW = str(Path(__file__).parent.parent / "histories/txn-formats/dbcop/write-skew.json")
+
+
+def test_text_output_gives_each_transactional_anomaly_its_sentence() -> None:
+    code, out, _ = run("check", WRITE_SKEW, "--model", "rw-register",
+                       "--consistency", "serializable")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[1] == "  serializable violated: G2-item"
+    assert lines[2].startswith("  G2-item: T2 read 0 = 1 and did not see T4's write of 3")
+    assert lines[2].endswith("a contradiction.")
+
+
+def test_text_output_says_which_anomalies_the_level_allows() -> None:
+    code, out, _ = run("check", WRITE_SKEW, "--model", "rw-register",
+                       "--consistency", "snapshot-isolation")
+    assert code == 0
+    assert "  G2-item (allowed by snapshot-isolation): T2 read 0 = 1" in out

@@ -70,6 +70,7 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
     details = {"weakest_violated": levels.weakest(ordered),
                "strongest_possible": levels.strongest(possible),
                "decided": [n for n in levels.NAMES if n in verdicts],
+               "forbidden": sorted({a.name for a in found if a.name in forbidden}),
                "method": decision.method, **dict(decision.figures)}
     names = {a.name for a in found}
     if valid:
