@@ -17,7 +17,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -97,15 +97,30 @@ def history_paths(paths: tuple[str, ...]) -> Iterator[Path]:
     A folder that is itself one history (Cobra's per-session logs) is yielded whole; ``-`` is
     standard input.
     """
+    for path, _ in history_places(paths):
+        yield path
+
+
+def history_places(paths: tuple[str, ...]) -> Iterator[tuple[Path, PurePath]]:
+    """``history_paths``, each with where it was found: its path relative to the folder given
+    (a file given itself, or a folder that is one history: its name; standard input:
+    ``stdin``)."""
     from histcheck.formats import FOLDER_SNIFFERS
     from histcheck.formats.source import is_stdin
 
     for raw in paths:
         path = Path(raw)
-        if is_stdin(raw) or not path.is_dir():
-            yield path
-            continue
-        yield from _walk(path, FOLDER_SNIFFERS)
+        if is_stdin(raw):
+            yield path, PurePath("stdin")
+        elif not path.is_dir():
+            yield path, PurePath(path.name)
+        else:
+            for found in _walk(path, FOLDER_SNIFFERS):
+                try:
+                    relative = PurePath(found.relative_to(path))
+                except ValueError:
+                    relative = PurePath(found.name)
+                yield found, relative if relative.parts else PurePath(path.resolve().name)
 
 
 def _walk(folder: Path, folder_sniffers: dict[str, Any],
@@ -300,7 +315,12 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
     codes: list[int] = []
     cases: list[Case] = []
-    for path in history_paths(paths):
+    placement = None
+    entries: list[Any] = []
+    if report_dir is not None:
+        from histcheck.report_index import Entry, Placement, write_index
+        placement = Placement(Path(report_dir))
+    for path, place in history_places(paths):
         release()
         try:
             history, result = check_file(path, model=spec.name, consistency=level, fmt=fmt,
@@ -312,13 +332,22 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
                             "consistency": level, "error": message})
             cases.append(Case(str(path), error=message))
+            if placement is not None:
+                entries.append(Entry(shown(path), "ERROR", (message,), 0.0, ()))
             codes.append(EXIT_USAGE)
             if isinstance(exc, UsageError):
                 break
             continue
         written: list[Path] = []
-        if report_dir is not None and history is not None:
-            written = _write_report(spec, history, result, Path(report_dir), path, budget)
+        if placement is not None and history is not None:
+            written = _write_report(spec, history, result, placement.folder(place), path,
+                                    budget)
+        if placement is not None:
+            figures = result.figures
+            entries.append(Entry(
+                shown(path), result.verdict, tuple(sorted({a.name for a in result.anomalies})),
+                float(figures.get("seconds", 0)) + float(figures.get("read_seconds", 0)),
+                tuple(str(p.relative_to(placement.root)) for p in _linked_first(written))))
         if as_json:
             certificate = [str(p) for p in written if p.name == "certificate.json"]
             _emit_json({"path": str(path), **result.to_json(),
@@ -330,13 +359,23 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     if junit_file is not None:
         with naming(junit_file):
             write_junit(cases, Path(junit_file))
+    if placement is not None:
+        with naming(str(placement.root)):
+            echo(f"report: {write_index(placement.root, entries)}", err=True)
     finish(worst(codes))
 
 
-def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path,
+def _linked_first(pages: list[Path]) -> list[Path]:
+    """The pages, the one an index should link to first: an HTML page, else a picture."""
+    rank = {".html": 0, ".svg": 1}
+    return sorted(pages, key=lambda p: rank.get(p.suffix, 2))
+
+
+def _write_report(spec: ModelSpec, history: Any, result: CheckResult, target: Path,
                   path: Path, budget: Budget) -> list[Path]:
-    """Write the report pages, within the budget the check had (pages of an answer that took
-    all of it get a short grace): a report that cannot be finished is named and left out."""
+    """Write the report pages into ``target``, within the budget the check had (pages of an
+    answer that took all of it get a short grace): a report that cannot be finished is named
+    and left out."""
     from histcheck.budget import Budget
     from histcheck.watchdog import enforced
 
@@ -344,10 +383,6 @@ def _write_report(spec: ModelSpec, history: Any, result: CheckResult, root: Path
     if reporter is None:
         echo(f"histcheck: model {spec.name!r} has no report; none written", err=True)
         return []
-    from histcheck.formats.source import is_stdin
-
-    name = "stdin" if is_stdin(path) else path.name
-    target = root / name.replace(".", "_") if len(root.parts) else root
     figures = result.figures
     used = float(figures.get("seconds", 0.0)) + float(figures.get("read_seconds", 0.0))
     seconds = None if budget.seconds is None else max(budget.seconds - used, 0.0) + REPORT_GRACE
@@ -398,12 +433,12 @@ SHOWN_ANOMALIES = 5
 
 
 def _anomaly_lines(result: CheckResult) -> list[str]:
-    """One line per anomaly whose sentence the explanation does not already hold, those the
-    level forbids first; a transactional result names the ones its level allows."""
-    extra = [a for a in result.anomalies
-             if a.explanation and a.explanation not in result.explanation]
+    """For a transactional result (its explanation names the anomalies, their sentences are
+    in them), one line per anomaly: those the level forbids first, the others marked as
+    allowed. Other results' explanations tell the whole story themselves."""
     if "forbidden" not in result.details:
-        return [f"{a.name}: {a.explanation}" for a in extra[:SHOWN_ANOMALIES]] + _more(extra)
+        return []
+    extra = [a for a in result.anomalies if a.explanation]
     forbidden = set(result.details["forbidden"])
     extra.sort(key=lambda a: a.name not in forbidden)
     return [f"{a.name}{'' if a.name in forbidden else f' (allowed by {result.consistency})'}: "
