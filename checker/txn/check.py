@@ -13,7 +13,7 @@ from histcheck.result import Anomaly, CheckResult
 from histcheck.txn import levels
 from histcheck.txn.cycles import Cycle, anomalies, classify
 from histcheck.txn.decide import Decision, decide, extras
-from histcheck.txn.explain import describe, explain
+from histcheck.txn.explain import describe, edges, explain
 from histcheck.txn.facts import Facts
 from histcheck.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_edges
 
@@ -158,7 +158,7 @@ def _refuted(facts: Facts, decision: Decision, name: str, model: str) -> Anomaly
         cases.append(f"if {' and '.join(orders)}: "
                      + explain(graph, txns, cycle, model).rstrip("."))
         rings.append({"if": orders, "cycle": [txns[n].name for n in cycle.nodes],
-                      "shape": cycle.name})
+                      "edges": edges(graph, txns, cycle, model), "shape": cycle.name})
         involved.extend(n for n in cycle.nodes if n not in involved)
     ops = tuple(txns[n].op.id for n in involved if txns[n].op is not None)  # type: ignore[union-attr]
     keys = sorted({str(facts.choices[i].key) for lits, _ in decision.refutation
@@ -183,6 +183,7 @@ def cycle_anomaly(facts: Facts, graph: Graph, cycle: Cycle, model: str) -> Anoma
     ops = tuple(txns[n].op.id for n in cycle.nodes if txns[n].op is not None)  # type: ignore[union-attr]
     return Anomaly(cycle.name, explain(graph, txns, cycle, model), ops,
                    {"cycle": [txns[n].name for n in cycle.nodes],
+                    "edges": edges(graph, txns, cycle, model),
                     "transactions": describe(txns, cycle.nodes)})
 
 

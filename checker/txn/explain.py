@@ -37,13 +37,24 @@ def edge_sentence(graph: Graph, txns: list[Txn], a: int, b: int, kind: int,
     return f"{ta} < {tb}"
 
 
+KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
+"""How reports label an edge of each kind."""
+
+
 def explain(graph: Graph, txns: list[Txn], cycle: Cycle, workload: str) -> str:
     """The cycle as a paragraph ending in the contradiction."""
+    lines = [edge["sentence"] for edge in edges(graph, txns, cycle, workload)]
+    first = txns[cycle.nodes[0]].name
+    return "; ".join(lines) + f": {first} < {first}, a contradiction."
+
+
+def edges(graph: Graph, txns: list[Txn], cycle: Cycle, workload: str) -> list[dict[str, str]]:
+    """The cycle's edges in order, each with its ends, kind and sentence (for reports)."""
     nodes = list(cycle.nodes)
     pairs = zip(nodes, nodes[1:] + nodes[:1], cycle.kinds, strict=False)
-    lines = [edge_sentence(graph, txns, a, b, kind, workload) for a, b, kind in pairs]
-    first = txns[nodes[0]].name
-    return "; ".join(lines) + f": {first} < {first}, a contradiction."
+    return [{"from": txns[a].name, "to": txns[b].name, "kind": KIND_NAMES.get(kind, "?"),
+             "sentence": edge_sentence(graph, txns, a, b, kind, workload)}
+            for a, b, kind in pairs]
 
 
 def describe(txns: list[Txn], nodes: tuple[int, ...]) -> list[str]:
