@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+from collections.abc import Mapping, Sequence
 
 from histcheck.errors import UsageError
 from histcheck.trace.clocks import VectorClocks
@@ -18,8 +19,11 @@ from histcheck.trace.model import SENDING, Kind, Trace
 
 MAX_DRAWN = 5000
 LANE, ROW, TOP, LEFT = 140, 36, 50, 80
-COLOURS = {Kind.BROADCAST: "#1f77b4", Kind.DELIVER: "#2ca02c", Kind.SEND: "#1f77b4",
-           Kind.RECV: "#2ca02c", Kind.CRASH: "#d62728", Kind.LOCAL: "#7f7f7f"}
+COLOURS = {Kind.SEND: "#1f77b4", Kind.RECV: "#2ca02c", Kind.BROADCAST: "#17becf",
+           Kind.DELIVER: "#bcbd22", Kind.LOCAL: "#7f7f7f", Kind.CRASH: "#d62728",
+           Kind.RECOVER: "#ff7f0e", Kind.REQUEST: "#9467bd", Kind.EXECUTE: "#8c564b",
+           Kind.REPLY: "#e377c2", Kind.ACK: "#393b79"}
+"""One colour per event kind (a legend names them)."""
 
 
 def _dot_id(text: str) -> str:
@@ -78,12 +82,16 @@ def lamport(trace: Trace, clocks: VectorClocks) -> list[int]:
     return stamp
 
 
-def to_svg(trace: Trace, clocks: VectorClocks) -> str:
+def to_svg(trace: Trace, clocks: VectorClocks, *, nodes: Sequence[str] | None = None,
+           marks: Mapping[int, Sequence[int]] | None = None) -> str:
+    """Lanes in ``nodes`` order (the trace's own by default); an event in ``marks`` (event ->
+    finding numbers) gets a ring and the classes ``hit f<n>`` a page can highlight."""
     if len(trace) > MAX_DRAWN:
         raise UsageError(f"the trace has {len(trace)} events; drawings stop at {MAX_DRAWN} "
                          f"(DOT has no limit)")
     stamp = lamport(trace, clocks)
-    x = {node: LEFT + c * LANE for c, node in enumerate(trace.nodes)}
+    marks = marks or {}
+    x = {node: LEFT + c * LANE for c, node in enumerate(nodes or trace.nodes)}
     height = TOP + (max(stamp, default=0) + 1) * ROW
     width = LEFT + len(trace.nodes) * LANE
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -91,10 +99,10 @@ def to_svg(trace: Trace, clocks: VectorClocks) -> str:
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
            'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#1f77b4"/>'
            '</marker></defs>']
-    for node in trace.nodes:
-        out.append(f'<text x="{x[node]}" y="{TOP - 20}" text-anchor="middle" '
+    for node, lane in x.items():
+        out.append(f'<text x="{lane}" y="{TOP - 20}" text-anchor="middle" '
                    f'font-weight="bold">{html.escape(node)}</text>')
-        out.append(f'<line x1="{x[node]}" y1="{TOP - 10}" x2="{x[node]}" y2="{height - 10}" '
+        out.append(f'<line x1="{lane}" y1="{TOP - 10}" x2="{lane}" y2="{height - 10}" '
                    f'stroke="#ccc"/>')
     for event in trace.events:
         sent = trace.source_of[event.id]
@@ -107,9 +115,14 @@ def to_svg(trace: Trace, clocks: VectorClocks) -> str:
         cx, cy = x[event.node], TOP + stamp[event.id] * ROW
         tip = f"{event.describe()}\nvc {clocks.as_dict(event.id)}"
         colour = COLOURS.get(event.kind, "#9467bd")
-        out.append(f'<g><title>{html.escape(tip)}</title><circle cx="{cx}" cy="{cy}" r="5" '
-                   f'fill="{colour}"/><text x="{cx + 8}" y="{cy + 4}">'
-                   f'{html.escape(_short(trace, event.id))}</text></g>')
+        hits = marks.get(event.id, ())
+        classes = f' class="hit {" ".join(f"f{n}" for n in hits)}"' if hits else ""
+        ring = (f'<circle class="ring" cx="{cx}" cy="{cy}" r="9" fill="none" stroke="#d62728" '
+                f'stroke-width="2"/>' if hits else "")
+        tip += "".join(f"\nfinding {n}" for n in hits)
+        out.append(f'<g{classes}><title>{html.escape(tip)}</title>{ring}<circle cx="{cx}" '
+                   f'cy="{cy}" r="5" fill="{colour}"/><text x="{cx + 8}" y="{cy + 4}">'
+                   f'line {event.line}: {html.escape(_short(trace, event.id))}</text></g>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
