@@ -473,15 +473,26 @@ def convert(source: str, target: str, src_fmt: str | None, dst_fmt: str | None) 
 @click.argument("path")
 @click.option("--format", "fmt", default=None, help="The input format (detected when omitted).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-def stats(path: str, fmt: str | None, as_json: bool) -> None:
+@click.option("--report", "report_dir", default=None,
+              help="Also write latency and throughput plots (HTML with SVG) into this folder.")
+def stats(path: str, fmt: str | None, as_json: bool, report_dir: str | None) -> None:
     """A quick look at a history: operations, outcomes, concurrency, latencies."""
     from histcheck.formats import read_history
     from histcheck.stats import history_stats, render_stats
 
+    if report_dir is not None and Path(report_dir).exists() and not Path(report_dir).is_dir():
+        fail(f"{report_dir}: not a folder (--report writes a folder of pages)")
     try:
-        figures = history_stats(read_history(path, fmt))
+        history = read_history(path, fmt)
+        figures = history_stats(history)
     except HistcheckError as exc:
         fail(str(exc))
+    if report_dir is not None:
+        from histcheck.stats_report import write_stats_report
+
+        with naming(report_dir):
+            for page in write_stats_report(history, figures, Path(report_dir)):
+                echo(f"report: {page}", err=True)
     if as_json:
         _emit_json({"path": path, **figures})
     else:
