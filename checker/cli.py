@@ -289,10 +289,17 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per history per line.")
 @click.option("--junit", "junit_file", default=None,
               help="Also write a JUnit XML file: one test case per history.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (shown only on a terminal, for long work).")
 def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt: str | None,
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
-          report_dir: str | None, as_json: bool, junit_file: str | None) -> None:
+          report_dir: str | None, as_json: bool, junit_file: str | None, quiet: bool) -> None:
     """Check histories (files, or folders of them) against a model and consistency level."""
+    from contextlib import ExitStack
+
+    from histcheck import progress
+
+    progress.enable(quiet)
     from histcheck.api import check_file
     from histcheck.budget import Budget
     from histcheck.junit import Case, write_junit
@@ -320,7 +327,13 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     if report_dir is not None:
         from histcheck.report_index import Entry, Placement, write_index
         placement = Placement(Path(report_dir))
-    for path, place in history_places(paths):
+    places = list(history_places(paths))
+    bars = ExitStack()
+    advance = bars.enter_context(progress.counter("histories", total=len(places),
+                                                  unit="history")) if len(places) > 1 else None
+    for index, (path, place) in enumerate(places):
+        if advance is not None and index:
+            advance(1)
         release()
         try:
             history, result = check_file(path, model=spec.name, consistency=level, fmt=fmt,
@@ -356,6 +369,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             echo(render_result(path, result))
         cases.append(Case(str(path), result))
         codes.append(result.exit_code)
+    bars.close()
     if junit_file is not None:
         with naming(junit_file):
             write_junit(cases, Path(junit_file))

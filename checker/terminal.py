@@ -31,4 +31,7 @@ def escape_controls(text: str) -> str:
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print ``message`` (to stderr when ``err``) with its control characters escaped."""
-    click.echo(escape_controls(message), err=err, nl=nl)  # noqa: TID251 - the one place
+    from histcheck import progress
+
+    with progress.writing():
+        click.echo(escape_controls(message), err=err, nl=nl)  # noqa: TID251 - the one place

@@ -24,7 +24,7 @@ assignment of their choices completes one of them.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +97,9 @@ class Acyclicity(Propagator):  # type: ignore[misc]
         self.agenda = sorted(self.variables, key=lambda var: min(
             self.position[self.ends[i][1]] for lit in (var, -var) for i in self.watch.get(lit, ())))
         self.deadline = deadline
+        self.tick: Callable[[int], None] = lambda amount: None
+        """Told how many more conflicts there were (progress on a terminal)."""
+        self.shown = 0
         self._reached: dict[int, tuple[int, int]] = {}
 
     def setup_observe(self, solver: Any) -> None:
@@ -144,6 +147,8 @@ class Acyclicity(Propagator):  # type: ignore[misc]
             self.calls += 1
             if self.calls % CHECK_EVERY == 0:
                 self.deadline.check()
+                self.tick(self.conflicts - self.shown)
+                self.shown = self.conflicts
             while self.head < len(self.trail):
                 lit = self.trail[self.head]
                 self.head += 1
@@ -362,9 +367,13 @@ def search(size: int, certain: Sequence[tuple[int, int]],
     one)."""
     from pysat.solvers import Solver
 
+    from histcheck import progress
+
     theory = Acyclicity(size, certain, conditional, deadline,
                         priority if priority is not None else range(size))
-    with Solver(name="cadical195") as solver:
+    with Solver(name="cadical195") as solver, \
+            progress.counter("solver conflicts", unit="conflict") as tick:
+        theory.tick = tick
         solver.connect_propagator(theory)
         theory.setup_observe(solver)
         for var in theory.variables:
