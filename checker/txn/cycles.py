@@ -14,8 +14,12 @@ import heapq
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from histcheck.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph
+
+if TYPE_CHECKING:
+    from histcheck.txn.facts import Facts
 
 
 def topological(adj: list[list[int]]) -> list[int] | None:
@@ -34,6 +38,51 @@ def topological(adj: list[list[int]]) -> list[int] | None:
             if indeg[b] == 0:
                 queue.append(b)
     return order if len(order) == len(adj) else None
+
+
+def acyclic(facts: Facts, kinds: int) -> bool:
+    """Whether the edges of ``kinds`` in ``facts.graph`` form no cycle, remembered in ``facts``.
+
+    Acyclicity is monotone in the kinds: dropping kinds keeps a graph acyclic, adding kinds
+    keeps a cycle. So one answer for many kinds settles every question about fewer (or more),
+    and a known topological order of some kinds settles more kinds without a sort when the
+    edges of the kinds it lacks all go forward in it.
+    """
+    known = facts.known_acyclic
+    for mask, ok in known.items():
+        if (not kinds & ~mask) if ok else (not mask & ~kinds):
+            return ok
+    out = facts.graph.out
+    lacking = kinds & ~facts.order_kinds
+    if len(facts.order) == len(out) and _forward(out, facts.order, lacking):
+        remember(facts, facts.order, facts.order_kinds | kinds)
+        return True
+    order = topological([[b for b, k in outs.items() if k & kinds] for outs in out])
+    if order is None:
+        known[kinds] = False
+        return False
+    remember(facts, order, kinds)
+    return True
+
+
+def remember(facts: Facts, order: list[int], kinds: int) -> None:
+    """Record that ``order`` is a topological order of the edges of ``kinds``."""
+    facts.known_acyclic[kinds] = True
+    if not facts.order or not facts.order_kinds & ~kinds:
+        facts.order, facts.order_kinds = order, kinds
+
+
+def _forward(out: list[dict[int, int]], order: list[int], kinds: int) -> bool:
+    """Whether every edge of ``kinds`` goes from an earlier node of ``order`` to a later one."""
+    place = [0] * len(out)
+    for i, v in enumerate(order):
+        place[v] = i
+    for a, outs in enumerate(out):
+        here = place[a]
+        for b, k in outs.items():
+            if k & kinds and place[b] < here:
+                return False
+    return True
 
 
 def ordered(adj: list[list[int]], priority: Sequence[float]) -> list[int] | None:

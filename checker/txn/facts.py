@@ -51,3 +51,9 @@ class Facts:
     readers of the last version): what a candidate version order is made of (``witness``)."""
     values: dict[tuple[int, Value], Value] = field(default_factory=dict)
     """(writer, key) -> the value it installed, for explanations."""
+    known_acyclic: dict[int, bool] = field(default_factory=dict)
+    """Edge-kind masks whose part of ``graph`` is known to be acyclic (True) or cyclic (False),
+    filled by ``cycles.acyclic`` once the graph is complete; ``order`` is a topological order
+    of the ``order_kinds`` part, when one is known."""
+    order: list[int] = field(default_factory=list)
+    order_kinds: int = 0

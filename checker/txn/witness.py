@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from histcheck.txn.cycles import ordered, topological
+from histcheck.txn.cycles import ordered, remember, topological
 from histcheck.txn.facts import Facts
 from histcheck.txn.model import DATA, RW, WR, WW
 
@@ -44,17 +44,26 @@ def order(facts: Facts, extra: int, *, snapshot: bool) -> list[int] | None:
                 rw_adj[a].append(b)
     certain = _ordered(facts, d_adj)
     if certain is None:
+        facts.known_acyclic[d_mask] = False
         return None
+    remember(facts, certain, d_mask)
     place = [0] * n
     for i, v in enumerate(certain):
         place[v] = i
+    backward = False
     for chains in facts.chains.values():
         ranked = sorted(chains, key=lambda c: place[c[0]])
         for (_, last, readers), (first, _, _) in pairwise(ranked):
             d_adj[last].append(first)
+            backward = backward or place[first] < place[last]
             for r in readers:
                 if r != first:
                     (rw_adj if snapshot else d_adj)[r].append(first)
+                    backward = backward or place[first] < place[r]
+    if not snapshot and not backward:
+        # Kahn's order by completion is the least one by that priority; edges that all go
+        # forward in it leave it the least order of the larger graph.
+        return certain
     if snapshot:
         composed = [list(targets) for targets in d_adj]
         for a, targets in enumerate(d_adj):
