@@ -34,7 +34,7 @@ from typing import NamedTuple
 from histcheck.history import History
 from histcheck.result import Anomaly
 from histcheck.txn.facts import Choice, Facts
-from histcheck.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
+from histcheck.txn.model import RW, WR, WW, Graph, Txn, transactions
 from histcheck.values import Value, show
 
 Read = tuple[int, Value, tuple[Value, ...]]
@@ -111,6 +111,7 @@ def _read_edges(facts: Facts, observations: list[_Observation],
     writer's last append to the key) and rw to the writer of element L+1.
     """
     txns, graph, reads = facts.txns, facts.graph, facts.reads
+    out, reasons = graph.out, graph.reasons
     positions: dict[Value, dict[Value, int]] = {}
     full_readers: dict[Value, list[int]] = {}
     for o in observations:
@@ -126,7 +127,11 @@ def _read_edges(facts: Facts, observations: list[_Observation],
         order = longest[k][1]
         length = len(version)
         if length == len(order):
-            full_readers.setdefault(k, []).append(node)
+            readers = full_readers.get(k)
+            if readers is None:
+                full_readers[k] = [node]
+            else:
+                readers.append(node)
         if later:
             if k not in positions:
                 positions[k] = {v: i for i, v in enumerate(order)}
@@ -140,7 +145,11 @@ def _read_edges(facts: Facts, observations: list[_Observation],
             last = version[-1]
             w = writer.get((k, last))
             if w is not None and w != node:
-                _add(graph, w, node, WR, k, last, version)
+                edges = out[w]  # _add inlined, here and below: this loop runs once per read
+                old = edges.get(node, 0)
+                if not old & WR:
+                    edges[node] = old | WR
+                    reasons[(w, node, WR)] = (k, last, version)
                 reads.append((node, k, w))
                 final = last_append.get((w, k))
                 if final != last and not txns[w].aborted:
@@ -153,8 +162,12 @@ def _read_edges(facts: Facts, observations: list[_Observation],
         if length < len(order):
             nxt = order[length]
             w = writer.get((k, nxt))
-            if w is not None:
-                _add(graph, node, w, RW, k, version, nxt)
+            if w is not None and w != node:
+                edges = out[node]
+                old = edges.get(w, 0)
+                if not old & RW:
+                    edges[w] = old | RW
+                    reasons[(node, w, RW)] = (k, version, nxt)
     return full_readers
 
 
@@ -420,11 +433,11 @@ def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
 
 def _add(graph: Graph, a: int, b: int, kind: int, key: Value, value: Value,
          other: Value) -> None:
-    """``graph.add`` with a ``Reason(key, value, other)`` made only for a new edge kind."""
+    """``graph.add`` with the reason ``(key, value, other)``."""
     if a == b:
         return
     edges = graph.out[a]
     old = edges.get(b, 0)
     if not old & kind:
         edges[b] = old | kind
-        graph.reasons[(a, b, kind)] = Reason(key, value, other)
+        graph.reasons[(a, b, kind)] = (key, value, other)

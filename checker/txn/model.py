@@ -11,7 +11,8 @@ Adya and Elle:
 - ``realtime``: T1 completed before T2 was invoked.
 
 Each edge keeps one ``Reason`` (the key and values involved) so that a cycle can be explained
-in words without re-deriving anything.
+in words without re-deriving anything. It is stored as a plain triple and made a ``Reason``
+only when asked for: a large history has a million edges and explains a handful.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from histcheck.history import History, Operation
+from histcheck.history import FAIL, History, Operation
 from histcheck.values import Value
 
 WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
@@ -71,7 +72,8 @@ class Graph:
 
     size: int
     out: list[dict[int, int]] = field(default_factory=list)
-    reasons: dict[tuple[int, int, int], Reason] = field(default_factory=dict)
+    reasons: dict[tuple[int, int, int], tuple[Value, Value, Value]] = field(default_factory=dict)
+    """(a, b, kind) -> the reason's (key, value, other)."""
 
     def __post_init__(self) -> None:
         if not self.out:
@@ -84,7 +86,12 @@ class Graph:
         old = edges.get(b, 0)
         edges[b] = old | kind
         if reason is not None and not old & kind:
-            self.reasons[(a, b, kind)] = reason
+            self.reasons[(a, b, kind)] = (reason.key, reason.value, reason.other)
+
+    def reason(self, a: int, b: int, kind: int) -> Reason | None:
+        """Why the edge a -> b has ``kind``, when that was recorded."""
+        packed = self.reasons.get((a, b, kind))
+        return None if packed is None else Reason(*packed)
 
     def kinds(self, a: int, b: int) -> int:
         return self.out[a].get(b, 0)
@@ -102,10 +109,16 @@ def transactions(history: History) -> list[Txn]:
     """Node 0 (the initial state) followed by every ``txn`` operation of the history."""
     found: list[Txn] = [Txn(INIT, None, (), True, False)]
     for op in history.operations:
-        if op.f != "txn" or not isinstance(op.value, tuple):
+        value = op.value
+        if op.f != "txn" or not isinstance(value, tuple):
             continue
-        mops = tuple((str(m[0]), m[1], m[2]) for m in op.value if isinstance(m, tuple))
-        found.append(Txn(len(found), op, mops, op.ok, op.failed))
+        for m in value:
+            if m.__class__ is not tuple or len(m) != 3 or m[0].__class__ is not str:
+                mops = tuple((str(m[0]), m[1], m[2]) for m in value if isinstance(m, tuple))
+                break
+        else:
+            mops = value  # type: ignore[assignment]  # (function, key, value) triples: shared
+        found.append(Txn(len(found), op, mops, op.ok, op.type is FAIL))
     return found
 
 
@@ -117,29 +130,35 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
     frontier of transactions completed so far, and a completed transaction removes from the
     frontier everything that completed before it began (those still reach T2 through it).
     """
+    out, reasons = graph.out, graph.reasons
+    live = [txn for txn in txns[1:] if not txn.aborted and txn.op is not None]
     last: dict[object, int] = {}
-    for txn in txns[1:]:
-        if txn.aborted or txn.op is None:
-            continue
-        previous = last.get(txn.op.process)
-        if previous is not None:
-            graph.add(previous, txn.node, PROCESS, Reason(txn.op.process))
-        last[txn.op.process] = txn.node
+    for txn in live:
+        process = txn.op.process  # type: ignore[union-attr]
+        node = txn.node
+        previous = last.get(process)
+        if previous is not None and previous != node:  # graph.add inlined
+            edges = out[previous]
+            old = edges.get(node, 0)
+            edges[node] = old | PROCESS
+            if not old & PROCESS:
+                reasons[(previous, node, PROCESS)] = (process, None, None)
+        last[process] = node
     if not realtime:
         return
     events: list[tuple[float, int, int, int]] = []
-    for txn in txns[1:]:
-        if txn.aborted or txn.op is None:
-            continue
-        start, end = history.interval(txn.op)
-        events.append((start, 0, len(events), txn.node))
-        if end != float("inf"):
-            events.append((end, 1, len(events), txn.node))
+    add = events.append
+    interval = history.interval
+    infinity = float("inf")
+    for txn in live:
+        start, end = interval(txn.op)  # type: ignore[arg-type]
+        add((start, 0, len(events), txn.node))
+        if end != infinity:
+            add((end, 1, len(events), txn.node))
     # Intervals are closed: at equal times an invocation (0) is processed before a completion.
     events.sort()
     frontier: dict[int, float] = {}
     starts: dict[int, float] = {}
-    out = graph.out
     for when, is_end, _, node in events:
         if not is_end:
             starts[node] = when
@@ -149,5 +168,6 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
                     edges[node] = edges.get(node, 0) | REALTIME
         else:
             began = starts[node]
-            frontier = {n: t for n, t in frontier.items() if t >= began}
+            if any(t < began for t in frontier.values()):
+                frontier = {n: t for n, t in frontier.items() if t >= began}
             frontier[node] = when
