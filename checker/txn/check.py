@@ -89,16 +89,19 @@ def _certificate(facts: Facts, decision: Decision) -> tuple[int, ...]:
     """The decision's commit order as operation ids: every committed transaction, and the
     indeterminate ones someone observed, read from or ordered among a key's versions (the
     others may never have taken effect)."""
+    txns = facts.txns
+    pending = {n for n in decision.order if txns[n].op is not None and not txns[n].aborted
+               and not txns[n].committed}
     observed: set[int] = set()
-    for a, outs in enumerate(facts.graph.out):
-        for b, kind in outs.items():
-            if kind & (WR | WW):
+    if pending:
+        for a, outs in enumerate(facts.graph.out):
+            if a in pending and any(kind & (WR | WW) for kind in outs.values()):
                 observed.add(a)
-            if kind & WW:
-                observed.add(b)
+            if not pending.isdisjoint(outs):
+                observed.update(b for b in pending.intersection(outs) if outs[b] & WW)
     order: list[int] = []
     for node in decision.order:
-        txn = facts.txns[node]
+        txn = txns[node]
         if txn.op is not None and not txn.aborted and (txn.committed or node in observed):
             order.append(txn.op.id)
     return tuple(order)

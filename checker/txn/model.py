@@ -157,17 +157,24 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
             add((end, 1, len(events), txn.node))
     # Intervals are closed: at equal times an invocation (0) is processed before a completion.
     events.sort()
-    frontier: dict[int, float] = {}
+    # Completions come in time order, so the frontier is sorted by completion time and what a
+    # completion drops from it (everything that completed before its transaction began) is a
+    # prefix: the frontier is ``done[head:]``.
+    done: list[int] = []
+    done_at: list[float] = []
+    head = 0
     starts: dict[int, float] = {}
     for when, is_end, _, node in events:
         if not is_end:
             starts[node] = when
-            for done in frontier:  # graph.add inlined: its sentence needs no reason
-                if done != node:
-                    edges = out[done]
+            for i in range(head, len(done)):  # graph.add inlined: its sentence needs no reason
+                before = done[i]
+                if before != node:
+                    edges = out[before]
                     edges[node] = edges.get(node, 0) | REALTIME
         else:
             began = starts[node]
-            if any(t < began for t in frontier.values()):
-                frontier = {n: t for n, t in frontier.items() if t >= began}
-            frontier[node] = when
+            while head < len(done) and done_at[head] < began:
+                head += 1
+            done.append(node)
+            done_at.append(when)

@@ -34,14 +34,11 @@ def order(facts: Facts, extra: int, *, snapshot: bool) -> list[int] | None:
     forbidden cycle, else None."""
     n = len(facts.txns)
     d_mask = (WW | WR | extra) if snapshot else (DATA | extra)
-    d_adj: list[list[int]] = [[] for _ in range(n)]
+    out = facts.graph.out
+    d_adj = [[b for b, k in outs.items() if k & d_mask] for outs in out]
     rw_adj: list[list[int]] = [[] for _ in range(n)]
-    for a, outs in enumerate(facts.graph.out):
-        for b, k in outs.items():
-            if k & d_mask:
-                d_adj[a].append(b)
-            elif k & RW:
-                rw_adj[a].append(b)
+    if snapshot:
+        rw_adj = [[b for b, k in outs.items() if k & RW and not k & d_mask] for outs in out]
     certain = _ordered(facts, d_adj)
     if certain is None:
         facts.known_acyclic[d_mask] = False
