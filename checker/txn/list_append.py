@@ -381,17 +381,18 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
     txns = facts.txns
     done: set[int] = set()
     current, at = -1, 0
+    mine: list[Value] = []  # the appends of ``current``
     problem: str | None = None
     for v, w in zip(order, ws, strict=True):
         if w is None:
             continue
-        mine = appends[(w, k)]
         if w != current:
-            if current >= 0 and at < len(appends[(current, k)]):
-                problem = (f"{txns[current].name} appended {show(tuple(appends[(current, k)]))}"
-                           f" but the list goes on after {show(appends[(current, k)][at - 1])}"
-                           f" without {show(appends[(current, k)][at])}")
+            if current >= 0 and at < len(mine):
+                problem = (f"{txns[current].name} appended {show(tuple(mine))}"
+                           f" but the list goes on after {show(mine[at - 1])}"
+                           f" without {show(mine[at])}")
                 break
+            mine = appends[(w, k)]
             if w in done or mine[0] != v:
                 problem = (f"{txns[w].name} appended {show(tuple(mine))} in that order, "
                            f"but the list shows {show(v)} "
@@ -417,7 +418,7 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
                ws: list[int | None]) -> None:
     """Rule 2: ww edges between consecutive writers of ``order``, and ``dirty-update``."""
-    txns, graph = facts.txns, facts.graph
+    txns, out, reasons = facts.txns, facts.graph.out, facts.graph.reasons
     previous: int | None = None
     prev_value: Value = None
     aborted_before = None
@@ -438,8 +439,12 @@ def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
                 f"{txns[aborted_before[0]].name}'s aborted append of {show(aborted_before[1])}",
                 _ops(txns, node, aborted_before[0]), {"key": show(k)}))
             aborted_before = None
-        if previous is not None and previous != node:
-            _add(graph, previous, node, WW, k, prev_value, v)
+        if previous is not None:  # _add inlined: this runs once per block of every key
+            edges = out[previous]
+            old = edges.get(node, 0)
+            if not old & WW:
+                edges[node] = old | WW
+                reasons[(previous, node, WW)] = (k, prev_value, v)
         previous, prev_value = node, v
 
 
