@@ -18,10 +18,13 @@ from histcheck.txn.facts import Facts
 from histcheck.txn.model import DATA, PROCESS, REALTIME, WR, WW, Graph, add_session_edges
 
 
-def infer(history: History, model: str) -> Facts:
+def infer(history: History, model: str, *, defer_realtime: bool = False) -> Facts:
     """Facts for ``model`` (list-append or rw-register), with process and real-time edges.
 
     A history that records no real time (``History.realtime`` False) gets no real-time edge.
+    ``defer_realtime`` leaves real-time edges out until ``Facts.complete`` adds them: a level
+    that does not order real time needs them only to name cycles, and a history without
+    such cycles never needs them (``cycles.acyclic`` sees that without them).
     """
     if model == "list-append":
         from histcheck.txn.list_append import infer as infer_list
@@ -29,7 +32,10 @@ def infer(history: History, model: str) -> Facts:
     else:
         from histcheck.txn.rw_register import infer as infer_register
         facts = infer_register(history)
-    add_session_edges(facts.graph, history, facts.txns, realtime=history.realtime)
+    realtime = history.realtime and not defer_realtime
+    add_session_edges(facts.graph, history, facts.txns, realtime=realtime)
+    if history.realtime and defer_realtime:
+        facts.deferred = history
     return facts
 
 
@@ -44,7 +50,7 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
 
 
 def _check(history: History, model: str, consistency: str, deadline: Deadline) -> CheckResult:
-    facts = infer(history, model)
+    facts = infer(history, model, defer_realtime=not levels.orders_realtime(consistency))
     deadline.check()
     forbidden = levels.forbidden(consistency)
     # Anomalies seen without any cycle (a lost update, a garbage read...) already settle the
@@ -57,6 +63,7 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
     graph = facts.graph
     # One test of the whole graph usually settles every graph question asked after it.
     if not acyclic(facts, DATA | PROCESS | REALTIME):
+        facts.complete()
         for cycle in anomalies(graph, PROCESS | REALTIME, assumed=facts.assumed):
             found.append(cycle_anomaly(facts, graph, cycle, model))
     broken = [a for a in found if a.name in forbidden]

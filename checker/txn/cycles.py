@@ -52,6 +52,13 @@ def acyclic(facts: Facts, kinds: int) -> bool:
     for mask, ok in known.items():
         if (not kinds & ~mask) if ok else (not mask & ~kinds):
             return ok
+    if kinds & REALTIME and facts.deferred is not None:
+        if not acyclic(facts, kinds & ~REALTIME):
+            return False
+        if _forward_in_realtime(facts, kinds & ~REALTIME):
+            known[kinds] = True
+            return True
+        facts.complete()
     out = facts.graph.out
     lacking = kinds & ~facts.order_kinds
     if len(facts.order) == len(out) and _forward(out, facts.order, lacking):
@@ -63,6 +70,23 @@ def acyclic(facts: Facts, kinds: int) -> bool:
         return False
     remember(facts, order, kinds)
     return True
+
+
+def _forward_in_realtime(facts: Facts, kinds: int) -> bool:
+    """Whether the deferred real-time edges all go forward in a topological order of the
+    (acyclic) ``kinds`` edges: then adding them leaves that order topological."""
+    from histcheck.txn.model import realtime_respected
+
+    assert facts.deferred is not None
+    order = facts.order
+    if facts.order_kinds & kinds != kinds or len(order) != len(facts.graph.out):
+        order = topological([[b for b, k in outs.items() if k & kinds]
+                             for outs in facts.graph.out]) or []
+    place = [0] * len(facts.graph.out)
+    for i, v in enumerate(order):
+        place[v] = i
+    live = [t for t in facts.txns[1:] if not t.aborted and t.op is not None]
+    return realtime_respected(facts.deferred, live, place)
 
 
 def remember(facts: Facts, order: list[int], kinds: int) -> None:

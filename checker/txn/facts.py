@@ -18,10 +18,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from histcheck.result import Anomaly
-from histcheck.txn.model import Graph, Txn
+from histcheck.txn.model import REALTIME, Graph, Txn, realtime_frontier
 from histcheck.values import Value
+
+if TYPE_CHECKING:
+    from histcheck.history import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +61,17 @@ class Facts:
     of the ``order_kinds`` part, when one is known."""
     order: list[int] = field(default_factory=list)
     order_kinds: int = 0
+    deferred: History | None = None
+    """The history whose real-time edges ``graph`` still lacks (``check.infer`` with
+    ``defer_realtime``): ``cycles.acyclic`` answers for them without them, by a sweep, and
+    ``complete`` adds them."""
+
+    def complete(self) -> None:
+        """Add the deferred real-time edges, if any."""
+        if self.deferred is not None:
+            live = [t for t in self.txns[1:] if not t.aborted and t.op is not None]
+            out = self.graph.out
+            for before, after in realtime_frontier(self.deferred, live):
+                edges = out[before]
+                edges[after] = edges.get(after, 0) | REALTIME
+            self.deferred = None

@@ -17,8 +17,10 @@ only when asked for: a large history has a million edges and explains a handful.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from histcheck.history import FAIL, History, Operation
 from histcheck.values import Value
@@ -124,12 +126,8 @@ def transactions(history: History) -> list[Txn]:
 
 def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
                       realtime: bool) -> None:
-    """Process order (consecutive transactions of one process) and, if asked, real-time order.
-
-    Real-time edges are kept small the way Elle does: when T2 is invoked it links from the
-    frontier of transactions completed so far, and a completed transaction removes from the
-    frontier everything that completed before it began (those still reach T2 through it).
-    """
+    """Process order (consecutive transactions of one process) and, if asked, real-time order
+    (``realtime_frontier``)."""
     out, reasons = graph.out, graph.reasons
     live = [txn for txn in txns[1:] if not txn.aborted and txn.op is not None]
     last: dict[object, int] = {}
@@ -144,13 +142,25 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
             if not old & PROCESS:
                 reasons[(previous, node, PROCESS)] = (process, None, None)
         last[process] = node
-    if not realtime:
-        return
+    if realtime:
+        for before, after in realtime_frontier(history, live):
+            edges = out[before]  # graph.add inlined: its sentence needs no reason
+            edges[after] = edges.get(after, 0) | REALTIME
+
+
+def realtime_frontier(history: History, txns: list[Txn]) -> Iterator[tuple[int, int]]:
+    """The real-time edges of ``add_session_edges`` as (earlier, later) nodes, in the order
+    they are added (``txns``: the transactions that are not aborted).
+
+    Real-time edges are kept small the way Elle does: when T2 is invoked it links from the
+    frontier of transactions completed so far, and a completed transaction removes from the
+    frontier everything that completed before it began (those still reach T2 through it).
+    """
     events: list[tuple[float, int, int, int]] = []
     add = events.append
     interval = history.interval
     infinity = float("inf")
-    for txn in live:
+    for txn in txns:
         start, end = interval(txn.op)  # type: ignore[arg-type]
         add((start, 0, len(events), txn.node))
         if end != infinity:
@@ -167,14 +177,29 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
     for when, is_end, _, node in events:
         if not is_end:
             starts[node] = when
-            for i in range(head, len(done)):  # graph.add inlined: its sentence needs no reason
-                before = done[i]
-                if before != node:
-                    edges = out[before]
-                    edges[node] = edges.get(node, 0) | REALTIME
+            for i in range(head, len(done)):
+                if done[i] != node:
+                    yield done[i], node
         else:
             began = starts[node]
             while head < len(done) and done_at[head] < began:
                 head += 1
             done.append(node)
             done_at.append(when)
+
+
+def realtime_respected(history: History, txns: list[Txn], place: list[int]) -> bool:
+    """Whether ``place`` puts every transaction of ``txns`` after each one that completed
+    before it was invoked: then every edge of ``realtime_frontier`` goes forward in it (those
+    edges reach exactly these pairs). For each invocation, the latest place among the
+    transactions completed strictly before it, from a prefix maximum over completions."""
+    infinity = float("inf")
+    spans = [(history.interval(txn.op), txn.node) for txn in txns]  # type: ignore[arg-type]
+    finished = sorted((end, place[node]) for (_, end), node in spans if end != infinity)
+    ends = [end for end, _ in finished]
+    latest = list(accumulate((p for _, p in finished), max))
+    for (start, _), node in spans:
+        i = bisect_left(ends, start)
+        if i and latest[i - 1] >= place[node]:
+            return False
+    return True
