@@ -110,21 +110,28 @@ def _forward(out: list[dict[int, int]], order: list[int], kinds: int) -> bool:
 
 
 def ordered(adj: list[list[int]], priority: Sequence[float]) -> list[int] | None:
-    """Kahn's order with ties broken by ``priority`` (lowest first), or None on a cycle."""
+    """Kahn's order with ties broken by ``priority`` (lowest first, then the lower node), or
+    None on a cycle. The heap holds each node's rank in that order: integers compare faster
+    than (priority, node) pairs."""
     indeg = [0] * len(adj)
     for outs in adj:
         for b in outs:
             indeg[b] += 1
-    heap = [(priority[n], n) for n, d in enumerate(indeg) if d == 0]
+    by_rank = sorted(range(len(adj)), key=priority.__getitem__)  # stable: lower node first
+    rank = [0] * len(adj)
+    for r, n in enumerate(by_rank):
+        rank[n] = r
+    heap = [rank[n] for n, d in enumerate(indeg) if d == 0]
     heapq.heapify(heap)
     order: list[int] = []
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        _, n = heapq.heappop(heap)
+        n = by_rank[pop(heap)]
         order.append(n)
         for b in adj[n]:
             indeg[b] -= 1
             if indeg[b] == 0:
-                heapq.heappush(heap, (priority[b], b))
+                push(heap, rank[b])
     return order if len(order) == len(adj) else None
 
 

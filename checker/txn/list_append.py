@@ -80,7 +80,7 @@ def infer(history: History) -> Facts:
         mops = txn.mops
         # Each key once (the usual case): a read has no own appends, earlier read or later
         # appends to account for, and is taken in the same pass as the appends.
-        simple = txn.committed and len({m[1] for m in mops}) == len(mops)
+        simple = txn.committed and (len(mops) == 1 or len({m[1] for m in mops}) == len(mops))
         for f, k, v in mops:
             if f == "append":
                 if writer.setdefault((k, v), node) != node:
