@@ -88,6 +88,7 @@ def layered(facts: Facts) -> list[float]:
     the search meets 2 conflicts where an order by completion alone meets 321, whatever breaks
     the ties within layers. When those edges have a cycle, completion alone is used.
     """
+    facts.complete()  # deferred real-time edges are part of what is known
     rank = completion(facts)
     adj = [list(outs) for outs in facts.graph.out]
     first = topological(adj)
