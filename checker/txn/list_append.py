@@ -73,6 +73,8 @@ def infer(history: History) -> Facts:
     writer: dict[tuple[Value, Value], int] = {}
     last_append: dict[tuple[int, Value], Value] = {}
     appends: dict[tuple[int, Value], list[Value]] = {}
+    """A transaction's appends to a key, in program order, when it touches the key more than
+    once; otherwise its one append is ``last_append``'s."""
     observations: list[Observation] = []
     observe = observations.append
     for txn in txns[1:]:
@@ -80,18 +82,20 @@ def infer(history: History) -> Facts:
         mops = txn.mops
         # Each key once (the usual case): a read has no own appends, earlier read or later
         # appends to account for, and is taken in the same pass as the appends.
-        simple = txn.committed and (len(mops) == 1 or len({m[1] for m in mops}) == len(mops))
+        distinct = len(mops) == 1 or len({m[1] for m in mops}) == len(mops)
+        simple = distinct and txn.committed
         for f, k, v in mops:
             if f == "append":
                 if writer.setdefault((k, v), node) != node:
                     raise history.error(f"list-append needs unique appends: {show(v)} was "
                                         f"appended to {show(k)} twice", txn.op)
                 last_append[(node, k)] = v
-                mine = appends.get((node, k))
-                if mine is None:
-                    appends[(node, k)] = [v]
-                else:
-                    mine.append(v)
+                if not distinct:
+                    mine = appends.get((node, k))
+                    if mine is None:
+                        appends[(node, k)] = [v]
+                    else:
+                        mine.append(v)
             elif simple and f == "r":
                 whole = tuple(v) if isinstance(v, tuple) else ()
                 observe((node, k, whole, (), None, (), whole))
@@ -107,7 +111,7 @@ def infer(history: History) -> Facts:
         if k not in bad_keys:
             ws = key_writers[k] = [writer.get((k, v)) for v in order]
             _elements(facts, node, k, order, ws, aborted)
-            if not _blocks(facts, node, k, order, ws, appends):
+            if not _blocks(facts, node, k, order, ws, appends, last_append):
                 bad_keys.add(k)
                 continue
             _key_edges(facts, k, order, ws)
@@ -371,7 +375,8 @@ def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 
 
 def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]]) -> bool:
+            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]],
+            last_append: dict[tuple[int, Value], Value]) -> bool:
     """Each writer's appends in ``order`` must be one block, a prefix of its program order.
 
     Only the last block may stop short (the list then ends inside that transaction: an
@@ -392,7 +397,7 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
                            f" but the list goes on after {show(mine[at - 1])}"
                            f" without {show(mine[at])}")
                 break
-            mine = appends[(w, k)]
+            mine = appends.get((w, k)) or [last_append[(w, k)]]
             if w in done or mine[0] != v:
                 problem = (f"{txns[w].name} appended {show(tuple(mine))} in that order, "
                            f"but the list shows {show(v)} "

@@ -131,6 +131,7 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
     out, reasons = graph.out, graph.reasons
     live = [txn for txn in txns[1:] if not txn.aborted and txn.op is not None]
     last: dict[object, int] = {}
+    why: dict[object, tuple[Value, Value, Value]] = {}  # one reason per process, shared
     for txn in live:
         process = txn.op.process  # type: ignore[union-attr]
         node = txn.node
@@ -140,7 +141,10 @@ def add_session_edges(graph: Graph, history: History, txns: list[Txn], *,
             old = edges.get(node, 0)
             edges[node] = old | PROCESS
             if not old & PROCESS:
-                reasons[(previous, node, PROCESS)] = (process, None, None)
+                reason = why.get(process)
+                if reason is None:
+                    reason = why[process] = (process, None, None)
+                reasons[(previous, node, PROCESS)] = reason
         last[process] = node
     if realtime:
         for before, after in realtime_frontier(history, live):
