@@ -11,17 +11,20 @@ from histcheck.errors import HistoryError
 from histcheck.history import History
 from histcheck.result import Anomaly, CheckResult
 from histcheck.txn import levels
-from histcheck.txn.cycles import Cycle, anomalies, classify
+from histcheck.txn.cycles import Cycle, acyclic, anomalies, classify
 from histcheck.txn.decide import Decision, decide, extras
 from histcheck.txn.explain import describe, edges, explain
 from histcheck.txn.facts import Facts
-from histcheck.txn.model import PROCESS, REALTIME, WR, WW, Graph, add_session_edges
+from histcheck.txn.model import DATA, PROCESS, REALTIME, WR, WW, Graph, add_session_edges
 
 
-def infer(history: History, model: str) -> Facts:
+def infer(history: History, model: str, *, defer_realtime: bool = False) -> Facts:
     """Facts for ``model`` (list-append or rw-register), with process and real-time edges.
 
     A history that records no real time (``History.realtime`` False) gets no real-time edge.
+    ``defer_realtime`` leaves real-time edges out until ``Facts.complete`` adds them: a level
+    that does not order real time needs them only to name cycles, and a history without
+    such cycles never needs them (``cycles.acyclic`` sees that without them).
     """
     if model == "list-append":
         from histcheck.txn.list_append import infer as infer_list
@@ -29,7 +32,10 @@ def infer(history: History, model: str) -> Facts:
     else:
         from histcheck.txn.rw_register import infer as infer_register
         facts = infer_register(history)
-    add_session_edges(facts.graph, history, facts.txns, realtime=history.realtime)
+    realtime = history.realtime and not defer_realtime
+    add_session_edges(facts.graph, history, facts.txns, realtime=realtime)
+    if history.realtime and defer_realtime:
+        facts.deferred = history
     return facts
 
 
@@ -44,7 +50,7 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
 
 
 def _check(history: History, model: str, consistency: str, deadline: Deadline) -> CheckResult:
-    facts = infer(history, model)
+    facts = infer(history, model, defer_realtime=not levels.orders_realtime(consistency))
     deadline.check()
     forbidden = levels.forbidden(consistency)
     # Anomalies seen without any cycle (a lost update, a garbage read...) already settle the
@@ -55,8 +61,11 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
         decision = decide(facts, consistency, model, deadline)
     found: list[Anomaly] = list(facts.anomalies)
     graph = facts.graph
-    for cycle in anomalies(graph, PROCESS | REALTIME, assumed=facts.assumed):
-        found.append(cycle_anomaly(facts, graph, cycle, model))
+    # One test of the whole graph usually settles every graph question asked after it.
+    if not acyclic(facts, DATA | PROCESS | REALTIME):
+        facts.complete()
+        for cycle in anomalies(graph, PROCESS | REALTIME, assumed=facts.assumed):
+            found.append(cycle_anomaly(facts, graph, cycle, model))
     broken = [a for a in found if a.name in forbidden]
     valid = decision.valid and not broken
     if not valid and not broken:
@@ -88,16 +97,19 @@ def _certificate(facts: Facts, decision: Decision) -> tuple[int, ...]:
     """The decision's commit order as operation ids: every committed transaction, and the
     indeterminate ones someone observed, read from or ordered among a key's versions (the
     others may never have taken effect)."""
+    txns = facts.txns
+    pending = {n for n in decision.order if txns[n].op is not None and not txns[n].aborted
+               and not txns[n].committed}
     observed: set[int] = set()
-    for a, outs in enumerate(facts.graph.out):
-        for b, kind in outs.items():
-            if kind & (WR | WW):
+    if pending:
+        for a, outs in enumerate(facts.graph.out):
+            if a in pending and any(kind & (WR | WW) for kind in outs.values()):
                 observed.add(a)
-            if kind & WW:
-                observed.add(b)
+            if not pending.isdisjoint(outs):
+                observed.update(b for b in pending.intersection(outs) if outs[b] & WW)
     order: list[int] = []
     for node in decision.order:
-        txn = facts.txns[node]
+        txn = txns[node]
         if txn.op is not None and not txn.aborted and (txn.committed or node in observed):
             order.append(txn.op.id)
     return tuple(order)

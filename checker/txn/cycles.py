@@ -14,8 +14,12 @@ import heapq
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from histcheck.txn.model import DATA, PROCESS, REALTIME, RW, WR, WW, Graph
+
+if TYPE_CHECKING:
+    from histcheck.txn.facts import Facts
 
 
 def topological(adj: list[list[int]]) -> list[int] | None:
@@ -36,22 +40,98 @@ def topological(adj: list[list[int]]) -> list[int] | None:
     return order if len(order) == len(adj) else None
 
 
+def acyclic(facts: Facts, kinds: int) -> bool:
+    """Whether the edges of ``kinds`` in ``facts.graph`` form no cycle, remembered in ``facts``.
+
+    Acyclicity is monotone in the kinds: dropping kinds keeps a graph acyclic, adding kinds
+    keeps a cycle. So one answer for many kinds settles every question about fewer (or more),
+    and a known topological order of some kinds settles more kinds without a sort when the
+    edges of the kinds it lacks all go forward in it.
+    """
+    known = facts.known_acyclic
+    for mask, ok in known.items():
+        if (not kinds & ~mask) if ok else (not mask & ~kinds):
+            return ok
+    if kinds & REALTIME and facts.deferred is not None:
+        if not acyclic(facts, kinds & ~REALTIME):
+            return False
+        if _forward_in_realtime(facts, kinds & ~REALTIME):
+            known[kinds] = True
+            return True
+        facts.complete()
+    out = facts.graph.out
+    lacking = kinds & ~facts.order_kinds
+    if len(facts.order) == len(out) and _forward(out, facts.order, lacking):
+        remember(facts, facts.order, facts.order_kinds | kinds)
+        return True
+    order = topological([[b for b, k in outs.items() if k & kinds] for outs in out])
+    if order is None:
+        known[kinds] = False
+        return False
+    remember(facts, order, kinds)
+    return True
+
+
+def _forward_in_realtime(facts: Facts, kinds: int) -> bool:
+    """Whether the deferred real-time edges all go forward in a topological order of the
+    (acyclic) ``kinds`` edges: then adding them leaves that order topological."""
+    from histcheck.txn.model import realtime_respected
+
+    assert facts.deferred is not None
+    order = facts.order
+    if facts.order_kinds & kinds != kinds or len(order) != len(facts.graph.out):
+        order = topological([[b for b, k in outs.items() if k & kinds]
+                             for outs in facts.graph.out]) or []
+    place = [0] * len(facts.graph.out)
+    for i, v in enumerate(order):
+        place[v] = i
+    live = [t for t in facts.txns[1:] if not t.aborted and t.op is not None]
+    return realtime_respected(facts.deferred, live, place)
+
+
+def remember(facts: Facts, order: list[int], kinds: int) -> None:
+    """Record that ``order`` is a topological order of the edges of ``kinds``."""
+    facts.known_acyclic[kinds] = True
+    if not facts.order or not facts.order_kinds & ~kinds:
+        facts.order, facts.order_kinds = order, kinds
+
+
+def _forward(out: list[dict[int, int]], order: list[int], kinds: int) -> bool:
+    """Whether every edge of ``kinds`` goes from an earlier node of ``order`` to a later one."""
+    place = [0] * len(out)
+    for i, v in enumerate(order):
+        place[v] = i
+    for a, outs in enumerate(out):
+        here = place[a]
+        for b, k in outs.items():
+            if k & kinds and place[b] < here:
+                return False
+    return True
+
+
 def ordered(adj: list[list[int]], priority: Sequence[float]) -> list[int] | None:
-    """Kahn's order with ties broken by ``priority`` (lowest first), or None on a cycle."""
+    """Kahn's order with ties broken by ``priority`` (lowest first, then the lower node), or
+    None on a cycle. The heap holds each node's rank in that order: integers compare faster
+    than (priority, node) pairs."""
     indeg = [0] * len(adj)
     for outs in adj:
         for b in outs:
             indeg[b] += 1
-    heap = [(priority[n], n) for n, d in enumerate(indeg) if d == 0]
+    by_rank = sorted(range(len(adj)), key=priority.__getitem__)  # stable: lower node first
+    rank = [0] * len(adj)
+    for r, n in enumerate(by_rank):
+        rank[n] = r
+    heap = [rank[n] for n, d in enumerate(indeg) if d == 0]
     heapq.heapify(heap)
     order: list[int] = []
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        _, n = heapq.heappop(heap)
+        n = by_rank[pop(heap)]
         order.append(n)
         for b in adj[n]:
             indeg[b] -= 1
             if indeg[b] == 0:
-                heapq.heappush(heap, (priority[b], b))
+                push(heap, rank[b])
     return order if len(order) == len(adj) else None
 
 

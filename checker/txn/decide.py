@@ -51,7 +51,7 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     """Settle ``level``; ``prune=False`` skips reachability pruning and the witness, and
     ``engine="z3"`` solves with integer ranks instead of cycle clauses (for cross-checks)."""
     from histcheck.txn import saturation
-    from histcheck.txn.cycles import find_cycle, topological
+    from histcheck.txn.cycles import acyclic, find_cycle
 
     implied = levels.implied(level)
     extra = extras(level)
@@ -82,8 +82,8 @@ def decide(facts: Facts, level: str, workload: str, deadline: Deadline, *,
     kinds = (WW | WR) if "read-committed" in implied else WW
     if workload != "list-append":
         kinds &= ~WW
-    adj = [[b for b, k in outs.items() if k & (kinds | extra)] for outs in graph.out]
-    if topological(adj) is None:
+    if not acyclic(facts, kinds | extra):
+        adj = [[b for b, k in outs.items() if k & (kinds | extra)] for outs in graph.out]
         return Decision(False, "graph", tuple(find_cycle(adj)), graph)
     return Decision(True, "graph+saturation" if len(implied) > 2 else "graph",
                     order=si.order if si is not None else ())

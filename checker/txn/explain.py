@@ -14,7 +14,7 @@ from histcheck.values import show
 def edge_sentence(graph: Graph, txns: list[Txn], a: int, b: int, kind: int,
                   workload: str) -> str:
     ta, tb = txns[a].name, txns[b].name
-    r = graph.reasons.get((a, b, kind))
+    r = graph.reason(a, b, kind)
     k = show(r.key) if r else "?"
     verb = "append" if workload == "list-append" else "write"
     if kind == WW:

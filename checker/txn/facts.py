@@ -20,10 +20,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from histcheck.result import Anomaly
-from histcheck.txn.model import Graph, Txn
+from histcheck.txn.model import REALTIME, Graph, Txn, realtime_frontier
 from histcheck.values import Value
+
+if TYPE_CHECKING:
+    from histcheck.history import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,27 @@ class Facts:
     readers of the last version): what a candidate version order is made of (``witness``)."""
     values: dict[tuple[int, Value], Value] = field(default_factory=dict)
     """(writer, key) -> the value it installed, for explanations."""
+    known_acyclic: dict[int, bool] = field(default_factory=dict)
+    """Edge-kind masks whose part of ``graph`` is known to be acyclic (True) or cyclic (False),
+    filled by ``cycles.acyclic`` once the graph is complete; ``order`` is a topological order
+    of the ``order_kinds`` part, when one is known."""
+    order: list[int] = field(default_factory=list)
+    order_kinds: int = 0
+    deferred: History | None = None
+    """The history whose real-time edges ``graph`` still lacks (``check.infer`` with
+    ``defer_realtime``): ``cycles.acyclic`` answers for them without them, by a sweep, and
+    ``complete`` adds them."""
+
+    def complete(self) -> None:
+        """Add the deferred real-time edges, if any."""
+        if self.deferred is not None:
+            live = [t for t in self.txns[1:] if not t.aborted and t.op is not None]
+            out = self.graph.out
+            for before, after in realtime_frontier(self.deferred, live):
+                edges = out[before]
+                edges[after] = edges.get(after, 0) | REALTIME
+            self.deferred = None
+
     _choices: list[Choice] | None = field(default=None, repr=False, compare=False)
 
     @property

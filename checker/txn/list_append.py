@@ -34,7 +34,7 @@ from typing import NamedTuple
 from histcheck.history import History
 from histcheck.result import Anomaly
 from histcheck.txn.facts import Facts
-from histcheck.txn.model import RW, WR, WW, Graph, Reason, Txn, transactions
+from histcheck.txn.model import RW, WR, WW, Graph, Txn, transactions
 from histcheck.values import Value, show
 
 Read = tuple[int, Value, tuple[Value, ...]]
@@ -48,6 +48,9 @@ class _Observation(NamedTuple):
     reader appends to the key after this read. ``version`` is the part other transactions
     wrote: the whole read less the reader's own appends when it ends in all of them (the
     reader's view is that version plus its own appends), the whole read otherwise.
+
+    Reads are many, so they are kept as plain tuples of these fields (``Observation``); this
+    class names the fields where a read is reported.
     """
 
     node: int
@@ -59,6 +62,10 @@ class _Observation(NamedTuple):
     version: tuple[Value, ...]
 
 
+Observation = tuple[int, Value, tuple[Value, ...], tuple[Value, ...], tuple[Value, ...] | None,
+                    tuple[Value, ...], tuple[Value, ...]]
+
+
 def infer(history: History) -> Facts:
     txns = transactions(history)
     graph = Graph(len(txns))
@@ -66,51 +73,70 @@ def infer(history: History) -> Facts:
     writer: dict[tuple[Value, Value], int] = {}
     last_append: dict[tuple[int, Value], Value] = {}
     appends: dict[tuple[int, Value], list[Value]] = {}
+    """A transaction's appends to a key, in program order, when it touches the key more than
+    once; otherwise its one append is ``last_append``'s."""
+    observations: list[Observation] = []
+    observe = observations.append
     for txn in txns[1:]:
         node = txn.node
-        for f, k, v in txn.mops:
+        mops = txn.mops
+        # Each key once (the usual case): a read has no own appends, earlier read or later
+        # appends to account for, and is taken in the same pass as the appends.
+        distinct = len(mops) == 1 or len({m[1] for m in mops}) == len(mops)
+        simple = distinct and txn.committed
+        for f, k, v in mops:
             if f == "append":
                 if writer.setdefault((k, v), node) != node:
                     raise history.error(f"list-append needs unique appends: {show(v)} was "
                                         f"appended to {show(k)} twice", txn.op)
                 last_append[(node, k)] = v
-                mine = appends.get((node, k))
-                if mine is None:
-                    appends[(node, k)] = [v]
-                else:
-                    mine.append(v)
+                if not distinct:
+                    mine = appends.get((node, k))
+                    if mine is None:
+                        appends[(node, k)] = [v]
+                    else:
+                        mine.append(v)
+            elif simple and f == "r":
+                whole = tuple(v) if isinstance(v, tuple) else ()
+                observe((node, k, whole, (), None, (), whole))
+        if txn.committed and not simple:
+            observations.extend(_observations(txn))
     facts.values.update(last_append)
-    observations = _observations(txns)
-    wholes = [(o.node, o.key, o.version) for o in observations]
+    wholes = [(o[0], o[1], o[6]) for o in observations]
     longest, bad_keys = _orders(facts, wholes)
     incompatible = set(bad_keys)
     aborted = {txn.node for txn in txns if txn.aborted}
+    key_writers: dict[Value, list[int | None]] = {}
     for k, (node, order) in longest.items():
         if k not in bad_keys:
-            ws = [writer.get((k, v)) for v in order]
+            ws = key_writers[k] = [writer.get((k, v)) for v in order]
             _elements(facts, node, k, order, ws, aborted)
-            if not _blocks(facts, node, k, order, ws, appends):
+            if not _blocks(facts, node, k, order, ws, appends, last_append):
                 bad_keys.add(k)
                 continue
             _key_edges(facts, k, order, ws)
     if incompatible:
         for node, k, seen in _distinct_reads(wholes, incompatible):
             _elements(facts, node, k, seen, [writer.get((k, v)) for v in seen], aborted)
-    full_readers = _read_edges(facts, observations, longest, bad_keys, writer, last_append)
+    full_readers = _read_edges(facts, observations, longest, bad_keys, key_writers,
+                               last_append)
     _unseen(facts, longest, bad_keys, wholes, writer, full_readers)
     return facts
 
 
-def _read_edges(facts: Facts, observations: list[_Observation],
+def _read_edges(facts: Facts, observations: list[Observation],
                 longest: dict[Value, tuple[int, tuple[Value, ...]]], bad_keys: set[Value],
-                writer: dict[tuple[Value, Value], int],
+                key_writers: dict[Value, list[int | None]],
                 last_append: dict[tuple[int, Value], Value]) -> dict[Value, list[int]]:
     """Check every read and give its edges (rule 3); the readers of each key's longest version.
 
     A read of length L gives wr from the writer of element L (``G1b`` when that was not the
-    writer's last append to the key) and rw to the writer of element L+1.
+    writer's last append to the key) and rw to the writer of element L+1. The key's reads are
+    prefixes of its longest (other keys are bad), so those are the writers of the longest
+    read's elements L and L+1 (``key_writers``).
     """
     txns, graph, reads = facts.txns, facts.graph, facts.reads
+    out, reasons = graph.out, graph.reasons
     positions: dict[Value, dict[Value, int]] = {}
     full_readers: dict[Value, list[int]] = {}
     for o in observations:
@@ -126,7 +152,11 @@ def _read_edges(facts: Facts, observations: list[_Observation],
         order = longest[k][1]
         length = len(version)
         if length == len(order):
-            full_readers.setdefault(k, []).append(node)
+            readers = full_readers.get(k)
+            if readers is None:
+                full_readers[k] = [node]
+            else:
+                readers.append(node)
         if later:
             if k not in positions:
                 positions[k] = {v: i for i, v in enumerate(order)}
@@ -136,11 +166,16 @@ def _read_edges(facts: Facts, observations: list[_Observation],
                 continue
         if mine or before is not None:
             _internal(facts, o)
+        ws = key_writers[k]
         if length:
             last = version[-1]
-            w = writer.get((k, last))
+            w = ws[length - 1]
             if w is not None and w != node:
-                _add(graph, w, node, WR, k, last, version)
+                edges = out[w]  # _add inlined, here and below: this loop runs once per read
+                old = edges.get(node, 0)
+                if not old & WR:
+                    edges[node] = old | WR
+                    reasons[(w, node, WR)] = (k, last, version)
                 reads.append((node, k, w))
                 final = last_append.get((w, k))
                 if final != last and not txns[w].aborted:
@@ -152,9 +187,13 @@ def _read_edges(facts: Facts, observations: list[_Observation],
             reads.append((node, k, 0))
         if length < len(order):
             nxt = order[length]
-            w = writer.get((k, nxt))
-            if w is not None:
-                _add(graph, node, w, RW, k, version, nxt)
+            w = ws[length]
+            if w is not None and w != node:
+                edges = out[node]
+                old = edges.get(w, 0)
+                if not old & RW:
+                    edges[w] = old | RW
+                    reasons[(node, w, RW)] = (k, version, nxt)
     return full_readers
 
 
@@ -200,50 +239,39 @@ def _ops(txns: list[Txn], *nodes: int) -> tuple[int, ...]:
     return tuple(txns[n].op.id for n in nodes if txns[n].op is not None)  # type: ignore[union-attr]
 
 
-def _observations(txns: list[Txn]) -> list[_Observation]:
-    """Every read of every committed transaction, in history order."""
-    found: list[_Observation] = []
-    add = found.append
-    for txn in txns[1:]:
-        if not txn.committed:
-            continue
-        mops = txn.mops
-        if len({k for _, k, _ in mops}) == len(mops):
-            # Each key once (the usual case): no own appends, no earlier read, nothing later.
-            for f, k, v in mops:
-                if f == "r":
-                    whole = tuple(v) if isinstance(v, tuple) else ()
-                    add(_Observation(txn.node, k, whole, (), None, (), whole))
-            continue
-        later: list[tuple[Value, ...]] = [()] * len(txn.mops)
-        after: dict[Value, tuple[Value, ...]] = {}
-        for index in range(len(txn.mops) - 1, -1, -1):
-            f, k, v = txn.mops[index]
-            if f == "append":
-                after[k] = (v, *after.get(k, ()))
-            elif f == "r":
-                later[index] = after.get(k, ())
-        own: dict[Value, list[Value]] = {}
-        since: dict[Value, list[Value]] = {}
-        last_read: dict[Value, tuple[Value, ...]] = {}
-        for index, (f, k, v) in enumerate(txn.mops):
-            if f == "append":
-                own.setdefault(k, []).append(v)
-                since.setdefault(k, []).append(v)
-            elif f == "r":
-                whole = tuple(v) if isinstance(v, tuple) else ()
-                mine = tuple(own.get(k, ()))
-                version = whole
-                if mine and len(whole) >= len(mine) and whole[len(whole) - len(mine):] == mine:
-                    version = whole[: len(whole) - len(mine)]
-                found.append(_Observation(txn.node, k, whole, tuple(since.pop(k, ())),
-                                          last_read.get(k), later[index], version))
-                last_read[k] = whole
+def _observations(txn: Txn) -> list[Observation]:
+    """The reads of a committed transaction that touches some key more than once."""
+    found: list[Observation] = []
+    mops = txn.mops
+    later: list[tuple[Value, ...]] = [()] * len(mops)
+    after: dict[Value, tuple[Value, ...]] = {}
+    for index in range(len(mops) - 1, -1, -1):
+        f, k, v = mops[index]
+        if f == "append":
+            after[k] = (v, *after.get(k, ()))
+        elif f == "r":
+            later[index] = after.get(k, ())
+    own: dict[Value, list[Value]] = {}
+    since: dict[Value, list[Value]] = {}
+    last_read: dict[Value, tuple[Value, ...]] = {}
+    for index, (f, k, v) in enumerate(mops):
+        if f == "append":
+            own.setdefault(k, []).append(v)
+            since.setdefault(k, []).append(v)
+        elif f == "r":
+            whole = tuple(v) if isinstance(v, tuple) else ()
+            mine = tuple(own.get(k, ()))
+            version = whole
+            if mine and len(whole) >= len(mine) and whole[len(whole) - len(mine):] == mine:
+                version = whole[: len(whole) - len(mine)]
+            found.append((txn.node, k, whole, tuple(since.pop(k, ())), last_read.get(k),
+                          later[index], version))
+            last_read[k] = whole
     return found
 
 
-def _future(facts: Facts, o: _Observation) -> None:
-    txns = facts.txns
+def _future(facts: Facts, read: Observation) -> None:
+    txns, o = facts.txns, _Observation._make(read)
     shown = [v for v in o.later if v in set(o.whole)]
     facts.anomalies.append(Anomaly(
         "future-read", f"{txns[o.node].name} read {show(o.key)} = {show(o.whole)}, including "
@@ -251,10 +279,11 @@ def _future(facts: Facts, o: _Observation) -> None:
         "a value before it is written", _ops(txns, o.node), {"key": show(o.key)}))
 
 
-def _internal(facts: Facts, o: _Observation) -> None:
-    """Check ``o`` against its transaction's own view: its previous read of the key plus what
-    it appended since, or, without a previous read, some version followed by its appends."""
-    txns = facts.txns
+def _internal(facts: Facts, read: Observation) -> None:
+    """Check ``read`` against its transaction's own view: its previous read of the key plus
+    what it appended since, or, without a previous read, some version followed by its
+    appends."""
+    txns, o = facts.txns, _Observation._make(read)
     seen, mine = o.whole, o.mine
     expected = o.before + mine if o.before is not None else None
     ends_mine = len(seen) >= len(mine) and seen[len(seen) - len(mine):] == mine
@@ -307,7 +336,7 @@ def _orders(facts: Facts, wholes: list[Read],
         if len(set(full)) != len(full):
             odd.add(id(full))
     bad_keys: set[Value] = set()
-    for node, k, seen in wholes:
+    for node, k, seen in wholes if odd else ():
         if id(seen) not in odd:
             continue
         full = longest[k][1]
@@ -344,7 +373,8 @@ def _elements(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 
 
 def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
-            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]]) -> bool:
+            ws: list[int | None], appends: dict[tuple[int, Value], list[Value]],
+            last_append: dict[tuple[int, Value], Value]) -> bool:
     """Each writer's appends in ``order`` must be one block, a prefix of its program order.
 
     Only the last block may stop short (the list then ends inside that transaction: an
@@ -354,17 +384,18 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
     txns = facts.txns
     done: set[int] = set()
     current, at = -1, 0
+    mine: list[Value] = []  # the appends of ``current``
     problem: str | None = None
     for v, w in zip(order, ws, strict=True):
         if w is None:
             continue
-        mine = appends[(w, k)]
         if w != current:
-            if current >= 0 and at < len(appends[(current, k)]):
-                problem = (f"{txns[current].name} appended {show(tuple(appends[(current, k)]))}"
-                           f" but the list goes on after {show(appends[(current, k)][at - 1])}"
-                           f" without {show(appends[(current, k)][at])}")
+            if current >= 0 and at < len(mine):
+                problem = (f"{txns[current].name} appended {show(tuple(mine))}"
+                           f" but the list goes on after {show(mine[at - 1])}"
+                           f" without {show(mine[at])}")
                 break
+            mine = appends.get((w, k)) or [last_append[(w, k)]]
             if w in done or mine[0] != v:
                 problem = (f"{txns[w].name} appended {show(tuple(mine))} in that order, "
                            f"but the list shows {show(v)} "
@@ -390,7 +421,7 @@ def _blocks(facts: Facts, node: int, k: Value, order: tuple[Value, ...],
 def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
                ws: list[int | None]) -> None:
     """Rule 2: ww edges between consecutive writers of ``order``, and ``dirty-update``."""
-    txns, graph = facts.txns, facts.graph
+    txns, out, reasons = facts.txns, facts.graph.out, facts.graph.reasons
     previous: int | None = None
     prev_value: Value = None
     aborted_before = None
@@ -411,18 +442,22 @@ def _key_edges(facts: Facts, k: Value, order: tuple[Value, ...],
                 f"{txns[aborted_before[0]].name}'s aborted append of {show(aborted_before[1])}",
                 _ops(txns, node, aborted_before[0]), {"key": show(k)}))
             aborted_before = None
-        if previous is not None and previous != node:
-            _add(graph, previous, node, WW, k, prev_value, v)
+        if previous is not None:  # _add inlined: this runs once per block of every key
+            edges = out[previous]
+            old = edges.get(node, 0)
+            if not old & WW:
+                edges[node] = old | WW
+                reasons[(previous, node, WW)] = (k, prev_value, v)
         previous, prev_value = node, v
 
 
 def _add(graph: Graph, a: int, b: int, kind: int, key: Value, value: Value,
          other: Value) -> None:
-    """``graph.add`` with a ``Reason(key, value, other)`` made only for a new edge kind."""
+    """``graph.add`` with the reason ``(key, value, other)``."""
     if a == b:
         return
     edges = graph.out[a]
     old = edges.get(b, 0)
     if not old & kind:
         edges[b] = old | kind
-        graph.reasons[(a, b, kind)] = Reason(key, value, other)
+        graph.reasons[(a, b, kind)] = (key, value, other)

@@ -26,7 +26,7 @@ import heapq
 from bisect import bisect_right
 
 from histcheck.budget import Deadline
-from histcheck.txn.cycles import find_cycle, topological
+from histcheck.txn.cycles import acyclic, find_cycle, topological
 from histcheck.txn.facts import Facts
 from histcheck.txn.model import DATA, INIT, PROCESS, WR, WW
 from histcheck.values import Value
@@ -50,7 +50,7 @@ def violation(facts: Facts, *, causal: bool, sessions: bool, known_ww: bool,
     one read is ww-before it already.) Otherwise saturation decides, which has to remember
     what every transaction sees.
     """
-    if known_ww and not facts.anomalies and _acyclic(facts, DATA | PROCESS):
+    if known_ww and not facts.anomalies and acyclic(facts, DATA | PROCESS):
         return None
     return saturated_cycle(facts, causal=causal, sessions=sessions, known_ww=known_ww,
                            deadline=deadline)
@@ -117,9 +117,6 @@ def _earliest_first(adj: list[list[int]]) -> list[int] | None:
     return order if len(order) == len(adj) else None
 
 
-def _acyclic(facts: Facts, kinds: int) -> bool:
-    adj = [[b for b, k in outs.items() if k & kinds] for outs in facts.graph.out]
-    return topological(adj) is not None
 
 
 def _session_writers(facts: Facts, n: int, co: list[set[int]], deadline: Deadline) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from histcheck.txn.cycles import ordered, topological
+from histcheck.txn.cycles import ordered, remember, topological
 from histcheck.txn.facts import Facts
 from histcheck.txn.model import DATA, RW, WR, WW
 
@@ -34,27 +34,33 @@ def order(facts: Facts, extra: int, *, snapshot: bool) -> list[int] | None:
     forbidden cycle, else None."""
     n = len(facts.txns)
     d_mask = (WW | WR | extra) if snapshot else (DATA | extra)
-    d_adj: list[list[int]] = [[] for _ in range(n)]
+    out = facts.graph.out
+    d_adj = [[b for b, k in outs.items() if k & d_mask] for outs in out]
     rw_adj: list[list[int]] = [[] for _ in range(n)]
-    for a, outs in enumerate(facts.graph.out):
-        for b, k in outs.items():
-            if k & d_mask:
-                d_adj[a].append(b)
-            elif k & RW:
-                rw_adj[a].append(b)
+    if snapshot:
+        rw_adj = [[b for b, k in outs.items() if k & RW and not k & d_mask] for outs in out]
     certain = _ordered(facts, d_adj)
     if certain is None:
+        facts.known_acyclic[d_mask] = False
         return None
+    remember(facts, certain, d_mask)
     place = [0] * n
     for i, v in enumerate(certain):
         place[v] = i
+    backward = False
     for chains in facts.chains.values():
         ranked = sorted(chains, key=lambda c: place[c[0]])
         for (_, last, readers), (first, _, _) in pairwise(ranked):
             d_adj[last].append(first)
+            backward = backward or place[first] < place[last]
             for r in readers:
                 if r != first:
                     (rw_adj if snapshot else d_adj)[r].append(first)
+                    backward = backward or place[first] < place[r]
+    if not snapshot and not backward:
+        # Kahn's order by completion is the least one by that priority; edges that all go
+        # forward in it leave it the least order of the larger graph.
+        return certain
     if snapshot:
         composed = [list(targets) for targets in d_adj]
         for a, targets in enumerate(d_adj):
@@ -82,6 +88,7 @@ def layered(facts: Facts) -> list[float]:
     the search meets 2 conflicts where an order by completion alone meets 321, whatever breaks
     the ties within layers. When those edges have a cycle, completion alone is used.
     """
+    facts.complete()  # deferred real-time edges are part of what is known
     rank = completion(facts)
     adj = [list(outs) for outs in facts.graph.out]
     first = topological(adj)

@@ -54,3 +54,29 @@ def test_cycles_found_match_a_search_of_every_try(monkeypatch) -> None:  # type:
             m.setattr(cycles, "_first_cycle", searched)
             slow = cycles.anomalies(graph, extra, limit=limit, assumed=assumed)
         assert fast == slow, (seed, fast, slow)
+
+
+def test_remembered_acyclicity_answers_as_a_fresh_sort() -> None:
+    """``cycles.acyclic`` reuses earlier answers and orders (a mask within an acyclic one, a
+    mask containing a cyclic one, the lacking kinds' edges all forward in a known order): a
+    run of questions over random masks answers each as a sort of that mask alone would."""
+    from histcheck.txn.facts import Facts
+
+    every = WW | WR | RW | PROCESS | REALTIME
+    mixed = 0
+    for seed in range(2500):
+        rng = random.Random(seed)
+        graph = random_graph(rng)
+        facts = Facts([], graph)
+        answers = set()
+        for _ in range(8):
+            mask = rng.randint(1, every)
+            fresh = cycles.topological(
+                [[b for b, k in outs.items() if k & mask] for outs in graph.out]) is not None
+            assert cycles.acyclic(facts, mask) == fresh, (seed, mask)
+            answers.add(fresh)
+        if facts.order:
+            place = {v: i for i, v in enumerate(facts.order)}
+            assert all(place[a] < place[b] for a, b, k in graph.edges() if k & facts.order_kinds)
+        mixed += len(answers) == 2
+    assert mixed > 200  # the runs meet both answers, so reuse across them is exercised

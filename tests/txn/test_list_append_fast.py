@@ -103,3 +103,59 @@ def test_elle_like_runs_get_their_verdict(mode: str, valid: bool, anomaly: str |
     assert result.valid is valid
     names = {a.name for a in result.anomalies}
     assert (anomaly in names) if anomaly else not names, names
+
+
+def _results(history: History, level: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """The check's result as it runs (real-time edges deferred when ``level`` does not order
+    real time), and with every real-time edge added up front."""
+    from histcheck.budget import UNLIMITED
+    from histcheck.txn import check as txn_check
+
+    def run() -> Any:
+        try:
+            return txn_check.check(history, model="list-append", consistency=level,
+                                   deadline=UNLIMITED.start(), options={})
+        except HistoryError as error:
+            return str(error)
+
+    deferred = run()
+    eager = txn_check.infer
+    with monkeypatch.context() as m:
+        m.setattr(txn_check, "infer", lambda h, model, defer_realtime=False: eager(h, model))
+        return deferred, run()
+
+
+def test_deferred_realtime_edges_change_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Levels that do not order real time leave its edges out until a cycle needs naming;
+    verdicts, anomalies (``-realtime`` ones included), details and certificates are those of
+    the graph with every edge."""
+    from bench.txn_gen import elle_history
+
+    histories = [s.history() for s in seeded("list-append", 400, first=60_000)]
+    histories += [crude(random.Random(seed)) for seed in range(400)]
+    histories += [elle_history(300, mode, seed=2) for mode in ("serializable", "snapshot")]
+    named = 0
+    for i, h in enumerate(histories):
+        level = ("serializable", "snapshot-isolation", "causal", "read-committed")[i % 4]
+        deferred, eager = _results(h, level, monkeypatch)
+        assert deferred == eager, (i, level)
+        named += not isinstance(eager, str) and any(
+            a.name.endswith("-realtime") for a in eager.anomalies)
+    assert named > 10  # histories whose cycles need real time are among them
+
+
+def test_a_stale_read_after_completion_is_named_by_real_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """T1 appends 1 to x and completes; T2, invoked afterwards, reads x empty. Serializable
+    holds (T2, then T1), strict serializability does not: the anti-dependency and real time
+    make ``G-single-realtime``, found although real-time edges were deferred."""
+    events = [Event(0, INVOKE, "txn", (("append", "x", 1),)),
+              Event(0, OK, "txn", (("append", "x", 1),)),
+              Event(1, INVOKE, "txn", (("r", "x", None),)),
+              Event(1, OK, "txn", (("r", "x", ()),))]
+    history = from_events(events)
+    result, eager = _results(history, "serializable", monkeypatch)
+    assert result == eager
+    assert result.valid is True
+    assert {a.name for a in result.anomalies} == {"G-single-realtime"}
+    assert result.details["strongest_possible"] == ["strong-session-serializable"]
