@@ -1,12 +1,13 @@
 """A small subset of an invalid part that is impossible on its own, found within a time share.
 
-The culprit (the operation the search could not place) is where the trouble is, so the search
-for the subset starts there and looks outwards: windows of the operations nearest the culprit
-in real time, doubled in size until one is proven invalid (and telling, below). Only that window is shrunk (deleting
-chunks while it stays invalid, as ddmin does), so the cost follows the size of the answer, not
-of the part. Every subset tried is decided by a search with a small budget of its own, and the
-whole hunt stops at its share of the deadline with the smallest proven subset found so far;
-``Core.complete`` says whether the shrink ran to its end (no single operation left to delete).
+The culprit (the operation the search could not place) is where the trouble is, so on a large
+part the search for the subset starts there and looks outwards: windows of the operations nearest
+the culprit in real time, doubled in size until one is proven invalid (and telling, below). Only
+that window is shrunk (deleting chunks while it stays invalid, as ddmin does), so the cost
+follows the size of the answer, not of the part. Every subset tried is decided by a search with
+a small budget of its own, and the whole hunt stops at its share of the deadline with the
+smallest proven subset found so far; ``Core.complete`` says whether the hunt ran to its end (no
+single operation left to delete) before the share ran out.
 
 A subset is preferred when it is *telling*: some order of it satisfies the model once real time
 is erased, so it shows an ordering problem. Without that condition "a read of 1" wins on its
