@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
+from histcheck.collector import paused_collector
 from histcheck.errors import BudgetExhausted, HistcheckError, HistoryError, UsageError
 from histcheck.history import History, Operation
 from histcheck.linear.explain import explain_invalid
@@ -134,9 +135,10 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
             shortcut = _linearizable_first(history, resolved, deadline, workers)
             if shortcut is not None:
                 return shortcut
-        parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
-        done, explored = run_parts(parts, resolved, deadline, searcher,
-                                   1 if engine == "smt" else workers)
+        with paused_collector():  # the search's cache holds millions of acyclic entries
+            parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
+            done, explored = run_parts(parts, resolved, deadline, searcher,
+                                       1 if engine == "smt" else workers)
     except ValueError as exc:
         raise UsageError(f"{resolved.name}: {exc}") from None
     figures: dict[str, Any] = {"explored": explored, "parts": len(parts), "engine": engine}

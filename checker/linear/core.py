@@ -12,7 +12,8 @@ single operation left to delete) before the share ran out.
 A subset is preferred when it is *telling*: some order of it satisfies the model once real time
 is erased, so it shows an ordering problem. Without that condition "a read of 1" wins on its
 own (nobody wrote 1 in it); when no telling subset turns up, the plain smallest invalid subset
-is given.
+is given: at once when the culprit alone is impossible and even all operations invoked before
+it returned cannot be ordered with real time erased.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class _Clock:
 
     def left(self) -> bool:
         return time.monotonic() < self.until
+
+    def half(self) -> _Clock:
+        """A clock for half of the time left."""
+        return _Clock(max(0.0, self.until - time.monotonic()) / 2)
 
 
 def find_core(history: History, model: Resolved, part: Part, searcher: Searcher,
@@ -113,21 +118,28 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
     window: list[Operation] | None = None
     plain: list[Operation] | None = None
     widest = start
-    looked_everywhere = True
+    finished = True  # no step below was stopped by the clock
     if culprit is not None and culprit in start:
+        if invalid([culprit]):
+            plain = [culprit]
+            proven(plain)
         windows = _windows(history, start, culprit)
-        # operations invoked after the culprit returned rarely matter
-        horizon = history.interval(culprit)[1]
         nearest = {op.id for op in windows[-1]}
-        # in invocation order: deleting early and late halves suits the shrink best
+        # in invocation order, without the operations invoked after the culprit returned
+        # (they rarely matter): deleting early and late halves suits the shrink best
+        horizon = history.interval(culprit)[1]
         widest = [op for op in start
                   if op.id in nearest and history.interval(op)[0] <= horizon]
         direct = len(widest) <= DIRECT_LIMIT
         if direct:
+            if plain is not None and orderable(widest) is False:
+                # not even all of them can be ordered once real time is erased: there is no
+                # ordering problem to show, and the culprit alone is impossible
+                return Core((culprit,), True)
             windows = [widest, start]
         for candidate in windows:
             if not clock.left():
-                looked_everywhere = False
+                finished = False
                 break
             if invalid(candidate):
                 proven(candidate)
@@ -139,7 +151,8 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
     else:
         window = start
     if window is not None:
-        core, complete = shrink(window, telling, clock, culprit, proven)
+        # half of what is left, so that the plain shrink below still has time if this fails
+        core, complete = shrink(window, telling, clock.half(), culprit, proven)
         if orderable(core) is True:
             if len(core) > 2 and window is not widest and clock.left():
                 # the nearest window gives a local minimum; from the widest one, deleting
@@ -148,8 +161,9 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
                 if len(other) < len(core) and orderable(other) is True:
                     core = other
             return Core(tuple(core), complete)
+        finished = finished and complete
     core, complete = shrink(plain or window or start, invalid, clock, culprit, proven)
-    return Core(tuple(core), complete and looked_everywhere)
+    return Core(tuple(core), complete and finished)
 
 
 def _windows(history: History, ops: list[Operation], culprit: Operation) -> list[list[Operation]]:
