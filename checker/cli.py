@@ -280,7 +280,6 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     """Check histories (files, or folders of them) against a model and consistency level."""
     from histcheck.api import check_file
     from histcheck.budget import Budget
-    from histcheck.junit import Case, write_junit
     from histcheck.registry import get_model
     from histcheck.watchdog import release
 
@@ -299,7 +298,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
         fail(f"{junit_file}: is a folder (--junit writes one XML file)")
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
     codes: list[int] = []
-    cases: list[Case] = []
+    cases: list[tuple[str, CheckResult | None, str | None]] = []  # for --junit
     for path in history_paths(paths):
         release()
         try:
@@ -311,7 +310,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             if as_json:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
                             "consistency": level, "error": message})
-            cases.append(Case(str(path), error=message))
+            cases.append((str(path), None, message))
             codes.append(EXIT_USAGE)
             if isinstance(exc, UsageError):
                 break
@@ -325,11 +324,14 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
                         **({"certificate_file": certificate[0]} if certificate else {})})
         else:
             echo(render_result(path, result))
-        cases.append(Case(str(path), result))
+        cases.append((str(path), result, None))
         codes.append(result.exit_code)
     if junit_file is not None:
+        from histcheck.junit import Case, write_junit
+
         with naming(junit_file):
-            write_junit(cases, Path(junit_file))
+            write_junit([Case(name, result, error=error) for name, result, error in cases],
+                        Path(junit_file))
     finish(worst(codes))
 
 

@@ -22,7 +22,6 @@ from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
 from histcheck.collector import paused_collector
 from histcheck.errors import BudgetExhausted, HistcheckError, HistoryError, UsageError
 from histcheck.history import History, Operation
-from histcheck.linear.explain import explain_invalid
 from histcheck.linear.model import Model, Resolved, resolve
 from histcheck.linear.parts import Part, lift, split
 from histcheck.linear.schedule import Searcher, first_invalid, run_parts
@@ -37,7 +36,7 @@ CONSISTENCIES = (LINEARIZABLE, SEQUENTIAL)
 ENGINES = ("search", "smt")
 LINEARIZABLE_SLICE = 2.0
 """Seconds a sequential check spends first on the (usually much easier) linearizable check."""
-EXPLANATION_FLOOR = 0.1
+EXPLANATION_FLOOR = 0.2
 """Seconds the explanation may always take (below its ``shrink-seconds`` cap), however fast
 the verdict came."""
 DETAIL_LIMIT = 20_000
@@ -168,6 +167,8 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
                                                time.monotonic() - started))
         core, complete = list(found.operations), found.complete
         figures["explanation-seconds"] = round(time.monotonic() - explaining, 3)
+    from histcheck.linear.explain import explain_invalid
+
     where = "" if part.key is None else f" (key {_key_text(part)})"
     text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note,
                            complete)

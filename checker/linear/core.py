@@ -132,10 +132,6 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
                   if op.id in nearest and history.interval(op)[0] <= horizon]
         direct = len(widest) <= DIRECT_LIMIT
         if direct:
-            if plain is not None and orderable(widest) is False:
-                # not even all of them can be ordered once real time is erased: there is no
-                # ordering problem to show, and the culprit alone is impossible
-                return Core((culprit,), True)
             windows = [widest, start]
         for candidate in windows:
             if not clock.left():
@@ -161,6 +157,10 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
                 if len(other) < len(core) and orderable(other) is True:
                     core = other
             return Core(tuple(core), complete)
+        if culprit is not None and plain == [culprit] and orderable(widest) is False:
+            # not even all of them can be ordered once real time is erased: there is no
+            # ordering problem to show, and the culprit alone is impossible
+            return Core((culprit,), True)
         finished = finished and complete
     core, complete = shrink(plain or window or start, invalid, clock, culprit, proven)
     return Core(tuple(core), complete and finished)
