@@ -31,7 +31,7 @@ from histcheck.linear.schedule import Searcher
 
 DECIDE_SECONDS = 0.2
 """The budget of one search deciding whether a subset is invalid."""
-ORDERABLE_SECONDS = 0.05
+ORDERABLE_SECONDS = 0.01
 """The budget of one search for an order of a subset with real time erased."""
 DIRECT_LIMIT = 256
 """Up to this many operations (invoked before the culprit returned), the shrink starts from all
