@@ -32,18 +32,19 @@ persistent path, so an invalid verdict can show the longest linearizable prefix 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from histcheck.budget import Deadline
-from histcheck.history import Operation
 from histcheck.linear.model import Choices, Resolved
 from histcheck.linear.parts import Part
 
 CHECK_EVERY = 512
 REACH_LOOKAHEAD = 200
 """``can_reach`` is asked only when at most this many operations may come before the read."""
+WALK_MOST = REACH_LOOKAHEAD + 1
 INF = float("inf")
 
 Path = tuple[int, Any, Any] | None
@@ -135,20 +136,6 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     best_count = -1
     explored = 0
 
-    def before_return(j: int) -> list[Operation] | None:
-        """Unplaced operations that may still come before ``j`` (invoked before it returns);
-        None when there are too many to be worth a look."""
-        limit = rets[j]
-        found = []
-        k = succ[n]
-        while k != n and calls[k] <= limit:
-            if k != j:
-                found.append(ops[k])
-                if len(found) > REACH_LOOKAHEAD:
-                    return None
-            k = succ[k]
-        return found
-
     def candidates(state: Any) -> list[Any]:
         """Operations that may come next (lazily: indices), or a pure move alone (with its
         state)."""
@@ -165,6 +152,9 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             i = succ[i]
         first: list[Any] = []
         later: list[Any] = []
+        # unplaced operations in invocation order, walked once for all the reads below
+        walked: list[int] = []
+        cursor = succ[n]
         for j in scan:
             if calls[j] > minret:
                 continue
@@ -176,9 +166,17 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 if after is not None and type(after) is not Choices and after == state:
                     return [(j, after)]
                 if required[j] and can_reach is not None:
-                    available = before_return(j)
-                    if available is not None and not can_reach(state, ops[j], available):
-                        return []
+                    # only operations invoked before the read returns may come before it
+                    limit = rets[j]
+                    while cursor != n and calls[cursor] <= limit and len(walked) <= WALK_MOST:
+                        walked.append(cursor)
+                        cursor = succ[cursor]
+                    if cursor == n or calls[cursor] > limit:  # else too many to be worth a look
+                        end = bisect_right(walked, limit, key=calls.__getitem__)
+                        available = [ops[k] for k in walked[:end] if k != j]
+                        if (len(available) <= REACH_LOOKAHEAD
+                                and not can_reach(state, ops[j], available)):
+                            return []
             (first if required[j] else later).append(j)
         first.extend(later)
         return first
