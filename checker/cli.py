@@ -298,13 +298,12 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     from contextlib import ExitStack
 
     from histcheck import progress
-
-    progress.enable(quiet)
     from histcheck.api import check_file
     from histcheck.budget import Budget
-    from histcheck.junit import Case, write_junit
     from histcheck.registry import get_model
     from histcheck.watchdog import release
+
+    progress.enable(quiet)
 
     options: dict[str, Any] = _parse_options(opts)
     if engine is not None:
@@ -321,7 +320,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
         fail(f"{junit_file}: is a folder (--junit writes one XML file)")
     budget = Budget(seconds=timeout, memory_bytes=None if memory_mb is None else memory_mb * 2**20)
     codes: list[int] = []
-    cases: list[Case] = []
+    cases: list[tuple[str, CheckResult | None, str | None]] = []  # for --junit
     placement = None
     entries: list[Any] = []
     if report_dir is not None:
@@ -344,7 +343,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
             if as_json:
                 _emit_json({"path": str(path), "valid": None, "model": spec.name,
                             "consistency": level, "error": message})
-            cases.append(Case(str(path), error=message))
+            cases.append((str(path), None, message))
             if placement is not None:
                 entries.append(Entry(shown(path), "ERROR", (message,), 0.0, ()))
             codes.append(EXIT_USAGE)
@@ -367,12 +366,15 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
                         **({"certificate_file": certificate[0]} if certificate else {})})
         else:
             echo(render_result(path, result))
-        cases.append(Case(str(path), result))
+        cases.append((str(path), result, None))
         codes.append(result.exit_code)
     bars.close()
     if junit_file is not None:
+        from histcheck.junit import Case, write_junit
+
         with naming(junit_file):
-            write_junit(cases, Path(junit_file))
+            write_junit([Case(name, result, error=error) for name, result, error in cases],
+                        Path(junit_file))
     if placement is not None:
         with naming(str(placement.root)):
             echo(f"report: {write_index(placement.root, entries)}", err=True)

@@ -6,7 +6,6 @@ and names that differ only in case (``cc`` for ``CC``) mean the same thing where
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from histcheck.errors import UsageError
@@ -18,6 +17,8 @@ def closest(name: str, known: Iterable[str]) -> str | None:
     folded = {candidate.casefold(): candidate for candidate in candidates}
     if name.casefold() in folded:
         return folded[name.casefold()]
+    import difflib
+
     match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
     return folded[match[0]] if match else None
 

@@ -30,7 +30,12 @@ NEVER_AT_START = ("msgspec", "click.testing", "histcheck.api", "histcheck.format
 NEVER_FOR_A_CHECK = ("z3", "networkx", "polars", "pysat", "orjson", "xml.etree", "bz2", "lzma",
                      "tempfile", "histcheck.trace.io", "histcheck.formats.dbcop",
                      "histcheck.formats.dbcop_bincode", "histcheck.formats.cobra",
-                     "histcheck.formats.edn", "histcheck.txn.polygraph")
+                     "histcheck.formats.edn", "histcheck.txn.polygraph", "histcheck.junit",
+                     "multiprocessing", "histcheck.linear.explain", "histcheck.linear.core",
+                     "histcheck.linear.sequential", "histcheck.linear.smt",
+                     "histcheck.linear.report", "histcheck.stats", "histcheck.labels")
+"""What a valid check never runs: writing JUnit (without ``--junit``), worker processes (for a
+small history), explaining (for a valid one), the other engines, reports, statistics, labels."""
 
 
 def _loaded(tmp_path: Path) -> dict[str, list[str]]:

@@ -14,15 +14,16 @@ an independent oracle). Other options: ``workers`` (processes; default: automati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
+from histcheck.collector import paused_collector
 from histcheck.errors import BudgetExhausted, HistcheckError, HistoryError, UsageError
-from histcheck.history import INFO, History, Operation
-from histcheck.linear.explain import explain_invalid, shrink
+from histcheck.history import History, Operation
 from histcheck.linear.model import Model, Resolved, resolve
-from histcheck.linear.parts import Part, build_part, lift, split
+from histcheck.linear.parts import Part, lift, split
 from histcheck.linear.schedule import Searcher, first_invalid, run_parts
 from histcheck.linear.search import Outcome
 from histcheck.options import choice, flag, number
@@ -35,6 +36,9 @@ CONSISTENCIES = (LINEARIZABLE, SEQUENTIAL)
 ENGINES = ("search", "smt")
 LINEARIZABLE_SLICE = 2.0
 """Seconds a sequential check spends first on the (usually much easier) linearizable check."""
+EXPLANATION_FLOOR = 0.2
+"""Seconds the explanation may always take (below its ``shrink-seconds`` cap), however fast
+the verdict came."""
 DETAIL_LIMIT = 20_000
 """Histories up to this many operations carry their whole linearization in the result."""
 
@@ -124,17 +128,19 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     shrink_seconds = number(options, "shrink-seconds", 1.0)
     resolved = resolve(model)
     searcher = _searcher(engine, consistency, deadline)
+    started = time.monotonic()
     try:
         if consistency == SEQUENTIAL and engine == "search" and history.realtime:
             shortcut = _linearizable_first(history, resolved, deadline, workers)
             if shortcut is not None:
                 return shortcut
-        parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
-        done, explored = run_parts(parts, resolved, deadline, searcher,
-                                   1 if engine == "smt" else workers)
+        with paused_collector():  # the search's cache holds millions of acyclic entries
+            parts = split(history, resolved, by_key=consistency == LINEARIZABLE)
+            done, explored = run_parts(parts, resolved, deadline, searcher,
+                                       1 if engine == "smt" else workers)
     except ValueError as exc:
         raise UsageError(f"{resolved.name}: {exc}") from None
-    figures = {"explored": explored, "parts": len(parts), "engine": engine}
+    figures: dict[str, Any] = {"explored": explored, "parts": len(parts), "engine": engine}
     bad = first_invalid(done)
     what = "linearizable" if consistency == LINEARIZABLE else "sequentially consistent"
     if bad is None:
@@ -149,15 +155,23 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
     steps = [(part.ops[i], state) for i, state in outcome.steps]
     culprit = part.ops[outcome.stuck[0]] if outcome.stuck and not outcome.note else None
     core: list[Operation] = [part.ops[i] for i in outcome.stuck] if outcome.note else []
+    complete = True
     if explain:
-        first = [culprit] if culprit is not None else []
-        rest = [op for op in part.ops if culprit is None or op.id != culprit.id]
+        from histcheck.linear.core import find_core
+
+        explaining = time.monotonic()
         # the core is proven with the search engine (fast, and bounded by small budgets)
-        core = _core(history, resolved, part, _searcher("search", consistency),
-                     core or first + rest, _explanation_seconds(shrink_seconds, deadline),
-                     culprit)
+        found = find_core(history, resolved, part, _searcher("search", consistency),
+                          core or part.ops, culprit,
+                          _explanation_seconds(shrink_seconds, deadline,
+                                               time.monotonic() - started))
+        core, complete = list(found.operations), found.complete
+        figures["explanation-seconds"] = round(time.monotonic() - explaining, 3)
+    from histcheck.linear.explain import explain_invalid
+
     where = "" if part.key is None else f" (key {_key_text(part)})"
-    text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note)
+    text = explain_invalid(history, resolved, what, culprit, steps, core, where, outcome.note,
+                           complete)
     anomaly = Anomaly(
         name="nonlinearizable" if consistency == LINEARIZABLE else "not-sequential",
         explanation=text.splitlines()[0] + (f" Operation {culprit.id} cannot be placed."
@@ -166,7 +180,7 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         data={"culprit": None if culprit is None else culprit.id,
               "key": _key_text(part),
               "longest-prefix": [[op.id, resolved.describe_state(s)] for op, s in steps],
-              "core": [op.id for op in core]})
+              "core": [op.id for op in core], "core-complete": complete})
     details = {"parts": [_part_detail(part, outcome, resolved)],
                "culprit": None if culprit is None else culprit.id,
                "core": [op.id for op in core]}
@@ -214,72 +228,10 @@ def _details(done: list[tuple[Part, Outcome]], model: Resolved) -> dict[str, Any
     return {"parts": [_part_detail(part, outcome, model) for part, outcome in done]}
 
 
-def _explanation_seconds(shrink_seconds: float, deadline: Deadline) -> float:
-    """The explanation's share: its own cap, and at most half of what the check has left."""
+def _explanation_seconds(shrink_seconds: float, deadline: Deadline, checked: float) -> float:
+    """The explanation's share: its own cap, at most half of what the check has left, and no
+    more than the check took to reach its verdict (with a floor, so that small histories get
+    a minimal subset), so that explaining never costs more than deciding."""
     left = deadline.remaining()
-    return shrink_seconds if left is None else max(0.0, min(shrink_seconds, left / 2))
-
-
-def _core(history: History, model: Resolved, part: Part, searcher: Searcher,
-          start: list[Operation], seconds: float, culprit: Operation | None) -> list[Operation]:
-    """A small subset of ``part`` proven invalid on its own, found within ``seconds``: when the
-    time runs out wherever the search is, the smallest proven subset so far."""
-    from histcheck.watchdog import enforced
-
-    best = [start]
-    try:
-        with enforced(Budget(seconds=seconds).start()):
-            return _smallest_core(history, model, part, searcher, start, seconds, culprit,
-                                  best.append)
-    except BudgetExhausted:
-        return best[-1]
-
-
-def _smallest_core(history: History, model: Resolved, part: Part, searcher: Searcher,
-                   start: list[Operation], seconds: float, culprit: Operation | None,
-                   proven: Callable[[list[Operation]], object]) -> list[Operation]:
-    """A small subset of ``part`` that is proven invalid on its own.
-
-    Preferred: a subset that some order satisfies when real time and processes are ignored, so
-    that it shows an ordering problem (without that condition, "a read of 1" alone wins: nobody
-    wrote 1 in it). When no such subset is found (a read of a value nobody wrote anywhere), the
-    plain smallest invalid subset is given.
-    """
-    from dataclasses import replace
-
-    from histcheck.linear.search import searching
-
-    def decided(sub: Part, search: Searcher, limit: float) -> bool | None:
-        run = search(sub, model)
-        deadline = Budget(seconds=limit).start()
-        try:
-            while True:
-                deadline.check(next(run))
-        except StopIteration as stop:
-            return bool(stop.value.valid)
-        except BudgetExhausted:
-            return None
-
-    def invalid(ops: list[Operation]) -> bool:
-        return decided(build_part(part.key, ops, history, model), searcher, 0.2) is False
-
-    def orderable(ops: list[Operation]) -> bool | None:
-        sub = build_part(part.key, ops, history, model)
-        timeless = replace(sub, calls=(0.0,) * len(sub), rets=(float("inf"),) * len(sub))
-        return decided(timeless, searching, 0.05)
-
-    def telling(ops: list[Operation]) -> bool:
-        return invalid(ops) and orderable(ops) is not False
-
-    culprits = [op for op in start if op.type is not INFO]
-    if len(start) == len(part) and culprits:
-        # operations invoked after the culprit returned rarely matter: try without them first
-        horizon = max(history.interval(op)[1] for op in start[:1] + culprits[:1])
-        window = [op for op in start if history.interval(op)[0] <= horizon]
-        if len(window) < len(start) and invalid(window):
-            start = window
-            proven(start)
-    core = shrink(start, telling, seconds / 2, culprit, proven)
-    if orderable(core) is True:
-        return core
-    return shrink(start, invalid, seconds / 2, culprit, proven)
+    share = min(shrink_seconds, max(EXPLANATION_FLOOR, checked))
+    return share if left is None else max(0.0, min(share, left / 2))

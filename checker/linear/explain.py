@@ -8,13 +8,14 @@ Three pieces, as Knossos and Porcupine users expect and a little more:
 3. A small subset of operations that is already impossible on its own, found by deleting
    operations while the rest stays invalid (a ddmin-style shrink with a time cap), and printed as
    a short timeline: one line per operation, a bar spanning its real-time interval (for a
-   history without real time, each operation's place in its process instead).
+   history without real time, each operation's place in its process instead). The search for it
+   has a share of the time (``core.py``); when the share ran out first, the text says so, and a
+   long subset shows only the operations nearest the culprit.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from histcheck.history import History, Operation
@@ -22,40 +23,8 @@ from histcheck.linear.model import Resolved
 
 PREFIX_SHOWN = 8
 """How many of the last steps of the longest prefix the text shows (the report shows all)."""
-
-
-def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], bool],
-           seconds: float = 1.0, keep: Operation | None = None,
-           progress: Callable[[list[Operation]], object] | None = None) -> list[Operation]:
-    """A subset of ``ops`` that ``still_invalid`` accepts, made small by deleting chunks.
-
-    ``still_invalid(ops)`` must return True only when it proved the subset invalid (a search that
-    ran out of its own small budget answers False, so the result is always a proven subset).
-    ``keep`` (the operation that cannot be placed) is never deleted, so the subset explains it.
-    ``progress`` hears of each smaller proven subset, so a caller that is stopped mid-way still
-    has the best one found.
-    """
-    pinned = [keep] if keep is not None and keep in ops else []
-    current = [op for op in ops if op is not keep] if pinned else list(ops)
-    until = time.monotonic() + seconds
-    chunk = max(1, len(current) // 2)
-    while chunk >= 1 and time.monotonic() < until:
-        i = 0
-        removed = False
-        while i < len(current) and time.monotonic() < until:
-            trial = current[:i] + current[i + chunk:]
-            if (trial or pinned) and still_invalid(pinned + trial):
-                current = trial
-                removed = True
-                if progress is not None:
-                    progress(pinned + current)
-            else:
-                i += chunk
-        if not removed:
-            if chunk == 1:
-                break
-            chunk = max(1, chunk // 2)
-    return pinned + current
+TIMELINE_SHOWN = 40
+"""How many operations of the impossible subset the text draws (the result lists them all)."""
 
 
 def timeline(history: History, ops: Sequence[Operation], model: Resolved,
@@ -116,7 +85,7 @@ def prefix_lines(steps: Sequence[tuple[Operation, Any]], model: Resolved,
 
 def explain_invalid(history: History, model: Resolved, what: str, culprit: Operation | None,
                     steps: Sequence[tuple[Operation, Any]], core: Sequence[Operation],
-                    where: str = "", note: str = "") -> str:
+                    where: str = "", note: str = "", complete: bool = True) -> str:
     """The full text of an invalid verdict (see the module docstring)."""
     text = [f"not {what}{where}."]
     if note:
@@ -132,6 +101,27 @@ def explain_invalid(history: History, model: Resolved, what: str, culprit: Opera
     if culprit is not None or steps:
         text.extend(prefix_lines(steps, model) or [f"  (stuck at the start; state {last})"])
     if core:
-        text.append(f"These {len(core)} operations are already impossible together:")
-        text.extend(timeline(history, core, model, None if culprit is None else culprit.id))
+        text.append(("This operation is already impossible on its own" if len(core) == 1
+                     else f"These {len(core)} operations are already impossible together")
+                    + ("" if complete else " (its search was cut short at its time share)") + ":")
+        shown = _nearest(history, core, culprit)
+        text.extend(timeline(history, shown, model, None if culprit is None else culprit.id))
+        if len(shown) < len(core):
+            text.append(f"  ... and {len(core) - len(shown)} more, further from the culprit")
     return "\n".join(text) + "\n"
+
+
+def _nearest(history: History, ops: Sequence[Operation], culprit: Operation | None,
+             shown: int = TIMELINE_SHOWN) -> Sequence[Operation]:
+    """At most ``shown`` of ``ops``: the culprit and those closest to it in real time."""
+    if len(ops) <= shown:
+        return ops
+    if culprit is None or not history.realtime:
+        return ops[:shown]
+    lo, hi = history.interval(culprit)
+
+    def distance(op: Operation) -> float:
+        a, b = history.interval(op)
+        return max(0.0, lo - b, a - hi)
+
+    return sorted(ops, key=lambda op: (op is not culprit, distance(op)))[:shown]

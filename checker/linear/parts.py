@@ -75,23 +75,38 @@ def relevant(history: History, model: Resolved) -> list[Operation]:
 def build_part(key: Hashable, ops: list[Operation], history: History,
                model: Resolved) -> Part:
     """A part from its operations (in any order), with interchangeable classes linked."""
-    bounds = [history.interval(op) for op in ops]
-    order = sorted(range(len(ops)), key=lambda i: (bounds[i][0], ops[i].id))
-    sorted_ops = tuple(ops[i] for i in order)
-    calls = tuple(bounds[i][0] for i in order)
-    rets = tuple(INFINITY if ops[i].type is INFO else bounds[i][1] for i in order)
-    required = tuple(op.type is not INFO for op in sorted_ops)
+    calls, ends = _bounds(history, ops)
+    ids = [op.id for op in ops]
+    if not all(a < b or (a == b and i < j)
+               for a, b, i, j in zip(calls, calls[1:], ids, ids[1:], strict=False)):
+        order = sorted(range(len(ops)), key=lambda i: (calls[i], ids[i]))
+        ops = [ops[i] for i in order]
+        calls = [calls[i] for i in order]
+        ends = [ends[i] for i in order]
+    info = [op.type is INFO for op in ops]
+    rets = tuple(INFINITY if open_ else end for open_, end in zip(info, ends, strict=True))
+    required = tuple(not open_ for open_ in info)
     last: dict[tuple[str, Value, Value], int] = {}
-    before: list[int] = []
-    for i, op in enumerate(sorted_ops):
-        if op.type is INFO:
+    before = [-1] * len(ops)
+    for i, op in enumerate(ops):
+        if info[i]:
             cls = (op.f, op.key, op.value)
-            before.append(last.get(cls, -1))
+            before[i] = last.get(cls, -1)
             last[cls] = i
-        else:
-            before.append(-1)
-    pure = tuple(bool(model.pure(op)) for op in sorted_ops)
-    return Part(key, sorted_ops, calls, rets, required, tuple(before), pure)
+    pure = model.pure
+    return Part(key, tuple(ops), tuple(calls), rets, required, tuple(before),
+                tuple([bool(pure(op)) for op in ops]))
+
+
+def _bounds(history: History, ops: list[Operation]) -> tuple[list[float], list[float]]:
+    """Invocation and return instants of ``ops`` (``History.interval``, in bulk)."""
+    if history.timed:
+        calls = [float(op.call_time) for op in ops]  # type: ignore[arg-type]
+        ends = [INFINITY if op.ret_time is None else float(op.ret_time) for op in ops]
+    else:
+        calls = [float(op.call) for op in ops]
+        ends = [INFINITY if op.ret is None else float(op.ret) for op in ops]
+    return calls, ends
 
 
 def split(history: History, model: Resolved, *, by_key: bool = True) -> list[Part]:

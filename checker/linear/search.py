@@ -20,24 +20,31 @@ Reductions, each sound and complete:
   one already visited, but more info operations used up, has fewer futures; it is cut. So the
   cache key is (required set, state), and it keeps the info sets seen with it.
 
+The required set is stored as a window, so a cache entry costs the concurrency, not the history:
+numbering required operations by invocation, it is (h, bits) where the first h are all placed
+and bit i says whether operation h + i is. Every placed operation beyond h was a candidate while
+h was still unplaced, so it was invoked before h returned: the bits span only the operations
+concurrent with h, whatever the length of the part.
+
 The search keeps the deepest configuration it reached (the most required operations placed) as a
 persistent path, so an invalid verdict can show the longest linearizable prefix at no extra cost.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from histcheck.budget import Deadline
-from histcheck.history import Operation
 from histcheck.linear.model import Choices, Resolved
 from histcheck.linear.parts import Part
 
 CHECK_EVERY = 512
 REACH_LOOKAHEAD = 200
 """``can_reach`` is asked only when at most this many operations may come before the read."""
+WALK_MOST = REACH_LOOKAHEAD + 1
 INF = float("inf")
 
 Path = tuple[int, Any, Any] | None
@@ -114,27 +121,20 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     pred = [n, *range(n)]
     succ[n], pred[n] = 0, n - 1
     placed = bytearray(n)
-    # (required placed, state) -> bitsets of the info operations placed with them, as visited
-    seen: dict[tuple[int, Any], list[int]] = {}
-    # A frame: [required placed, state, candidates, next candidate, path, count, info placed]
+    # the rank of each required operation among the required, and of each optional one among
+    # the optional (the bit it owns in its set)
+    rank: list[int] = []
+    counts = [0, 0]
+    for flag in required:
+        rank.append(counts[flag])
+        counts[flag] += 1
+    # (h, window, state) -> the info sets placed with them, as visited (see the module docstring)
+    seen: dict[tuple[int, int, Any], int | list[int]] = {}
+    # A frame: [h, window, state, candidates, next candidate, path, count, info placed]
     stack: list[list[Any]] = []
     best_path: Path = None
     best_count = -1
     explored = 0
-
-    def before_return(j: int) -> list[Operation] | None:
-        """Unplaced operations that may still come before ``j`` (invoked before it returns);
-        None when there are too many to be worth a look."""
-        limit = rets[j]
-        found = []
-        k = succ[n]
-        while k != n and calls[k] <= limit:
-            if k != j:
-                found.append(ops[k])
-                if len(found) > REACH_LOOKAHEAD:
-                    return None
-            k = succ[k]
-        return found
 
     def candidates(state: Any) -> list[Any]:
         """Operations that may come next (lazily: indices), or a pure move alone (with its
@@ -152,6 +152,9 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             i = succ[i]
         first: list[Any] = []
         later: list[Any] = []
+        # unplaced operations in invocation order, walked once for all the reads below
+        walked: list[int] = []
+        cursor = succ[n]
         for j in scan:
             if calls[j] > minret:
                 continue
@@ -163,32 +166,40 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
                 if after is not None and type(after) is not Choices and after == state:
                     return [(j, after)]
                 if required[j] and can_reach is not None:
-                    available = before_return(j)
-                    if available is not None and not can_reach(state, ops[j], available):
-                        return []
+                    # only operations invoked before the read returns may come before it
+                    limit = rets[j]
+                    while cursor != n and calls[cursor] <= limit and len(walked) <= WALK_MOST:
+                        walked.append(cursor)
+                        cursor = succ[cursor]
+                    if cursor == n or calls[cursor] > limit:  # else too many to be worth a look
+                        end = bisect_right(walked, limit, key=calls.__getitem__)
+                        available = [ops[k] for k in walked[:end] if k != j]
+                        if (len(available) <= REACH_LOOKAHEAD
+                                and not can_reach(state, ops[j], available)):
+                            return []
             (first if required[j] else later).append(j)
         first.extend(later)
         return first
 
-    stack.append([0, initial, candidates(initial), 0, None, 0, 0])
+    stack.append([0, 0, initial, candidates(initial), 0, None, 0, 0])
     while stack:
         frame = stack[-1]
-        cands = frame[2]
-        k = frame[3]
+        cands = frame[3]
+        k = frame[4]
         if k >= len(cands):
             stack.pop()
-            path = frame[4]
+            path = frame[5]
             if path is not None:
                 j = path[0]
                 placed[j] = 0
                 succ[pred[j]] = j
                 pred[succ[j]] = j
             continue
-        frame[3] = k + 1
+        frame[4] = k + 1
         cand = cands[k]
         if type(cand) is int:
             j = cand
-            result = step(frame[1], ops[j])
+            result = step(frame[2], ops[j])
             if result is None:
                 continue
             if type(result) is Choices:
@@ -197,17 +208,23 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
             nxt = result
         else:
             j, nxt = cand
+        h, window, optional = frame[0], frame[1], frame[7]
         if required[j]:
-            linearized, optional = frame[0] | (1 << j), frame[6]
+            offset = rank[j] - h
+            window |= 1 << offset
+            if offset == 0:  # h itself placed: slide past the run of placed operations
+                run = ((window + 1) & ~window).bit_length() - 1
+                h += run
+                window >>= run
         else:
-            linearized, optional = frame[0], frame[6] | (1 << j)
-        if subsumed(seen, (linearized, nxt), optional):
+            optional |= 1 << rank[j]
+        if subsumed(seen, (h, window, nxt), optional):
             continue
         explored += 1
         if explored % CHECK_EVERY == 0:
             yield explored
-        count = frame[5] + required[j]
-        path = (j, nxt, frame[4])
+        count = frame[6] + required[j]
+        path = (j, nxt, frame[5])
         if count > best_count:
             best_count, best_path = count, path
         if count == total:
@@ -215,22 +232,28 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         placed[j] = 1
         succ[pred[j]] = succ[j]
         pred[succ[j]] = pred[j]
-        stack.append([linearized, nxt, candidates(nxt), 0, path, count, optional])
+        stack.append([h, window, nxt, candidates(nxt), 0, path, count, optional])
     return Outcome(False, unwind(best_path), _stuck(part, best_path), explored)
 
 
-def subsumed(seen: dict[Any, list[int]], key: Any, used: int) -> bool:
+def subsumed(seen: dict[Any, int | list[int]], key: Any, used: int) -> bool:
     """Whether a configuration was covered by one visited with a subset of the optional
     (indeterminate) operations ``used``; otherwise remember it.
 
     Using fewer indeterminate operations leaves strictly more choices open, so a visited
     configuration with the same key and a subset of ``used`` already explored everything this
-    one could.
+    one could. One set is kept as a bare int (the common case, and the smallest entry).
     """
     covering = seen.get(key)
     if covering is None:
-        seen[key] = [used]
+        seen[key] = used
         return False
+    if type(covering) is int:
+        if covering & ~used == 0:
+            return True
+        seen[key] = [covering, used]
+        return False
+    assert isinstance(covering, list)
     if any(other & ~used == 0 for other in covering):
         return True
     covering.append(used)

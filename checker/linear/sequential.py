@@ -151,7 +151,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     start = tuple(0 for _ in lanes)
     # (frontier, state) -> sets of lanes whose final info operation was used, as visited; the
     # frontier does not move for those (see the subsumption rule in search.py)
-    seen: dict[tuple[tuple[int, ...], Any], list[int]] = {}
+    seen: dict[tuple[tuple[int, ...], Any], int | list[int]] = {}
     # A frame: [frontier, state, moves, next move, path, count, operation or -1, used lanes]
     stack: list[list[Any]] = [[start, initial, moves(start, initial, -1, 0), 0, None, 0, -1, 0]]
     best_path: Path = None
