@@ -42,10 +42,19 @@ def run_parts(parts: list[Part], model: Resolved, deadline: Deadline, searcher: 
 
 def _interleaved(parts: list[Part], model: Resolved, deadline: Deadline,
                  searcher: Searcher) -> tuple[list[tuple[Part, Outcome]], int]:
+    from histcheck import progress
+
+    with progress.counter("configurations", unit="config", scale=True) as tick:
+        return _interleave(parts, model, deadline, searcher, tick)
+
+
+def _interleave(parts: list[Part], model: Resolved, deadline: Deadline, searcher: Searcher,
+                tick: Callable[[int], None]) -> tuple[list[tuple[Part, Outcome]], int]:
     active: list[tuple[Part, Generator[int, None, Outcome], list[int]]] = [
         (p, searcher(p, model), [0]) for p in sorted(parts, key=len)]
     done: list[tuple[Part, Outcome]] = []
     finished = 0
+    shown = 0
     while active:
         still: list[tuple[Part, Generator[int, None, Outcome], list[int]]] = []
         for part, search, progress in active:
@@ -60,7 +69,10 @@ def _interleaved(parts: list[Part], model: Resolved, deadline: Deadline,
                 continue
             still.append((part, search, progress))
         active = still
-        deadline.check(finished + sum(p[0] for _, _, p in active))
+        explored = finished + sum(p[0] for _, _, p in active)
+        deadline.check(explored)
+        tick(explored - shown)
+        shown = explored
     return done, finished
 
 
@@ -90,9 +102,8 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
     is a SIGKILL to each worker and cannot deadlock (a pool's shared queue locks can, when a
     worker dies holding one)."""
     import multiprocessing
-    from multiprocessing.connection import wait
 
-    from histcheck.errors import BudgetExhausted
+    from histcheck import progress
 
     _WORK[:] = [(parts, model, searcher, Budget(deadline.remaining(),
                                                 deadline.budget.memory_bytes))]
@@ -108,29 +119,9 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
             sender.close()
             running.append((worker, receiver))
         done: list[tuple[Part, Outcome]] = []
-        explored = 0
         open_pipes = [receiver for _, receiver in running]
-        while open_pipes and len(done) < len(parts):
-            ready = wait(open_pipes, timeout=POLL_SECONDS)
-            deadline.check(explored)
-            for pipe in [p for p in open_pipes if p in ready]:
-                try:
-                    answer: tuple[int, Outcome | str | BaseException] = pipe.recv()
-                except EOFError:
-                    open_pipes.remove(pipe)
-                    continue
-                index, result = answer
-                if isinstance(result, str):
-                    raise BudgetExhausted(result, explored=explored)
-                if isinstance(result, BaseException):
-                    raise result
-                done.append((parts[index], result))
-                explored += result.explored
-                if not result.valid:
-                    return done, explored
-        if len(done) < len(parts):
-            raise BudgetExhausted("a search worker died before answering", explored=explored)
-        return done, explored
+        with progress.counter("parts", total=len(parts), unit="part") as tick:
+            return _gather(parts, deadline, open_pipes, done, tick)
     finally:
         for worker, receiver in running:
             worker.kill()
@@ -138,6 +129,39 @@ def _in_processes(parts: list[Part], model: Resolved, deadline: Deadline, search
         for worker, _ in running:
             worker.join(1.0)
         _WORK.clear()
+
+
+def _gather(parts: list[Part], deadline: Deadline, open_pipes: list[Any],
+            done: list[tuple[Part, Outcome]], tick: Callable[[int], None],
+            ) -> tuple[list[tuple[Part, Outcome]], int]:
+    """The workers' outcomes as they come, until every part has one or one is invalid."""
+    from multiprocessing.connection import wait
+
+    from histcheck.errors import BudgetExhausted
+
+    explored = 0
+    while open_pipes and len(done) < len(parts):
+        ready = wait(open_pipes, timeout=POLL_SECONDS)
+        deadline.check(explored)
+        for pipe in [p for p in open_pipes if p in ready]:
+            try:
+                answer: tuple[int, Outcome | str | BaseException] = pipe.recv()
+            except EOFError:
+                open_pipes.remove(pipe)
+                continue
+            index, result = answer
+            if isinstance(result, str):
+                raise BudgetExhausted(result, explored=explored)
+            if isinstance(result, BaseException):
+                raise result
+            done.append((parts[index], result))
+            tick(1)
+            explored += result.explored
+            if not result.valid:
+                return done, explored
+    if len(done) < len(parts):
+        raise BudgetExhausted("a search worker died before answering", explored=explored)
+    return done, explored
 
 
 def _deal(parts: list[Part], workers: int) -> list[list[int]]:
