@@ -32,7 +32,15 @@ from histcheck.formats.jsonl import (
     write_jsonl,
 )
 from histcheck.formats.mapping import event_from_mapping
-from histcheck.history import INVOKE, OK, Event, EventType, History, HistoryBuilder
+from histcheck.history import (
+    INVOKE,
+    OK,
+    Event,
+    EventType,
+    History,
+    HistoryBuilder,
+    as_event,
+)
 from histcheck.values import freeze
 from tests.formats.histgen import histories
 
@@ -110,7 +118,7 @@ def test_jepsen_lines_read_fast_as_the_general_parser_reads_them(
     except HistoryError:
         return
     assert not isinstance(general, HistoryError), "the fast reading took a broken file"
-    assert list(zip(events, numbers, strict=True)) == general
+    assert [(as_event(e), n) for e, n in zip(events, numbers, strict=True)] == general
 
 
 def _history_text(rng: random.Random, operations: int) -> str:
@@ -329,3 +337,18 @@ def test_a_txn_completion_of_the_wrong_shape_is_refused_on_its_line(tmp_path: Pa
     with pytest.raises(HistoryError, match="txn value must be") as caught:
         read_jsonl(path)
     assert caught.value.line == 2
+
+
+def test_porcupine_kv_lines_become_records_and_read_as_the_general_parser(tmp_path: Path) -> None:
+    lines = []
+    for i in range(60):
+        kind, value = ("invoke", "nil") if i % 2 == 0 else ("ok", '"x 1 y"')
+        lines.append(f'{{:process {i // 2 % 3}, :type :{kind}, :f :get, :key "{i // 2 % 4}", '
+                     f':value {value}}}\n')
+    text = "".join(lines)
+    events, _ = chunk_events(text, 1, "kv.txt")
+    assert {type(e).__name__ for e in events} == {"_Record"}
+    path = tmp_path / "kv.txt"
+    path.write_text(text)
+    assert read_edn(path) == _read_forms(text, str(path))
+    assert read_edn(path).operations[1].key == "1"
