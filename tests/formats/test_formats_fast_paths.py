@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from histcheck.errors import FormatError, HistoryError
-from histcheck.formats import read_history
+from histcheck.formats import detect, jepsen_log, read_history
 from histcheck.formats.edn import iter_maps, loads
 from histcheck.formats.edn_lines import _value, chunk_events
 from histcheck.formats.jepsen_edn import _read_forms, _read_lines, read_edn
+from histcheck.formats.jepsen_log import read_jepsen_log
 from histcheck.formats.jsonl import (
     _common_chunk,
     _PlainLine,
@@ -32,6 +33,7 @@ from histcheck.formats.jsonl import (
     write_jsonl,
 )
 from histcheck.formats.mapping import event_from_mapping
+from histcheck.formats.text import text_lines
 from histcheck.history import (
     INVOKE,
     OK,
@@ -352,3 +354,86 @@ def test_porcupine_kv_lines_become_records_and_read_as_the_general_parser(tmp_pa
     path.write_text(text)
     assert read_edn(path) == _read_forms(text, str(path))
     assert read_edn(path).operations[1].key == "1"
+
+
+def _reference_log(path: Path) -> History:
+    """The Jepsen log read line by line with the whole-line pattern alone."""
+    source = str(path)
+    builder = HistoryBuilder(source)
+    events: list[Event] = []
+    numbers: list[int] = []
+    try:
+        for number, line in text_lines(path, source):
+            if not line.endswith("\n") and line.strip():
+                raise FormatError("the last line has no line end: the log was cut in the "
+                                  "middle of a record", path=source, line=number)
+            match = jepsen_log._OP_LINE.match(line)
+            if match is None:
+                if not jepsen_log._UTIL.match(line):
+                    continue
+                raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
+                                  path=source, line=number)
+            events.append(jepsen_log._event(match, source, number))
+            numbers.append(number)
+    except FormatError:
+        builder.add_all(events, numbers)
+        raise
+    builder.add_all(events, numbers)
+    return builder.build()
+
+
+_LOG_PREFIXES = st.tuples(
+    st.sampled_from(["INFO  jepsen.util - ", "INFO jepsen.util -\t", " WARN  jepsen.util - ",
+                     "INFO  jepsen.core - ", ""]),
+    st.sampled_from(["0", "1", "1", ":nemesis", "-1", "--5", "\u00b2", "a-b"]),
+    st.sampled_from(["\t", "\t", " ", "\t\t"]),
+    st.sampled_from([":invoke", ":ok", ":ok", ":fail", ":info", ":bad", "ok"]),
+    st.sampled_from(["\t", "\t", " "]),
+    st.sampled_from([":read", ":write", "x"]),
+).map("".join)
+_LOG_VALUE_TEXTS = (["", "\t", "\tnil", "\t3", "\t[1 4]", "\t[1\t4]", " 5", "\t 7 ",
+                              '\t"a\tb"', "\t:x\r", "\t{:a 1}", "\t1/2", "\t\u2028", '\t"\u00e9"',
+                              "\t[1 [2 (3)]]"])
+_LOG_VALUES = st.sampled_from(_LOG_VALUE_TEXTS)
+"""Lines are a few prefixes (the text before the value) with many values: a prefix met again
+is read the fast way."""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_LOG_PREFIXES, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), _LOG_VALUES), min_size=1, max_size=14),
+       st.sampled_from(["\n", "", "\xff\n"]))
+def test_jepsen_log_lines_read_fast_as_the_whole_line_pattern_reads_them(
+        tmp_path_factory: pytest.TempPathFactory, prefixes: list[str],
+        rows: list[tuple[int, str]], end: str) -> None:
+    text = "\n".join(prefixes[i % len(prefixes)] + value for i, value in rows) + end
+    path = tmp_path_factory.mktemp("log") / "h.log"
+    path.write_bytes(text.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf\n", b"\xff\n"))
+    fast, slow = _outcome(read_jepsen_log, path), _outcome(_reference_log, path)
+    if isinstance(slow, History):
+        assert isinstance(fast, History)
+        _same_exactly(fast, slow)
+    else:
+        assert fast == slow
+
+
+@pytest.mark.parametrize("path", [p for p in _corpus_files((".log",))
+                                  if detect(p).name == "jepsen-log"], ids=lambda p: p.name)
+def test_every_corpus_jepsen_log_reads_fast_as_the_whole_line_pattern(path: Path) -> None:
+    _same_exactly(read_jepsen_log(path), _reference_log(path))
+
+
+@pytest.mark.parametrize("value", _LOG_VALUE_TEXTS)
+@pytest.mark.parametrize("prefix", ["INFO  jepsen.util - 3\t:ok\t:read",
+                                    "INFO jepsen.util -\t:nemesis :info\t:start"])
+def test_a_value_after_a_prefix_met_before_reads_as_the_pattern_reads_it(
+        tmp_path: Path, prefix: str, value: str) -> None:
+    invoke = prefix.replace(":ok", ":invoke")
+    path = tmp_path / "h.log"
+    path.write_text(f"{invoke}\tnil\n{prefix}\t1\n{invoke}\tnil\n{prefix}{value}\n")
+    fast, slow = _outcome(read_jepsen_log, path), _outcome(_reference_log, path)
+    if isinstance(slow, History):
+        assert isinstance(fast, History)
+        _same_exactly(fast, slow)
+    else:
+        assert fast == slow
