@@ -20,7 +20,6 @@ positions order each process and nothing else, and no check may order them by re
 from __future__ import annotations
 
 import enum
-import operator
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -250,14 +249,10 @@ def looks_like_txn(value: Value) -> bool:
     """True when ``value`` is a list of micro-operations ``[f key value]`` (Elle's txn value)."""
     if not isinstance(value, tuple) or not value:
         return False
-    # Each test maps a built-in over the whole value: no Python step per micro-operation.
-    return (all(map(_is_tuple, value)) and _ONLY_THREE.issuperset(map(len, value))  # type: ignore[arg-type]
-            and TXN_MICRO_OPS.issuperset(map(_first, value)))
-
-
-_is_tuple = tuple.__instancecheck__
-_ONLY_THREE = frozenset({3})
-_first: Callable[[Any], Any] = operator.itemgetter(0)
+    for mop in value:
+        if not isinstance(mop, tuple) or len(mop) != 3 or mop[0] not in TXN_MICRO_OPS:
+            return False
+    return True
 
 
 class HistoryBuilder:
