@@ -103,7 +103,7 @@ type and ``f`` it gives: most lines repeat one of a few such prefixes."""
 
 
 def _remember_prefix(prefix: str, event: Event) -> None:
-    if len(_prefixes) >= 4096:
+    if len(_prefixes) >= 1 << 15:
         _prefixes.clear()
     _prefixes[prefix] = (event.process, event.type, event.f)
 

@@ -78,6 +78,7 @@ class _PlainLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
 _DECODE_PLAIN_CHUNK = msgspec.json.Decoder(list[_PlainLine]).decode
 _DECODE_CHUNK = msgspec.json.Decoder(list[_Line], float_hook=Float).decode
+_CLOSE = ord("]")
 _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError, RecursionError)
 
 
@@ -114,8 +115,12 @@ def _common_chunk(chunk: bytes) -> Sequence[EventRecord] | None:
     where JSON allows none, and the array does not decode. Plain values decode as they are
     kept (``_PlainLine``); any other value makes the chunk decode again, to be frozen.
     """
-    body = chunk[:-1] if chunk.endswith(b"\n") else chunk
-    array = b"[" + body.replace(b"\n", b",") + b"]"
+    array = bytearray(b"[")
+    array += chunk.replace(b"\n", b",")
+    if chunk.endswith(b"\n"):
+        array[-1] = _CLOSE
+    else:
+        array.append(_CLOSE)
     try:
         return _DECODE_PLAIN_CHUNK(array)
     except msgspec.ValidationError:

@@ -9,6 +9,7 @@ dicts, on random lines, on written random histories and on every corpus history.
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,7 @@ from histcheck.formats.jsonl import (
     write_jsonl,
 )
 from histcheck.formats.mapping import event_from_mapping
-from histcheck.formats.text import text_lines
+from histcheck.formats.text import file_chunks, text_lines
 from histcheck.history import (
     INVOKE,
     OK,
@@ -437,3 +438,16 @@ def test_a_value_after_a_prefix_met_before_reads_as_the_pattern_reads_it(
         _same_exactly(fast, slow)
     else:
         assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"\n")), st.integers(1, 9),
+       st.integers(0, 5))
+def test_file_chunks_end_at_line_ends_and_make_the_file_again(data: bytes, size: int,
+                                                              started: int) -> None:
+    stream = io.BytesIO(data)
+    start = stream.read(started)
+    pieces = list(file_chunks(stream, start, size))
+    assert b"".join(pieces) == data
+    assert all(piece.endswith(b"\n") for piece in pieces[:-1])
+    assert all(pieces)
