@@ -23,7 +23,7 @@ import enum
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import msgspec
 
@@ -81,6 +81,34 @@ class Event(msgspec.Struct, frozen=True, gc=False):
     key: Value = None
     time: int | None = None
     extra: Extra = ()
+
+
+class EventRecord(Protocol):
+    """What ``HistoryBuilder.add_all`` reads of an event: an ``Event``, or a reader's own record
+    with the same fields (decoded straight from a file, so that no ``Event`` need be made)."""
+
+    @property
+    def process(self) -> Process: ...
+    @property
+    def type(self) -> EventType: ...
+    @property
+    def f(self) -> str: ...
+    @property
+    def value(self) -> Value: ...
+    @property
+    def key(self) -> Value: ...
+    @property
+    def time(self) -> int | None: ...
+    @property
+    def extra(self) -> Extra: ...
+
+
+def as_event(record: EventRecord) -> Event:
+    """The ``Event`` of a record (the record itself when it is one)."""
+    if record.__class__ is Event:
+        return record
+    return Event(record.process, record.type, record.f, record.value, record.key, record.time,
+                 record.extra)
 
 
 class Operation(msgspec.Struct, frozen=True, gc=False):
@@ -219,13 +247,12 @@ class History:
 
 def looks_like_txn(value: Value) -> bool:
     """True when ``value`` is a list of micro-operations ``[f key value]`` (Elle's txn value)."""
-    return (
-        isinstance(value, tuple)
-        and len(value) > 0
-        and all(
-            isinstance(mop, tuple) and len(mop) == 3 and mop[0] in TXN_MICRO_OPS for mop in value
-        )
-    )
+    if not isinstance(value, tuple) or not value:
+        return False
+    for mop in value:
+        if not isinstance(mop, tuple) or len(mop) != 3 or mop[0] not in TXN_MICRO_OPS:
+            return False
+    return True
 
 
 class HistoryBuilder:
@@ -246,9 +273,12 @@ class HistoryBuilder:
                  client: Callable[[Process], bool] = is_client) -> None:
         self._source = source
         self._client = client
-        self._open: dict[Process, list[Any]] = {}
+        self._open: dict[Process, tuple[int, EventRecord, int]] = {}
+        """Per busy process: its invocation's position, the invocation, and its slot."""
         self._slots: list[Any] = []
-        """Per invocation, in order: its operation once completed, else ``[call, invoke]``."""
+        """Per invocation, in order: its operation once completed, else the invocation."""
+        self._calls = array("q")
+        """Per invocation, in order: its position."""
         self._others: list[PlacedEvent] = []
         self._lines = array("l")
         self._timed = True
@@ -258,9 +288,14 @@ class HistoryBuilder:
         return HistoryError(problem, path=self._source, line=line)
 
     def add(self, event: Event, line: int) -> None:
+        position = len(self._lines)
+        self._lines.append(line)
+        self._place(event, position)
+
+    def _place(self, event: Event, position: int) -> None:
+        """Take the event at ``position`` (whose line is already recorded)."""
         lines = self._lines
-        position = len(lines)
-        lines.append(line)
+        line = lines[position]
         process = event.process
         kind = process.__class__
         if kind is not int and kind is not str and (
@@ -280,15 +315,15 @@ class HistoryBuilder:
             if busy is not None:
                 raise self._fail(f"second invoke on busy process {process!r} (its operation "
                                  f"invoked on line {lines[busy[0]]} has not completed)", line)
-            slot: list[Any] = [position, event, len(self._slots)]
-            self._slots.append(slot)
-            self._open[process] = slot
+            self._open[process] = (position, event, len(self._slots))
+            self._slots.append(event)
+            self._calls.append(position)
             return
         opened = self._open.pop(process, None)
         if opened is None:
             raise self._fail(f"{event.type.value} completion without an invoke on process "
                              f"{process!r}", line)
-        invoke: Event = opened[1]
+        invoke = opened[1]
         if invoke.f != event.f:
             raise self._fail(f"completion f {event.f!r} differs from its invoke's f "
                              f"{invoke.f!r} on process {process!r}", line)
@@ -298,50 +333,68 @@ class HistoryBuilder:
                              f"{process!r}", line)
         self._slots[opened[2]] = _operation(opened[2], opened[0], invoke, event, position)
 
-    def add_all(self, events: Iterable[Event], lines: Iterable[int]) -> None:
+    def add_all(self, events: Sequence[EventRecord], lines: Iterable[int]) -> None:
         """``add`` for each event with its line, in one loop: the common event (a client's, of
-        a plain type, pairing as expected) is handled here, anything else by ``add`` itself,
-        which raises the same error at the same event."""
+        a plain type, pairing as expected) is handled here, anything else by ``add``'s own
+        steps, which raise the same error at the same event. The events may be any records
+        with an ``Event``'s fields; those the history keeps as events are made ``Event``s."""
+        line_of = self._lines
+        base = len(line_of)
+        line_of.extend(lines)
+        if len(line_of) - base != len(events):
+            del line_of[base:]
+            raise ValueError("add_all needs one line per event")
+        place = self._place
         if self._client is not is_client:
-            for event, line in zip(events, lines, strict=True):
-                self.add(event, line)
+            for position, event in enumerate(events, base):
+                place(as_event(event), position)
             return
-        add, line_of = self.add, self._lines
-        append_line, open_ops, slots = line_of.append, self._open, self._slots
-        take, new_slot, operation = open_ops.pop, slots.append, _operation
+        open_ops, slots, calls = self._open, self._slots, self._calls
+        take, new_slot, new_call = open_ops.pop, slots.append, calls.append
         timed = self._timed
-        for event, line in zip(events, lines, strict=True):
+        for position, event in enumerate(events, base):
             process = event.process
             kind = process.__class__
             if (kind is not int and (kind is not str or process in NON_CLIENT_PROCESSES)) \
-                    or event.f == "txn":
+                    or (event.f == "txn" and not _txn_shape_ok(event.value, event.type)):
                 self._timed = timed
-                add(event, line)
+                place(as_event(event), position)
                 timed = self._timed
                 continue
-            if event.time is None:
+            done_time = event.time
+            if done_time is None:
                 timed = False
             if event.type is INVOKE:
                 if process in open_ops:
                     self._timed = timed
-                    add(event, line)
+                    place(as_event(event), position)
                     continue
-                slot = [len(line_of), event, len(slots)]
-                append_line(line)
-                new_slot(slot)
-                open_ops[process] = slot
+                open_ops[process] = (position, event, len(slots))
+                new_slot(event)
+                new_call(position)
                 continue
             opened = take(process, None)
-            if opened is None or opened[1].f != event.f or (
-                    event.time is not None and opened[1].time is not None
-                    and event.time < opened[1].time):
-                if opened is not None:
-                    open_ops[process] = opened
+            if opened is None:
                 self._timed = timed
-                add(event, line)
+                place(as_event(event), position)
                 continue
-            slots[opened[2]] = operation(opened[2], opened[0], opened[1], event, len(line_of))
-            append_line(line)
+            call, invoke, op_id = opened
+            invoke_time = invoke.time
+            if invoke.f != event.f or (done_time is not None and invoke_time is not None
+                                       and done_time < invoke_time):
+                open_ops[process] = opened
+                self._timed = timed
+                place(as_event(event), position)
+                continue
+            done_kind = event.type
+            invoke_value = invoke.value
+            # As ``_operation``: ok and an info after a blank invocation say what happened.
+            value = event.value if done_kind is OK or (
+                done_kind is INFO and invoke_value is None) else invoke_value
+            key = invoke.key
+            slots[op_id] = Operation(op_id, process, invoke.f, value, done_kind, call, position,
+                                     key if key is not None else event.key, invoke_value,
+                                     invoke_time, done_time, invoke.extra, event.extra)
         self._timed = timed
         if slots:
             self._saw_client = True
@@ -350,8 +403,9 @@ class HistoryBuilder:
         """The history, with every still-open invocation turned into an indeterminate operation."""
         if not self._lines:
             raise HistoryError("empty history: no events", path=self._source)
+        calls = self._calls
         operations = tuple(slot if slot.__class__ is Operation else
-                           _operation(i, slot[0], slot[1], None, None)
+                           _operation(i, calls[i], slot, None, None)
                            for i, slot in enumerate(self._slots))
         return History(
             operations=operations, others=tuple(self._others), source=self._source,
@@ -359,7 +413,7 @@ class HistoryBuilder:
         )
 
 
-def _operation(op_id: int, call: int, invoke: Event, done: Event | None,
+def _operation(op_id: int, call: int, invoke: EventRecord, done: EventRecord | None,
                ret: int | None) -> Operation:
     if done is None:
         return Operation(op_id, invoke.process, invoke.f, invoke.value, INFO, call, None,

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from histcheck.history import INVOKE, Event, HistoryBuilder, Process, is_client
+from histcheck.history import (
+    INVOKE,
+    Event,
+    EventRecord,
+    HistoryBuilder,
+    Process,
+    as_event,
+    is_client,
+)
 from histcheck.values import Value
 
 
@@ -29,7 +37,8 @@ class Completing:
         self._client = client
         self._held: list[tuple[Event, int]] | None = []
 
-    def add(self, event: Event, line: int) -> None:
+    def add(self, record: EventRecord, line: int) -> None:
+        event = as_event(record)
         held = self._held
         if held is None:
             self._builder.add(event, line)
@@ -42,7 +51,7 @@ class Completing:
             return
         held.append((event, line))
 
-    def add_all(self, events: list[Event], lines: list[int]) -> None:
+    def add_all(self, events: list[EventRecord], lines: list[int]) -> None:
         """``add`` for each event with its line (passed on in bulk once invocations are seen)."""
         start = 0
         while self._held is not None and start < len(events):

@@ -17,12 +17,15 @@ values: the fast one only ever takes text whose meaning it knows exactly.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import msgspec
 
 from histcheck.formats.edn import line_maps, loads
-from histcheck.formats.mapping import event_from_frozen, event_from_mapping
+from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_frozen, event_from_mapping
 from histcheck.formats.text import MAX_DIGITS
-from histcheck.history import Event
+from histcheck.history import EventRecord, EventType, Process
 from histcheck.values import FALSE, MAX_DEPTH, TRUE, Value, freeze
 
 _NAME = re.compile(r"[^\s,\[\](){}\";]+")
@@ -31,6 +34,8 @@ _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 _VECTOR_TOKEN = re.compile(r"[\[\]()]|[^\s,\[\]()]+")
 _CLOSERS = {"[": "]", "(": ")"}
 _CACHE_LIMIT = 1 << 14
+_SHORT_STRING = 12
+"""Strings up to this long (a key such as ``"17"``) are likely to come again, and remembered."""
 _NOT_SIMPLE = object()
 
 
@@ -52,23 +57,99 @@ def _remember(cache: dict[str, Any], text: str, value: Any) -> None:
     cache[text] = value
 
 
-def chunk_events(text: str, first_line: int, source: str) -> tuple[list[Event], list[int]]:
+class _Record(msgspec.Struct, gc=False):
+    """A fast line's event: the standard fields, each already checked for its field (the shape
+    ``HistoryBuilder`` reads), made in one call from the line's pairs."""
+
+    type: EventType
+    f: str
+    process: Process = ANONYMOUS_PROCESS
+    value: Value = None
+    key: Value = None
+    time: int | None = None
+    index: int | None = None
+    extra: ClassVar[tuple[()]] = ()
+
+
+_fields: dict[str, tuple[str, Any]] = {}
+"""Pair text (``type :invoke``) to the field and value it gives a ``_Record``."""
+
+
+def chunk_events(text: str, first_line: int, source: str
+                 ) -> tuple[list[EventRecord], list[int]]:
     """The events of ``text`` (whole lines, the first numbered ``first_line``) and their lines;
     ``HistoryError`` when a line cannot be read on its own."""
-    events: list[Event] = []
+    events: list[EventRecord] = []
     lines: list[int] = []
     add_event, add_line = events.append, lines.append
-    fast, frozen = _fast_map, event_from_frozen
+    known, record = _fields.get, _Record
     for number, line in enumerate(text.split("\n"), start=first_line):
-        raw = fast(line)
+        body = line.strip()
+        if body[:2] == "{:" and body[-1:] == "}":
+            pairs = body[2:-1].split(", :")
+            entries = list(map(known, pairs))
+            try:
+                if None in entries:
+                    entries = [entry or _field(pair) for entry, pair in
+                               zip(entries, pairs, strict=True)]
+                add_event(record(**dict(entries)))  # type: ignore[arg-type]
+                add_line(number)
+                continue
+            except (_NotSimple, TypeError):
+                pass
+        raw = _fast_map(line)
         if raw is not None:
-            add_event(frozen(raw))
+            add_event(event_from_frozen(raw))
             add_line(number)
         elif line and not line.isspace():
             for general, start in line_maps(line, source, number):
                 add_event(event_from_mapping(general))
                 add_line(start)
     return events, lines
+
+
+def _field(text: str) -> tuple[str, Any]:
+    """The field and checked value of one pair of a standard field (``_NotSimple`` for any
+    other field, or a value ``event_from_frozen`` would not take as it is)."""
+    name, _, digits = text.partition(" ")
+    if name in _COUNTERS and digits.isdigit() and digits.isascii() and len(digits) <= MAX_DIGITS:
+        return name, int(digits)  # a time or an index: read as ``_pair`` would, never again
+    name, value = _pair(text)
+    check = _CHECKS.get(name)
+    if check is None:
+        raise _NotSimple
+    entry = (name, check(value))
+    if text in _pairs:
+        _remember(_fields, text, entry)
+    return entry
+
+
+def _event_type(value: Value) -> EventType:
+    kind = _TYPES.get(value) if value.__class__ is str else None
+    if kind is None:
+        raise _NotSimple
+    return kind
+
+
+def _of(*kinds: type) -> Callable[[Value], Value]:
+    def check(value: Value) -> Value:
+        if value.__class__ not in kinds:
+            raise _NotSimple
+        return value
+    return check
+
+
+def _any(value: Value) -> Value:
+    return value
+
+
+_TYPES = {t.value: t for t in EventType}
+_COUNTERS = frozenset({"time", "index"})
+_CHECKS: dict[str, Callable[[Value], Any]] = {
+    "type": _event_type, "f": _of(str), "process": _of(int, str),
+    "time": _of(int, type(None)), "index": _of(int, type(None)), "value": _any, "key": _any,
+}
+"""What each standard field takes as it is: the rest is for ``event_from_frozen``."""
 
 
 def _fast_map(line: str) -> dict[str, Value] | None:
@@ -87,7 +168,7 @@ def _fast_map(line: str) -> dict[str, Value] | None:
 
 
 def _pair(text: str) -> tuple[str, Value]:
-    """The name and value of one ``name value`` pair; pairs likely to come again (not a
+    """The name and value of one ``name value`` pair; pairs likely to come again (not a long
     string, nor a long number such as a time) are remembered."""
     name, space, value = text.partition(" ")
     if name not in _names:
@@ -102,7 +183,7 @@ def _pair(text: str) -> tuple[str, Value]:
             _remember(_pairs, text, entry)
         return entry
     entry = (name, _value(value))
-    if not value.startswith('"'):
+    if not value.startswith('"') or len(value) <= _SHORT_STRING:
         _remember(_pairs, text, entry)
     return entry
 

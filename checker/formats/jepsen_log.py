@@ -17,17 +17,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.edn_lines import value_of
-from histcheck.formats.text import parse_int, text_lines
+from histcheck.formats.text import file_chunks, parse_int, utf8_error
 from histcheck.history import Event, EventType, History, HistoryBuilder
 
-_OP_LINE = re.compile(
-    r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?(?:-?[0-9]+|[A-Za-z_][\w-]*))"
-    r"\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)"
-    r"(?:\s+(?P<value>.*?))?\s*$",
-    re.ASCII,
-)
+_LINE_FIELDS = (r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?(?:-?[0-9]+|[A-Za-z_][\w-]*))"
+                r"\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)")
+_OP_LINE = re.compile(_LINE_FIELDS + r"(?:\s+(?P<value>.*?))?\s*$", re.ASCII)
+_FIELDS = re.compile(_LINE_FIELDS, re.ASCII)
+"""An operation line up to its value. When the text of a line before its last tab is this
+whole, the line is an operation line whose value is the text after that tab (with no tab in
+it, the value cannot change how the fields before it are read)."""
 _NUMBER_START = "-0123456789"
 _UTIL = re.compile(r"^\s*\S+\s+jepsen\.util\s+-\s")
 
@@ -39,26 +41,71 @@ def looks_like_jepsen_log(head: str) -> bool:
 def read_jepsen_log(path: Path) -> History:
     source = str(path)
     builder = HistoryBuilder(source)
-    events: list[Event] = []
-    numbers: list[int] = []
-    try:
-        for number, line in text_lines(path, source):
-            if not line.endswith("\n") and line.strip():
+    number = 1
+    with path.open("rb") as fh, paused_collector():
+        for chunk in file_chunks(fh):
+            try:
+                text, problem = chunk.decode("utf-8"), None
+            except UnicodeDecodeError as exc:  # read the lines before it first: they come first
+                problem = utf8_error(exc, chunk, source, number)
+                text = chunk[:chunk.rfind(b"\n", 0, exc.start) + 1].decode("utf-8")
+            lines = text.split("\n")
+            cut = lines.pop()  # the text after the last line end: none, unless the file was cut
+            _read_lines(lines, number, source, builder)
+            number += len(lines)
+            if problem is not None:
+                raise problem
+            if cut.strip():
                 raise FormatError("the last line has no line end: the log was cut in the "
                                   "middle of a record", path=source, line=number)
+    return builder.build()
+
+
+def _read_lines(lines: list[str], first: int, source: str, builder: HistoryBuilder) -> None:
+    """Feed the events of ``lines`` (numbered from ``first``) to the builder; on an error, the
+    events before it first (an error the builder finds in them comes first)."""
+    events: list[Event] = []
+    numbers: list[int] = []
+    known, add_event, add_number = _prefixes.get, events.append, numbers.append
+    try:
+        for number, line in enumerate(lines, start=first):
+            prefix, _, written = line.rpartition("\t")
+            fields = known(prefix)
+            if fields is not None:
+                written = written.strip(_ASCII_SPACE)
+                try:
+                    value = value_of(written) if written else None
+                except HistoryError as exc:
+                    raise FormatError(exc.problem, path=source, line=number) from None
+                add_event(Event(*fields, value))
+                add_number(number)
+                continue
             match = _OP_LINE.match(line)
             if match is None:
                 if not _UTIL.match(line):
                     continue
                 raise FormatError(f"not a Jepsen operation line: {line.strip()[:80]!r}",
                                   path=source, line=number)
-            events.append(_event(match, source, number))
-            numbers.append(number)
-    except FormatError:
+            add_event(_event(match, source, number))
+            add_number(number)
+            if _FIELDS.fullmatch(prefix) is not None:
+                _remember_prefix(prefix, events[-1])
+    finally:
         builder.add_all(events, numbers)
-        raise
-    builder.add_all(events, numbers)
-    return builder.build()
+
+
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+"""What ``\\s`` matches in an ASCII pattern: the spaces around a value."""
+
+_prefixes: dict[str, tuple[int | str, EventType, str]] = {}
+"""Line text up to the value's tab (``INFO  jepsen.util - 3\\t:ok\\t:cas``) to the process,
+type and ``f`` it gives: most lines repeat one of a few such prefixes."""
+
+
+def _remember_prefix(prefix: str, event: Event) -> None:
+    if len(_prefixes) >= 1 << 15:
+        _prefixes.clear()
+    _prefixes[prefix] = (event.process, event.type, event.f)
 
 
 _processes: dict[str, int | str] = {}

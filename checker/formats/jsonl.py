@@ -12,10 +12,10 @@ histories/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -31,7 +31,7 @@ from histcheck.formats.json_positions import (
 )
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_mapping
 from histcheck.formats.text import file_chunks
-from histcheck.history import Event, EventType, History, HistoryBuilder
+from histcheck.history import Event, EventRecord, EventType, History, HistoryBuilder
 from histcheck.values import Float, freeze, thaw, to_json
 
 _TYPES = {t.value: t for t in EventType}
@@ -51,8 +51,34 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     index: int | None = None
 
 
+_Atom = int | str | None
+_Plain3 = _Atom | tuple[_Atom, ...]
+_Plain2 = _Atom | tuple[_Plain3, ...]
+_Plain1 = _Atom | tuple[_Plain2, ...]
+_Plain = _Atom | tuple[_Plain1, ...]
+"""Values of integers, strings, nulls and arrays of them nested at most four deep: msgspec
+decodes them already frozen (arrays as tuples). A boolean, a float, an object or deeper nesting
+does not fit, and the chunk is decoded again as ``_Line``."""
+
+
+class _PlainLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A common line whose values are plain: decoded straight into the shape ``HistoryBuilder``
+    reads (the fields of an ``Event``), with nothing left to convert or freeze."""
+
+    type: EventType
+    f: str
+    process: int | str = ANONYMOUS_PROCESS
+    value: _Plain = None
+    key: _Plain = None
+    time: int | None = None
+    index: int | None = None
+    extra: ClassVar[tuple[()]] = ()
+
+
 _DECODE_LINE = msgspec.json.Decoder(_Line, float_hook=Float).decode
+_DECODE_PLAIN_CHUNK = msgspec.json.Decoder(list[_PlainLine]).decode
 _DECODE_CHUNK = msgspec.json.Decoder(list[_Line], float_hook=Float).decode
+_CLOSE = ord("]")
 _UNUSUAL = (msgspec.ValidationError, msgspec.DecodeError, KeyError, HistoryError, RecursionError)
 
 
@@ -80,17 +106,29 @@ def read_jsonl(path: Path) -> History:
     return builder.build()
 
 
-def _common_chunk(chunk: bytes) -> list[Event] | None:
+def _common_chunk(chunk: bytes) -> Sequence[EventRecord] | None:
     """The events of a chunk in which every line is one common line, decoded as one JSON array;
     None when any line is not (then each line is read on its own).
 
     Each line end becomes a comma, so every element is exactly one line: a blank line, a line
     holding two objects or an object spread over lines leaves two commas together, or a comma
-    where JSON allows none, and the array does not decode.
+    where JSON allows none, and the array does not decode. Plain values decode as they are
+    kept (``_PlainLine``); any other value makes the chunk decode again, to be frozen.
     """
-    body = chunk[:-1] if chunk.endswith(b"\n") else chunk
+    array = bytearray(b"[")
+    array += chunk.replace(b"\n", b",")
+    if chunk.endswith(b"\n"):
+        array[-1] = _CLOSE
+    else:
+        array.append(_CLOSE)
     try:
-        lines = _DECODE_CHUNK(b"[" + body.replace(b"\n", b",") + b"]")
+        return _DECODE_PLAIN_CHUNK(array)
+    except msgspec.ValidationError:
+        pass
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    try:
+        lines = _DECODE_CHUNK(array)
         types, plain, event = _TYPES, _PLAIN, Event
         return [event(line.process, types[line.type], line.f,
                       line.value if line.value.__class__ in plain else freeze(line.value),

@@ -71,16 +71,12 @@ def line_chunks(data: AnyStr, size: int = CHUNK_SIZE) -> Iterator[AnyStr]:
 
 def file_chunks(stream: BinaryIO, start: bytes = b"", size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The rest of ``stream`` (after ``start``, already read from it) in pieces of about
-    ``size`` bytes, each ending at a line end (or the file's): only one piece is held at once."""
-    rest = start
-    while block := stream.read(size):
-        block = rest + block
-        cut = block.rfind(b"\n") + 1
-        if cut:
-            yield block[:cut]
-        rest = block[cut:]
-    if rest:
-        yield rest
+    ``size`` bytes, each ending at a line end (or the file's): only one piece is held at once.
+    Each piece is what was read plus the rest of its last line, so it is copied once."""
+    block = start + stream.read(size)
+    while block:
+        yield block + stream.readline()
+        block = stream.read(size)
 
 
 def parse_int(text: str) -> int:
