@@ -63,3 +63,15 @@ def test_nothing_when_stderr_is_not_a_terminal() -> None:
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "histories" not in run.stderr and "\r" not in run.stderr
+
+
+@pytest.mark.slow
+def test_reading_a_large_file_shows_the_bytes_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    with big.open("w") as out:
+        for n in range(300_000):
+            out.write(f'{{"process": {n % 8}, "type": "invoke", "f": "write", "value": {n}}}\n'
+                      f'{{"process": {n % 8}, "type": "ok", "f": "write", "value": {n}}}\n')
+    code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register")
+    assert code == 0
+    assert "reading:" in shown and "B/s" in shown

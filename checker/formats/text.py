@@ -13,6 +13,7 @@ digits to Python's ``str.isdigit`` or ``int``, but not to any history format.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -72,11 +73,23 @@ def line_chunks(data: AnyStr, size: int = CHUNK_SIZE) -> Iterator[AnyStr]:
 def file_chunks(stream: BinaryIO, start: bytes = b"", size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The rest of ``stream`` (after ``start``, already read from it) in pieces of about
     ``size`` bytes, each ending at a line end (or the file's): only one piece is held at once.
-    Each piece is what was read plus the rest of its last line, so it is copied once."""
-    block = start + stream.read(size)
-    while block:
-        yield block + stream.readline()
-        block = stream.read(size)
+    Each piece is what was read plus the rest of its last line, so it is copied once. On a
+    terminal, the bytes read show as progress (``histcheck.progress``)."""
+    from histcheck import progress
+
+    total = None
+    if progress.enabled():
+        try:
+            total = os.fstat(stream.fileno()).st_size or None
+        except (OSError, AttributeError, ValueError):
+            total = None
+    with progress.counter("reading", total=total, unit="B", scale=True) as advance:
+        block = start + stream.read(size)
+        while block:
+            piece = block + stream.readline()
+            advance(len(piece))
+            yield piece
+            block = stream.read(size)
 
 
 def parse_int(text: str) -> int:
