@@ -69,15 +69,7 @@ def _impossible(size: int, d_edges: set[Pair], rw_edges: set[Pair],
                 by_literal: dict[Lit, tuple[list[Pair], list[Pair]]]) -> set[Lit] | None:
     """The literals one of whose edges closes a cycle with the known composed graph; None
     when that graph has a cycle already."""
-    d_in: list[list[int]] = [[] for _ in range(size)]
-    rw_out: list[list[int]] = [[] for _ in range(size)]
-    adj: list[list[int]] = [[] for _ in range(size)]
-    for a, b in rw_edges:
-        rw_out[a].append(b)
-    for a, b in d_edges:
-        d_in[b].append(a)
-        adj[a].append(b)
-        adj[a].extend(rw_out[b])
+    adj, rw_out, d_in = _adjacency(size, d_edges, rw_edges)
     order = topological(adj)
     if order is None:
         return None
@@ -111,16 +103,25 @@ def known_cycle(size: int, d_edges: Iterable[Pair], rw_edges: Iterable[Pair],
     """A cycle of ``D ∪ D;RW`` (all edges known), as its edges; None when it is acyclic."""
     d_edges = set(d_edges)
     rw_edges = set(rw_edges)
+    if topological(_adjacency(size, d_edges, rw_edges)[0]) is not None:
+        return None
+    return _known_cycle(size, d_edges, rw_edges)
+
+
+def _adjacency(size: int, d_edges: set[Pair], rw_edges: set[Pair],
+               ) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    """The known composed graph's successors per node, with the rw successors and D
+    predecessors it was made of."""
+    d_in: list[list[int]] = [[] for _ in range(size)]
     rw_out: list[list[int]] = [[] for _ in range(size)]
     adj: list[list[int]] = [[] for _ in range(size)]
     for a, b in rw_edges:
         rw_out[a].append(b)
     for a, b in d_edges:
+        d_in[b].append(a)
         adj[a].append(b)
         adj[a].extend(rw_out[b])
-    if topological(adj) is not None:
-        return None
-    return _known_cycle(size, d_edges, rw_edges)
+    return adj, rw_out, d_in
 
 
 def _known_cycle(size: int, d_edges: set[Pair], rw_edges: set[Pair]) -> list[Edge]:
