@@ -52,7 +52,7 @@ const partSelect = document.getElementById("partition");
 const orderSelect = document.getElementById("order");
 let part = null, lanes = [], laneRow = new Map(), byLane = [], sorted = [], order = null;
 let stepOf = new Map(), view = {t0: 0, t1: 1}, full = {t0: 0, t1: 1}, width = 800;
-let pinned = false, hovered = -1, frame = 0;
+let pinned = false, hovered = -1, frame = 0, shownNow = new Set();
 
 function end(i) { return O.ret[i] === null ? null : O.ret[i]; }
 function describe(i) {
@@ -78,6 +78,7 @@ function T(x) { return view.t0 + (x - LEFT) / (width - LEFT - RIGHT) * (view.t1 
 function choosePartition(index) {
   part = D.partitions[index];
   sorted = part.ops.slice().sort((a, b) => O.call[a] - O.call[b]);
+  shownNow = new Set(sorted);
   const present = new Set(sorted.map(i => O.lane[i]));
   lanes = D.lanes.map((name, i) => i).filter(i => present.has(i));
   laneRow = new Map(lanes.map((l, r) => [l, r]));
@@ -384,7 +385,7 @@ window.histcheckPage = {
   /** Where operation ``id`` is drawn, in the canvas's own coordinates (its bar's middle). */
   where: id => {
     const i = O.id.indexOf(id);
-    if (i < 0 || !laneRow.has(O.lane[i])) return null;
+    if (i < 0 || !shownNow.has(i)) return null;
     const e = end(i), x0 = X(O.call[i]);
     const x1 = e === null ? x0 + STUB : Math.max(x0 + 2, X(e));
     return {x: (Math.max(x0, LEFT) + Math.min(x1, width - RIGHT)) / 2,
