@@ -180,7 +180,7 @@ function paint() {
     const y = TOP + r * LANE;
     if (r % 2) { ctx.fillStyle = "#fafafa"; ctx.fillRect(LEFT, y, width - LEFT, LANE); }
     ctx.fillStyle = "#222";
-    ctx.fillText(fit("p " + D.lanes[l], LEFT - 10), 6, y + LANE / 2);
+    ctx.fillText(fit("p " + D.lanes[l], LEFT - 10), 6, y + LANE - 3 - BAR / 2);
   });
   ctx.save();
   ctx.beginPath(); ctx.rect(LEFT, TOP - 2, width - LEFT, height); ctx.clip();
