@@ -23,6 +23,8 @@ from histcheck.values import show, sort_key
 ALL = "all"
 """The name of the one partition of a model that does not partition."""
 TYPES = {"ok": 0, "info": 1, "fail": 2}
+STATE_SHOWN = 300
+"""Characters of a state the page keeps (an append-only kv value grows with every step)."""
 
 
 @dataclass(frozen=True)
@@ -224,14 +226,20 @@ def page_data(history: History, result: CheckResult) -> dict[str, Any]:
             "value": [_value(op) for op in ops],
         },
         "partitions": [{"name": n, "verdict": verdict(n), "ops": members[n]} for n in names],
-        "orders": [{"partition": o.partition, "title": o.title, "initial": o.initial,
-                    "steps": [[index[s.op.id], s.point, s.after] for s in o.steps]}
+        "orders": [{"partition": o.partition, "title": o.title, "initial": _cut(o.initial),
+                    "steps": [[index[s.op.id], s.point, _cut(s.after)] for s in o.steps]}
                    for o in orders],
         "culprit": index.get(culprit) if culprit is not None else None,
         "culpritRefused": refused,
         "core": core,
         "notes": _notes(history, result, orders),
     }
+
+
+def _cut(state: str) -> str:
+    if len(state) <= STATE_SHOWN:
+        return state
+    return f"{state[:STATE_SHOWN]}… ({len(state)} characters)"
 
 
 def _value(op: Operation) -> str:

@@ -10,7 +10,8 @@ INVOKE, OK, INFO = EventType.INVOKE, EventType.OK, EventType.INFO
 
 
 def kv_history(operations: int, *, processes: int = 20, keys: int = 50, seed: int = 7,
-               crashes: float = 0.01) -> History:
+               crashes: float = 0.01,
+               functions: tuple[str, ...] = ("get", "get", "put", "append")) -> History:
     """A linearizable kv history with Jepsen-like nanosecond times: each operation takes
     effect at one instant inside its interval; a few crash (info) after taking effect or not."""
     rng = random.Random(seed)
@@ -27,7 +28,7 @@ def kv_history(operations: int, *, processes: int = 20, keys: int = 50, seed: in
         if idle and started < operations and (choice < 0.45 or not pending):
             process = idle.pop(rng.randrange(len(idle)))
             key = f"k{rng.randrange(keys)}"
-            f = rng.choice(("get", "get", "put", "append"))
+            f = rng.choice(functions)
             value = None if f == "get" else f"v{started}" if f == "put" else "x"
             events.append(Event(process, INVOKE, f, value, key, now))
             pending[process] = (f, key, value, False)
