@@ -77,6 +77,15 @@ def test_corpus_page_is_self_contained_and_carries_its_verdict(label: Label,
         assert data["culprit"] is not None or data["core"]
 
 
+REST = [label for label in ROWS if label not in SAMPLE]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label", REST, ids=[str(r.path.relative_to(ROOT)) for r in REST])
+def test_every_other_corpus_page(label: Label, tmp_path: Path) -> None:
+    test_corpus_page_is_self_contained_and_carries_its_verdict(label, tmp_path)
+
+
 def test_sample_covers_the_kinds_of_history() -> None:
     origins = {(r.path.relative_to(ROOT).parts[0], r.expected) for r in SAMPLE}
     assert {("porcupine-etcd", True), ("porcupine-etcd", False), ("porcupine-kv", True),

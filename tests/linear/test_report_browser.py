@@ -94,6 +94,8 @@ def _hover(driver: Any, op_id: int) -> str:
 
 def test_invalid_page_draws_without_errors_and_hover_shows_states(browser: Any,
                                                                   tmp_path: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
     page, result = _page(tmp_path, "porcupine-etcd/etcd_000.log", "etcd")
     _open(browser, page)
     assert _errors(browser) == []
@@ -103,6 +105,10 @@ def test_invalid_page_draws_without_errors_and_hover_shows_states(browser: Any,
     assert "state before: nil" in tip and f"state after:  {state}" in tip
     culprit = _hover(browser, result.details["culprit"])
     assert "CANNOT BE PLACED" in culprit
+    ActionChains(browser).click().perform()
+    _hover(browser, first)
+    assert browser.execute_script("return window.histcheckPage.tip()") == culprit, \
+        "a click pins the tooltip"
     assert _errors(browser) == []
 
 
