@@ -103,11 +103,27 @@ function choosePartition(index) {
   orderSelect.disabled = own.length < 2;
   document.getElementById("order-box").style.display = own.length ? "" : "none";
   chooseOrder(own.length ? own[0][1] : -1);
+  if (part.verdict === "invalid") focus();
   canvas.dataset.partition = part.name;
   canvas.dataset.lanes = String(lanes.length);
   canvas.dataset.operations = String(sorted.length);
   unpin();
   resize();
+}
+
+/** An invalid partition opens on its story: the partial order, the culprit, the subset. */
+function focus() {
+  const story = (order ? order.steps.map(s => s[0]) : []).concat(D.core);
+  if (D.culprit !== null) story.push(D.culprit);
+  let lo = Infinity, hi = -Infinity;
+  for (const i of story) {
+    if (!shownNow.has(i)) continue;
+    lo = Math.min(lo, O.call[i]);
+    hi = Math.max(hi, end(i) === null ? O.call[i] : end(i));
+  }
+  if (!isFinite(lo)) return;
+  const pad = (hi - lo) * 0.05 || 1;
+  view = {t0: Math.max(full.t0, lo - pad), t1: Math.min(full.t1, hi + pad)};
 }
 
 function chooseOrder(k) {

@@ -112,6 +112,21 @@ def test_invalid_page_draws_without_errors_and_hover_shows_states(browser: Any,
     assert _errors(browser) == []
 
 
+def test_invalid_key_opens_on_its_partial_linearization(browser: Any, tmp_path: Path) -> None:
+    page, result = _page(tmp_path, "porcupine-kv/c50-bad.txt", "kv")
+    _open(browser, page)
+    data = browser.execute_script("return window.histcheckPage.data")
+    t0, t1 = browser.execute_script("return window.histcheckPage.view()")
+    chosen = data["partitions"][0]
+    assert chosen["verdict"] == "invalid"
+    calls = [data["ops"]["call"][i] for i in chosen["ops"]]
+    assert t1 - t0 < (max(calls) - min(calls)) / 2, "the view narrows to the story"
+    story = [i for i, _, _ in data["orders"][0]["steps"]] + [data["culprit"]]
+    assert all(t0 <= data["ops"]["call"][i] <= t1 for i in story)
+    assert "CANNOT BE PLACED" in _hover(browser, result.details["culprit"])
+    assert _errors(browser) == []
+
+
 def test_choosing_a_key_redraws_its_lanes(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
