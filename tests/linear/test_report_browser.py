@@ -4,9 +4,7 @@ errors, hovering shows an operation's states, choosing a key redraws its lanes, 
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +14,13 @@ from histcheck.formats import read_history
 from histcheck.linear import BUILTIN, check_history
 from histcheck.linear.report import write_report
 from histcheck.result import CheckResult
+from tests.browser import errors
 
 from .report_histories import kv_history
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2] / "histories"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LOAD_SECONDS = 3.0
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="selenium is absent: pip install '.[test]'")
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None or CHROMIUM is None:
-        pytest.skip("chromium or chromedriver is absent: "
-                    "apt-get install -y chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1400,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    from selenium.webdriver.chrome.service import Service
-
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _open(driver: Any, page: Path) -> float:
@@ -58,11 +33,6 @@ def _open(driver: Any, page: Path) -> float:
     WebDriverWait(driver, 30, poll_frequency=0.02).until(
         lambda d: d.execute_script("return document.body.dataset.ready === '1'"))
     return time.monotonic() - started
-
-
-def _errors(driver: Any) -> list[str]:
-    return [entry["message"] for entry in driver.get_log("browser")
-            if entry["level"] in ("SEVERE", "ERROR")]
 
 
 def _page(tmp_path: Path, name: str, model: str) -> tuple[Path, Any]:
@@ -98,7 +68,7 @@ def test_invalid_page_draws_without_errors_and_hover_shows_states(browser: Any,
 
     page, result = _page(tmp_path, "porcupine-etcd/etcd_000.log", "etcd")
     _open(browser, page)
-    assert _errors(browser) == []
+    assert errors(browser) == []
     first, state = result.details["parts"][0]["steps"][0]
     tip = _hover(browser, first)
     assert f"operation {first} " in tip
@@ -109,7 +79,7 @@ def test_invalid_page_draws_without_errors_and_hover_shows_states(browser: Any,
     _hover(browser, first)
     assert browser.execute_script("return window.histcheckPage.tip()") == culprit, \
         "a click pins the tooltip"
-    assert _errors(browser) == []
+    assert errors(browser) == []
 
 
 def test_invalid_key_opens_on_its_partial_linearization(browser: Any, tmp_path: Path) -> None:
@@ -124,7 +94,7 @@ def test_invalid_key_opens_on_its_partial_linearization(browser: Any, tmp_path: 
     story = [i for i, _, _ in data["orders"][0]["steps"]] + [data["culprit"]]
     assert all(t0 <= data["ops"]["call"][i] <= t1 for i in story)
     assert "CANNOT BE PLACED" in _hover(browser, result.details["culprit"])
-    assert _errors(browser) == []
+    assert errors(browser) == []
 
 
 def test_choosing_a_key_redraws_its_lanes(browser: Any, tmp_path: Path) -> None:
@@ -149,14 +119,14 @@ def test_choosing_a_key_redraws_its_lanes(browser: Any, tmp_path: Path) -> None:
     order = next(o for o in data["orders"] if o["partition"] == chosen["name"])
     op_id = data["ops"]["id"][order["steps"][-1][0]]
     assert f"state after:  {order['steps'][-1][2]}" in _hover(browser, op_id)
-    assert _errors(browser) == []
+    assert errors(browser) == []
 
 
 def test_ten_thousand_operation_page_loads_fast(browser: Any, tmp_path: Path) -> None:
     history = kv_history(10_000)
     (page,) = write_report(history, check_history(history, BUILTIN["kv"]), tmp_path)
     seconds = min(_open(browser, page) for _ in range(2))
-    assert _errors(browser) == []
+    assert errors(browser) == []
     assert seconds < LOAD_SECONDS, f"{seconds:.2f} s to load {page.stat().st_size} bytes"
 
 
@@ -187,4 +157,4 @@ def test_hundred_thousand_operations_in_one_partition_stay_usable(browser: Any,
     panned = browser.execute_script("return window.histcheckPage.view()")
     assert panned[0] > zoomed[0], "dragging left moves later times into view"
     assert browser.execute_script("return window.histcheckPage.paint()") < 250
-    assert _errors(browser) == []
+    assert errors(browser) == []
