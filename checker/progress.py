@@ -10,13 +10,15 @@ bytes read of a file, and the solvers' work (configurations explored, conflicts)
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 DELAY = 0.5
-"""Seconds a piece of work runs before its bar is shown."""
+"""Seconds a piece of work runs before its bar is shown (``HISTCHECK_PROGRESS_DELAY`` sets
+another)."""
 
 _state: dict[str, bool] = {"on": False}
 
@@ -61,8 +63,11 @@ def counter(description: str, *, total: int | None = None, unit: str = "it",
         return
     from tqdm import tqdm
 
+    delay = DELAY
+    with suppress(ValueError):
+        delay = float(os.environ.get("HISTCHECK_PROGRESS_DELAY", DELAY))
     bar: Any = tqdm(total=total, desc=description, unit=unit, unit_scale=scale,
-                    file=sys.stderr, leave=False, delay=DELAY, mininterval=0.2,
+                    file=sys.stderr, leave=False, delay=delay, mininterval=0.2,
                     dynamic_ncols=True)
     try:
         yield bar.update

@@ -17,13 +17,14 @@ import pytest
 ETCD = Path(__file__).resolve().parents[1] / "histories/porcupine-etcd"
 
 
-def _stderr_on_a_terminal(*args: str) -> tuple[int, str]:
-    """Run the CLI with stderr on a pseudo-terminal (stdout discarded); what the terminal
-    got."""
+def _stderr_on_a_terminal(*args: str, delay: float = 0.5) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal (stdout discarded) and bars shown after
+    ``delay`` seconds; what the terminal got."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     process = subprocess.Popen([sys.executable, "-m", "histcheck", *args],
-                               stdout=subprocess.DEVNULL, stderr=slave)
+                               stdout=subprocess.DEVNULL, stderr=slave,
+                               env={**os.environ, "HISTCHECK_PROGRESS_DELAY": str(delay)})
     os.close(slave)
     seen = bytearray()
     while True:
@@ -72,6 +73,18 @@ def test_reading_a_large_file_shows_the_bytes_read(tmp_path: Path) -> None:
         for n in range(300_000):
             out.write(f'{{"process": {n % 8}, "type": "invoke", "f": "write", "value": {n}}}\n'
                       f'{{"process": {n % 8}, "type": "ok", "f": "write", "value": {n}}}\n')
-    code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register")
+    code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register", delay=0)
     assert code == 0
     assert "reading:" in shown and "B/s" in shown
+
+
+@pytest.mark.slow
+def test_reading_a_large_edn_history_shows_the_characters_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.edn"
+    with big.open("w") as out:
+        for n in range(150_000):
+            out.write(f"{{:process {n % 8}, :type :invoke, :f :write, :value {n}}}\n"
+                      f"{{:process {n % 8}, :type :ok, :f :write, :value {n}}}\n")
+    code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register", delay=0)
+    assert code == 0
+    assert "reading:" in shown and "char/s" in shown

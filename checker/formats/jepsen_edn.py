@@ -48,12 +48,16 @@ def _read_forms(text: str, source: str) -> History:
 def _read_lines(text: str, source: str) -> History:
     """The history of a stream of maps (or one vector of them) whose every line holds whole
     maps; ``HistoryError`` for anything else, and then the general parser reads the file."""
+    from histcheck import progress
+
     builder = HistoryBuilder(source)
     feed = Completing(builder)
     number = 1
-    for chunk in line_chunks(_unwrapped(text)):
-        feed.add_all(*chunk_events(chunk, number, source))
-        number += chunk.count("\n")
+    with progress.counter("reading", total=len(text), unit="char", scale=True) as advance:
+        for chunk in line_chunks(_unwrapped(text)):
+            feed.add_all(*chunk_events(chunk, number, source))
+            number += chunk.count("\n")
+            advance(len(chunk))
     feed.finish()
     return builder.build()
 
