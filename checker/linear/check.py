@@ -180,6 +180,8 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         data={"culprit": None if culprit is None else culprit.id,
               "key": _key_text(part),
               "longest-prefix": [[op.id, resolved.describe_state(s)] for op, s in steps],
+              "furthest": [[[part.ops[i].id, resolved.describe_state(s)] for i, s in other]
+                           for other in outcome.furthest],
               "core": [op.id for op in core], "core-complete": complete})
     details = {"parts": [_part_detail(part, outcome, resolved)],
                "culprit": None if culprit is None else culprit.id,

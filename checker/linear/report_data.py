@@ -17,6 +17,7 @@ from typing import Any
 
 from histcheck.history import FAIL, INFO, History, Operation
 from histcheck.linear.model import Choices, Resolved, resolve
+from histcheck.linear.search import FURTHEST
 from histcheck.result import CheckResult
 from histcheck.values import show, sort_key
 
@@ -141,6 +142,8 @@ def _orders(history: History, result: CheckResult, model: Resolved | None) -> li
         (part.get("key"), part.get("steps", [])) for part in result.details.get("parts", [])]
     sources += [(a.data.get("key"), a.data.get("longest-prefix", [])) for a in result.anomalies
                 if "longest-prefix" in a.data]
+    sources += [(a.data.get("key"), other) for a in result.anomalies
+                for other in a.data.get("furthest", ())]
     for key, raw in sources:
         steps = [(by_id[i], str(state)) for i, state in raw if i in by_id]
         name = ALL if key is None else str(key)
@@ -251,10 +254,12 @@ def _value(op: Operation) -> str:
 def _notes(history: History, result: CheckResult, orders: list[Order]) -> list[str]:
     notes: list[str] = []
     if result.valid is False:
-        notes.append("The checker reports one longest partial linearization (the deepest "
-                     "configuration its search reached); it is shown, numbered."
+        notes.append("One partial linearization reaches furthest (the deepest configuration "
+                     "the search reached); it is shown, numbered."
                      if len(orders) == 1 else
-                     f"{len(orders)} partial linearizations reach furthest; choose one below.")
+                     f"{len(orders)} partial linearizations reach furthest"
+                     f"{' (the first ones found)' if len(orders) >= FURTHEST else ''}; "
+                     "choose one below.")
     if not orders and result.valid is True:
         notes.append("The checker did not keep the linearization of a history this long: the "
                      "page shows the operations only.")

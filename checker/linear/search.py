@@ -68,6 +68,13 @@ class Outcome:
     stuck: tuple[int, ...]
     explored: int
     note: str = ""
+    furthest: tuple[tuple[tuple[int, Any], ...], ...] = ()
+    """When not valid: other partial linearizations that reach as far as ``steps`` (at most
+    ``FURTHEST`` in all, the first found), for reports."""
+
+
+FURTHEST = 16
+"""The most partial linearizations of the deepest reach an invalid outcome keeps."""
 
 
 def unwind(path: Path) -> tuple[tuple[int, Any], ...]:
@@ -134,6 +141,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     stack: list[list[Any]] = []
     best_path: Path = None
     best_count = -1
+    deepest: list[Path] = []  # every path of best_count found, up to FURTHEST
     explored = 0
 
     def candidates(state: Any) -> list[Any]:
@@ -227,13 +235,17 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         path = (j, nxt, frame[5])
         if count > best_count:
             best_count, best_path = count, path
+            deepest = [path]
+        elif count == best_count and len(deepest) < FURTHEST:
+            deepest.append(path)
         if count == total:
             return Outcome(True, unwind(path), (), explored)
         placed[j] = 1
         succ[pred[j]] = succ[j]
         pred[succ[j]] = pred[j]
         stack.append([h, window, nxt, candidates(nxt), 0, path, count, optional])
-    return Outcome(False, unwind(best_path), _stuck(part, best_path), explored)
+    return Outcome(False, unwind(best_path), _stuck(part, best_path), explored,
+                   furthest=tuple(unwind(other) for other in deepest[1:]))
 
 
 def subsumed(seen: dict[Any, int | list[int]], key: Any, used: int) -> bool:

@@ -16,6 +16,7 @@ from histcheck.formats import read_history
 from histcheck.history import History
 from histcheck.labels import Label, read_labels
 from histcheck.linear import BUILTIN, check_history
+from histcheck.linear.model import resolve
 from histcheck.linear.report import render, write_report
 from histcheck.linear.report_data import points
 from histcheck.linear.spec import MODELS
@@ -103,7 +104,7 @@ def test_invalid_etcd_page_marks_culprit_and_states() -> None:
     assert history.operations[data["culprit"]].id == result.details["culprit"]
     assert data["culpritRefused"], "the model refuses the culprit after the prefix"
     assert {history.operations[i].id for i in data["core"]} == set(result.details["core"])
-    assert any("one longest partial linearization" in note for note in data["notes"])
+    assert any("One partial linearization reaches furthest" in note for note in data["notes"])
 
 
 def test_valid_kv_page_gives_each_key_its_own_linearization() -> None:
@@ -180,3 +181,32 @@ def test_hundred_thousand_operation_kv_history_gets_a_page(tmp_path: Path) -> No
     data = data_of(page_path.read_text())
     assert data["count"] == 100_000 and len(data["partitions"]) == 500
     assert any("did not keep the linearization" in note for note in data["notes"])
+
+
+def test_every_partial_linearization_of_the_furthest_reach_is_offered() -> None:
+    """c50-bad's failing key has several partial linearizations as deep as the one the search
+    met first: each is a legal run of the model over distinct operations, and the page offers
+    every one."""
+    history = read_history(ROOT / "porcupine-kv" / "c50-bad.txt", None)
+    model = BUILTIN["kv"]
+    result = check_history(history, model)
+    (anomaly,) = result.anomalies
+    deepest = [anomaly.data["longest-prefix"], *anomaly.data["furthest"]]
+    assert len(deepest) > 2
+    assert {len(run) for run in deepest} == {len(deepest[0])}
+    assert len({tuple(op for op, _ in run) for run in deepest}) == len(deepest)
+    by_id = {op.id: op for op in history.operations}
+    resolved = resolve(model)
+    for run in deepest:
+        ids = [op for op, _ in run]
+        assert len(set(ids)) == len(ids)
+        assert all(by_id[i].key == by_id[ids[0]].key for i in ids)  # one key's part
+        state = resolved.initial()
+        for op_id, shown in run:
+            state = resolved.step(state, by_id[op_id])
+            assert state is not None  # the model accepts every step
+            assert resolved.describe_state(state) == shown
+    data = data_of(render(history, result))
+    failing = [o for o in data["orders"] if o["partition"] == data["partitions"][0]["name"]]
+    assert len(failing) == len(deepest)
+    assert f"{len(deepest)} partial linearizations reach furthest" in " ".join(data["notes"])
