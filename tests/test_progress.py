@@ -88,3 +88,11 @@ def test_reading_a_large_edn_history_shows_the_characters_read(tmp_path: Path) -
     code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register", delay=0)
     assert code == 0
     assert "reading:" in shown and "char/s" in shown
+
+
+def test_a_transactional_check_counts_its_steps() -> None:
+    paper = Path(__file__).resolve().parents[1] / "histories/elle/paper-example.edn"
+    code, shown = _stderr_on_a_terminal("check", str(paper), "--model", "list-append",
+                                        "--consistency", "serializable", delay=0)
+    assert code == 1
+    assert "list-append serializable:" in shown and "step" in shown

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from histcheck.budget import Deadline
@@ -45,13 +45,19 @@ def check(history: History, *, model: str, consistency: str, deadline: Deadline,
         raise HistoryError(f"{consistency} orders transactions by real time, which this history "
                            "does not record (its format records sessions only)",
                            path=history.source)
-    with paused_collector():
-        return _check(history, model, consistency, deadline)
+    from histcheck import progress
+
+    with paused_collector(), progress.counter(
+            f"{model} {consistency}", total=len(levels.NAMES) + 1, unit="step") as advance:
+        return _check(history, model, consistency, deadline, advance)
 
 
-def _check(history: History, model: str, consistency: str, deadline: Deadline) -> CheckResult:
+def _check(history: History, model: str, consistency: str, deadline: Deadline,
+           advance: Callable[[int], None] = lambda steps: None) -> CheckResult:
+    """The check; ``advance`` hears of each step done (inferring, then each level settled)."""
     facts = infer(history, model, defer_realtime=not levels.orders_realtime(consistency))
     deadline.check()
+    advance(1)
     forbidden = levels.forbidden(consistency)
     # Anomalies seen without any cycle (a lost update, a garbage read...) already settle the
     # level: the solver is not asked to prove it again.
@@ -70,7 +76,8 @@ def _check(history: History, model: str, consistency: str, deadline: Deadline) -
     valid = decision.valid and not broken
     if not valid and not broken:
         found.append(_decision_anomaly(facts, decision, consistency, model))
-    verdicts = _verdicts(facts, model, consistency, valid, found, deadline)
+    advance(1)
+    verdicts = _verdicts(facts, model, consistency, valid, found, deadline, advance)
     violated = {n for n, ok in verdicts.items() if not ok}
     ordered = [n for n in levels.NAMES if n in violated]
     # Without real time, a level that orders by real time is not offered as possible.
@@ -116,7 +123,8 @@ def _certificate(facts: Facts, decision: Decision) -> tuple[int, ...]:
 
 
 def _verdicts(facts: Facts, model: str, consistency: str, valid: bool, found: list[Anomaly],
-              deadline: Deadline) -> dict[str, bool]:
+              deadline: Deadline, advance: Callable[[int], None] = lambda steps: None,
+              ) -> dict[str, bool]:
     """A verdict for every level that the anomalies or a cheap decision bear on.
 
     - the level asked for, decided exactly; when it holds, so does every level it implies;
@@ -146,6 +154,7 @@ def _verdicts(facts: Facts, model: str, consistency: str, valid: bool, found: li
         if n in verdicts or levels.implied(n) & POLYGRAPH:
             continue
         decision = decide(facts, n, model, deadline)
+        advance(1)
         verdicts[n] = decision.valid
         if not decision.valid:
             found.append(_decision_anomaly(facts, decision, n, model))
