@@ -66,28 +66,22 @@ def test_nothing_when_stderr_is_not_a_terminal() -> None:
     assert "histories" not in run.stderr and "\r" not in run.stderr
 
 
-@pytest.mark.slow
-def test_reading_a_large_file_shows_the_bytes_read(tmp_path: Path) -> None:
-    big = tmp_path / "big.jsonl"
-    with big.open("w") as out:
-        for n in range(300_000):
-            out.write(f'{{"process": {n % 8}, "type": "invoke", "f": "write", "value": {n}}}\n'
-                      f'{{"process": {n % 8}, "type": "ok", "f": "write", "value": {n}}}\n')
-    code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register", delay=0)
-    assert code == 0
-    assert "reading:" in shown and "B/s" in shown
+JSONL_PAIR = ('{{"process": {p}, "type": "invoke", "f": "write", "value": {n}}}\n'
+              '{{"process": {p}, "type": "ok", "f": "write", "value": {n}}}\n')
+EDN_PAIR = ("{{:process {p}, :type :invoke, :f :write, :value {n}}}\n"
+            "{{:process {p}, :type :ok, :f :write, :value {n}}}\n")
 
 
 @pytest.mark.slow
-def test_reading_a_large_edn_history_shows_the_characters_read(tmp_path: Path) -> None:
-    big = tmp_path / "big.edn"
-    with big.open("w") as out:
-        for n in range(150_000):
-            out.write(f"{{:process {n % 8}, :type :invoke, :f :write, :value {n}}}\n"
-                      f"{{:process {n % 8}, :type :ok, :f :write, :value {n}}}\n")
+@pytest.mark.parametrize(("suffix", "pair", "unit"), [(".jsonl", JSONL_PAIR, "B/s"),
+                                                      (".edn", EDN_PAIR, "char/s")])
+def test_reading_a_large_file_shows_how_much_was_read(tmp_path: Path, suffix: str, pair: str,
+                                                      unit: str) -> None:
+    big = tmp_path / f"big{suffix}"
+    big.write_text("".join(pair.format(p=n % 8, n=n) for n in range(150_000)))
     code, shown = _stderr_on_a_terminal("check", str(big), "--model", "register", delay=0)
     assert code == 0
-    assert "reading:" in shown and "char/s" in shown
+    assert "reading:" in shown and unit in shown
 
 
 def test_a_transactional_check_counts_its_steps() -> None:
