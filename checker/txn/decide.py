@@ -158,12 +158,14 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
                         order=tuple(found))
     graph = facts.graph
     d_mask = WW | WR | extra
+    # For snapshot isolation, the known edges split into D (ww, wr, session) and rw.
+    d_known = [(a, b) for a, b, k in graph.edges() if k & d_mask] if snapshot else []
+    rw_known = [(a, b) for a, b, k in graph.edges()
+                if k & RW and not k & d_mask] if snapshot else []
     if prune:
         # A cycle of known edges needs no choice: not even the choices' edges are built.
         if snapshot:
-            known = induced.known_cycle(
-                len(facts.txns), [(a, b) for a, b, k in graph.edges() if k & d_mask],
-                [(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask])
+            known = induced.known_cycle(len(facts.txns), d_known, rw_known)
         else:
             known = _data_cycle(graph, DATA | extra)
         if known is not None:
@@ -176,13 +178,11 @@ def _polygraph(facts: Facts, extra: int, *, snapshot: bool, deadline: Deadline,
     if not snapshot:
         edges = [Edge(a, b) for a, b, k in graph.edges() if k & (DATA | extra)] + ww + rw
     elif prune:
-        edges, pre_forced = induced.composed(
-            len(facts.txns), [(a, b) for a, b, k in graph.edges() if k & d_mask],
-            [(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask], ww, rw,
-            deadline)
+        edges, pre_forced = induced.composed(len(facts.txns), d_known, rw_known, ww, rw,
+                                             deadline)
     else:
-        d_edges = [Edge(a, b) for a, b, k in graph.edges() if k & d_mask] + ww
-        rw_edges = [Edge(a, b) for a, b, k in graph.edges() if k & RW and not k & d_mask] + rw
+        d_edges = [Edge(a, b) for a, b in d_known] + ww
+        rw_edges = [Edge(a, b) for a, b in rw_known] + rw
         edges = list(d_edges)
         rw_out: dict[int, list[Edge]] = {}
         for e in rw_edges:

@@ -255,6 +255,17 @@ def _outcome(read: Callable[[Path], History], path: Path) -> History | tuple[str
         return (exc.problem, exc.line)
 
 
+def _assert_reads_alike(fast_read: Callable[[Path], History],
+                        slow_read: Callable[[Path], History], path: Path) -> None:
+    """Both readers give the same History, or the same problem on the same line."""
+    fast, slow = _outcome(fast_read, path), _outcome(slow_read, path)
+    if isinstance(slow, History):
+        assert isinstance(fast, History)
+        _same_exactly(fast, slow)
+    else:
+        assert fast == slow
+
+
 _PLAIN = st.recursive(st.none() | st.integers(-(2**70), 2**70) | st.text(max_size=3),
                       lambda inner: st.lists(inner, max_size=3), max_leaves=6)
 """JSON values of nulls, integers, strings and arrays, nested up to six deep: the typed fast
@@ -289,12 +300,7 @@ def test_jsonl_fast_decoding_reads_as_the_line_by_line_reading(
         lines.append(msgspec.json.encode(record))
     path = tmp_path_factory.mktemp("jl") / "h.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    fast, slow = _outcome(read_jsonl, path), _outcome(_reference_jsonl, path)
-    if isinstance(slow, History):
-        assert isinstance(fast, History)
-        _same_exactly(fast, slow)
-    else:
-        assert fast == slow
+    _assert_reads_alike(read_jsonl, _reference_jsonl, path)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
@@ -410,12 +416,7 @@ def test_jepsen_log_lines_read_fast_as_the_whole_line_pattern_reads_them(
     text = "\n".join(prefixes[i % len(prefixes)] + value for i, value in rows) + end
     path = tmp_path_factory.mktemp("log") / "h.log"
     path.write_bytes(text.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf\n", b"\xff\n"))
-    fast, slow = _outcome(read_jepsen_log, path), _outcome(_reference_log, path)
-    if isinstance(slow, History):
-        assert isinstance(fast, History)
-        _same_exactly(fast, slow)
-    else:
-        assert fast == slow
+    _assert_reads_alike(read_jepsen_log, _reference_log, path)
 
 
 @pytest.mark.parametrize("path", [p for p in _corpus_files((".log",))
@@ -432,12 +433,7 @@ def test_a_value_after_a_prefix_met_before_reads_as_the_pattern_reads_it(
     invoke = prefix.replace(":ok", ":invoke")
     path = tmp_path / "h.log"
     path.write_text(f"{invoke}\tnil\n{prefix}\t1\n{invoke}\tnil\n{prefix}{value}\n")
-    fast, slow = _outcome(read_jepsen_log, path), _outcome(_reference_log, path)
-    if isinstance(slow, History):
-        assert isinstance(fast, History)
-        _same_exactly(fast, slow)
-    else:
-        assert fast == slow
+    _assert_reads_alike(read_jepsen_log, _reference_log, path)
 
 
 @settings(max_examples=200, deadline=None)
