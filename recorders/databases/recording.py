@@ -104,6 +104,11 @@ class Recorder:
             self._append(Event(invocation.process, outcome.type, invocation.f,
                                freeze(outcome.value), invocation.key, self._now(), extra))
 
+    def nemesis(self, f: str, value: Value) -> None:
+        """Log a fault starting or healing, as an ``info`` event of the process ``nemesis``."""
+        with self._lock:
+            self._append(Event("nemesis", INFO, f, freeze(value), None, self._now()))
+
     def events(self) -> list[Event]:
         with self._lock:
             return list(self._events)
