@@ -162,7 +162,7 @@ class Nemesis:
 
     def _hit(self, action: str, target: str) -> None:
         node = self._nodes[target]
-        self._log(action, [target])
+        self._log(action, (target,))
         node.kill() if action == "kill" else node.pause()
         with self._lock:
             self._on.append((action, target))
@@ -173,4 +173,4 @@ class Nemesis:
         for action, target in on:
             node = self._nodes[target]
             node.start() if action == "kill" else node.resume()
-            self._log(HEALS[action], [target])
+            self._log(HEALS[action], (target,))

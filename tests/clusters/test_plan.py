@@ -67,8 +67,8 @@ def test_nemesis_heals_what_is_on_when_the_run_ends_and_logs_each_step() -> None
         while len(calls) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
     assert calls == ["kill n1", "start n1", "pause n2", "resume n2"]
-    assert logged == [("kill", ["n1"]), ("start", ["n1"]), ("pause", ["n2"]),
-                      ("resume", ["n2"])]
+    assert logged == [("kill", ("n1",)), ("start", ("n1",)), ("pause", ("n2",)),
+                      ("resume", ("n2",))]
 
 
 def test_a_leader_fault_without_a_leader_is_skipped_and_logged() -> None:
