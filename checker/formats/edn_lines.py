@@ -17,11 +17,12 @@ values: the fast one only ever takes text whose meaning it knows exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import msgspec
 
+from histcheck import speedups
 from histcheck.formats.edn import line_maps, loads
 from histcheck.formats.mapping import ANONYMOUS_PROCESS, event_from_frozen, event_from_mapping
 from histcheck.formats.text import MAX_DIGITS
@@ -83,7 +84,7 @@ def chunk_events(text: str, first_line: int, source: str
     lines: list[int] = []
     add_event, add_line = events.append, lines.append
     known, record = _fields.get, _Record
-    for number, line in enumerate(text.split("\n"), start=first_line):
+    for number, line in _lines_left(text, first_line, events, lines):
         body = line.strip()
         if body[:2] == "{:" and body[-1:] == "}":
             pairs = body[2:-1].split(", :")
@@ -106,6 +107,33 @@ def chunk_events(text: str, first_line: int, source: str
                 add_event(event_from_mapping(general))
                 add_line(start)
     return events, lines
+
+
+def _lines_left(text: str, first_line: int, events: list[EventRecord], lines: list[int]
+                ) -> Iterator[tuple[int, str]]:
+    """Each line of ``text`` with its number, for the reading below; with the compiled reader
+    (``histcheck.speedups``), only the lines it leaves, the others already read into
+    ``events`` and ``lines``."""
+    fast = speedups.loaded
+    ascii_only = text.isascii()
+    encoded = b""
+    if fast is not None and not ascii_only:
+        try:
+            encoded = text.encode()
+        except UnicodeEncodeError:  # lone surrogates: the compiled reader reads UTF-8
+            fast = None
+    if fast is None:
+        yield from enumerate(text.split("\n"), start=first_line)
+        return
+    offset, number = 0, first_line
+    while True:
+        number, start, offset = fast.edn_lines(text, offset, events, lines, number, _Record,
+                                               _TYPES, TRUE, FALSE, ANONYMOUS_PROCESS, MAX_DEPTH)
+        if number < 0:
+            return
+        line = text[start:offset] if ascii_only else encoded[start:offset].decode()
+        yield number, line.removesuffix("\n")
+        number += 1
 
 
 def _field(text: str) -> tuple[str, Any]:

@@ -1,0 +1,371 @@
+/* The readers' hot loop in C: Jepsen's one-map-per-line EDN.
+ *
+ * The loop takes only the common line and hands everything else back: it returns the index of
+ * the first line it did not take, and the Python caller reads that line its own way (which also
+ * words every error) before calling again from the next one. So the C code never decides
+ * anything the Python code would decide differently; it only decides it faster. The module is
+ * optional: without a compiler the reader runs the same loop in Python.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define MAX_INT_DIGITS 18 /* fits an int64; longer numbers go back to Python */
+
+/* ---------------------------------------------------------------------------------------- */
+/* EDN lines                                                                                 */
+
+typedef struct {
+    const char *p;   /* next byte */
+    const char *end; /* one past the line's last byte */
+    PyObject *true_, *false_;
+    int room; /* how much deeper collections may nest */
+} Cursor;
+
+/* The value could not be read here: not an error, the line goes back to Python. */
+#define NOT_SIMPLE ((PyObject *)&_not_simple_marker)
+static int _not_simple_marker;
+
+/* Character classes, one table lookup each. */
+enum { SPACE = 1, GAP = 2, CLOSER = 4, NAME = 8, NAME_START = 16 };
+static unsigned char classes[256];
+
+static void fill_classes(void) {
+    const char *spaces = " \t\r\f\v", *closers = "])}", *marks = "-_?!*+./<>=";
+    for (const char *c = spaces; *c; c++) classes[(unsigned char)*c] |= SPACE | GAP;
+    classes[','] |= GAP;
+    for (const char *c = closers; *c; c++) classes[(unsigned char)*c] |= CLOSER;
+    for (int c = 0; c < 256; c++) {
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (letter || (c >= '0' && c <= '9')) classes[c] |= NAME;
+        if (letter) classes[c] |= NAME_START;
+    }
+    for (const char *c = marks; *c; c++) classes[(unsigned char)*c] |= NAME;
+    /* A name may also start with these (not with a digit, a sign or a dot, which EDN reads
+     * differently or not at all). */
+    for (const char *c = "_?!*<>="; *c; c++) classes[(unsigned char)*c] |= NAME_START;
+}
+
+static inline int is_space(char c) { return classes[(unsigned char)c] & SPACE; }
+
+static inline int is_gap(char c) { return classes[(unsigned char)c] & GAP; }
+
+/* Where an atom (a keyword's name, a number) may end: a gap or a closing bracket. */
+static inline int is_delimiter(const Cursor *c, const char *q) {
+    return q == c->end || (classes[(unsigned char)*q] & (GAP | CLOSER));
+}
+
+/* The characters of a keyword's name this reader accepts (a subset of EDN's). */
+static inline int is_name_char(char c) { return classes[(unsigned char)c] & NAME; }
+
+static inline int is_name_start(char c) { return classes[(unsigned char)c] & NAME_START; }
+
+static inline void skip_gaps(Cursor *c) {
+    while (c->p < c->end && is_gap(*c->p)) c->p++;
+}
+
+/* Keywords and short strings come again and again (``:invoke``, ``"17"``): each is decoded once
+ * and kept in a small table keyed by its bytes, so a repeat costs a hash and a compare, and
+ * every repeat shares one str. The table holds its strs for the life of the process. */
+#define SHARED_SLOTS 4096
+#define SHARED_BYTES 24
+
+typedef struct {
+    Py_ssize_t size;
+    char bytes[SHARED_BYTES];
+    PyObject *text;
+} Shared;
+
+static Shared shared[SHARED_SLOTS];
+
+static PyObject *decoded(const char *start, Py_ssize_t size) {
+    PyObject *text = PyUnicode_DecodeUTF8(start, size, NULL);
+    if (text == NULL) {
+        PyErr_Clear(); /* not UTF-8: Python's reading says what is wrong */
+        return NOT_SIMPLE;
+    }
+    return text;
+}
+
+/* A new reference to the str of the ``size`` bytes at ``start`` (NOT_SIMPLE if not UTF-8). */
+static PyObject *text_of(const char *start, Py_ssize_t size) {
+    if (size > SHARED_BYTES) return decoded(start, size);
+    uint32_t hash = 2166136261u;
+    for (Py_ssize_t i = 0; i < size; i++) hash = (hash ^ (unsigned char)start[i]) * 16777619u;
+    Shared *slot = &shared[hash % SHARED_SLOTS];
+    if (slot->text != NULL && slot->size == size && memcmp(slot->bytes, start, (size_t)size) == 0) {
+        Py_INCREF(slot->text);
+        return slot->text;
+    }
+    PyObject *text = decoded(start, size);
+    if (text == NULL || text == NOT_SIMPLE) return text;
+    Py_XSETREF(slot->text, Py_NewRef(text));
+    slot->size = size;
+    memcpy(slot->bytes, start, (size_t)size);
+    return text;
+}
+
+/* A keyword ``:name`` (the cursor on its colon), read as its name. */
+static PyObject *read_keyword(Cursor *c) {
+    const char *start = c->p + 1, *q = start;
+    if (q == c->end || !is_name_start(*q)) return NOT_SIMPLE;
+    while (q < c->end && is_name_char(*q)) q++;
+    if (!is_delimiter(c, q)) return NOT_SIMPLE;
+    c->p = q;
+    return text_of(start, q - start);
+}
+
+static PyObject *read_string(Cursor *c) {
+    const char *start = c->p + 1, *q = start;
+    while (q < c->end && *q != '"') {
+        if (*q == '\\') return NOT_SIMPLE;
+        q++;
+    }
+    if (q == c->end) return NOT_SIMPLE;
+    c->p = q + 1;
+    if (!is_delimiter(c, c->p)) return NOT_SIMPLE;
+    return text_of(start, q - start);
+}
+
+static PyObject *read_integer(Cursor *c) {
+    const char *q = c->p;
+    int negative = 0;
+    if (*q == '-') {
+        negative = 1;
+        q++;
+    }
+    const char *digits = q;
+    long long n = 0;
+    while (q < c->end && *q >= '0' && *q <= '9') {
+        if (q - digits >= MAX_INT_DIGITS) return NOT_SIMPLE;
+        n = n * 10 + (*q - '0');
+        q++;
+    }
+    if (q == digits || !is_delimiter(c, q)) return NOT_SIMPLE;
+    c->p = q;
+    return PyLong_FromLongLong(negative ? -n : n);
+}
+
+static PyObject *read_value(Cursor *c);
+
+/* A vector ``[...]`` or list ``(...)`` (the cursor on its opener), read as a tuple. */
+static PyObject *read_sequence(Cursor *c) {
+    char closer = *c->p == '[' ? ']' : ')';
+    if (c->room <= 0) return NOT_SIMPLE;
+    c->room--;
+    c->p++;
+    PyObject *items = PyList_New(0);
+    if (items == NULL) return NULL;
+    for (;;) {
+        skip_gaps(c);
+        if (c->p == c->end) goto not_simple;
+        if (*c->p == closer) {
+            c->p++;
+            break;
+        }
+        PyObject *item = read_value(c);
+        if (item == NULL) goto error;
+        if (item == NOT_SIMPLE) goto not_simple;
+        int failed = PyList_Append(items, item);
+        Py_DECREF(item);
+        if (failed < 0) goto error;
+    }
+    if (!is_delimiter(c, c->p)) goto not_simple;
+    c->room++;
+    PyObject *tuple = PyList_AsTuple(items);
+    Py_DECREF(items);
+    return tuple;
+not_simple:
+    Py_DECREF(items);
+    return NOT_SIMPLE;
+error:
+    Py_DECREF(items);
+    return NULL;
+}
+
+static int starts_word(const Cursor *c, const char *word, Py_ssize_t size) {
+    return c->end - c->p >= size && memcmp(c->p, word, (size_t)size) == 0 &&
+           is_delimiter(c, c->p + size);
+}
+
+/* One value: a new reference, NOT_SIMPLE for anything this reader leaves to Python, or NULL
+ * with an exception set (out of memory). */
+static PyObject *read_value(Cursor *c) {
+    char first = *c->p;
+    if (first == ':') return read_keyword(c);
+    if (first == '"') return read_string(c);
+    if (first == '-' || (first >= '0' && first <= '9')) return read_integer(c);
+    if (first == '[' || first == '(') return read_sequence(c);
+    if (starts_word(c, "nil", 3)) {
+        c->p += 3;
+        Py_RETURN_NONE;
+    }
+    if (starts_word(c, "true", 4)) {
+        c->p += 4;
+        Py_INCREF(c->true_);
+        return c->true_;
+    }
+    if (starts_word(c, "false", 5)) {
+        c->p += 5;
+        Py_INCREF(c->false_);
+        return c->false_;
+    }
+    return NOT_SIMPLE;
+}
+
+/* The standard fields, in the order the record type takes them. */
+enum { F_TYPE, F_F, F_PROCESS, F_VALUE, F_KEY, F_TIME, F_INDEX, FIELDS };
+
+static int field_of(const char *name, Py_ssize_t size) {
+    switch (size) {
+    case 1:
+        return name[0] == 'f' ? F_F : -1;
+    case 3:
+        return memcmp(name, "key", 3) == 0 ? F_KEY : -1;
+    case 4:
+        if (memcmp(name, "type", 4) == 0) return F_TYPE;
+        return memcmp(name, "time", 4) == 0 ? F_TIME : -1;
+    case 5:
+        if (memcmp(name, "value", 5) == 0) return F_VALUE;
+        return memcmp(name, "index", 5) == 0 ? F_INDEX : -1;
+    case 7:
+        return memcmp(name, "process", 7) == 0 ? F_PROCESS : -1;
+    }
+    return -1;
+}
+
+static void clear_fields(PyObject **fields) {
+    for (int i = 0; i < FIELDS; i++) Py_CLEAR(fields[i]);
+}
+
+/* The fields of one line ``{:type :ok, :f :read, ...}``: 1 when read, 0 to leave the line to
+ * Python, -1 on error. */
+static int read_line_fields(Cursor *c, PyObject **fields) {
+    while (c->p < c->end && is_space(*c->p)) c->p++;
+    while (c->end > c->p && is_space(c->end[-1])) c->end--;
+    if (c->end - c->p < 2 || *c->p != '{' || c->end[-1] != '}') return 0;
+    c->end--; /* the closing brace: the pairs end before it */
+    c->p++;
+    for (;;) {
+        skip_gaps(c);
+        if (c->p == c->end) break;
+        if (*c->p != ':') return 0;
+        const char *name = c->p + 1, *q = name;
+        while (q < c->end && is_name_char(*q)) q++;
+        if (q == c->end || !is_gap(*q)) return 0;
+        int field = field_of(name, q - name);
+        if (field < 0 || fields[field] != NULL) return 0;
+        c->p = q;
+        skip_gaps(c);
+        if (c->p == c->end) return 0;
+        PyObject *value = read_value(c);
+        if (value == NULL) return -1;
+        if (value == NOT_SIMPLE) return 0;
+        fields[field] = value;
+    }
+    return 1;
+}
+
+static int exact_int(PyObject *o) { return PyLong_CheckExact(o); }
+
+static int int_or_none(PyObject *o) { return o == NULL || o == Py_None || exact_int(o); }
+
+/* edn_lines(text, offset, events, numbers, line, record, types, true, false, anonymous,
+ *           max_depth) -> (line, offset of that line, offset after it)
+ *
+ * Reads the lines of ``text`` (a str, read as UTF-8 bytes) from byte ``offset``, which starts
+ * line number ``line``, appending a record and its line number per line read (blank lines are
+ * skipped). Stops at the first line it does not take and returns its number and where it
+ * starts and ends (after its newline); at the end of the text, the line number is -1. */
+static PyObject *edn_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError, "edn_lines takes 11 arguments");
+        return NULL;
+    }
+    PyObject *events = args[2], *numbers = args[3], *record = args[5], *types = args[6];
+    PyObject *anonymous = args[9];
+    if (!PyUnicode_Check(args[0]) || !PyList_Check(events) || !PyList_Check(numbers) ||
+        !PyDict_Check(types)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "edn_lines: text must be a str, events and numbers lists, types a dict");
+        return NULL;
+    }
+    Py_ssize_t size, offset = PyLong_AsSsize_t(args[1]), line = PyLong_AsSsize_t(args[4]);
+    long max_depth = PyLong_AsLong(args[10]);
+    if (PyErr_Occurred()) return NULL;
+    const char *text = PyUnicode_AsUTF8AndSize(args[0], &size);
+    if (text == NULL) return NULL;
+    if (offset < 0 || offset > size) {
+        PyErr_SetString(PyExc_ValueError, "edn_lines: offset out of range");
+        return NULL;
+    }
+    const char *at = text + offset, *end = text + size;
+    PyObject *fields[FIELDS] = {NULL};
+    for (; at < end; line++) {
+        const char *stop = memchr(at, '\n', (size_t)(end - at));
+        const char *next = stop == NULL ? end : stop + 1;
+        if (stop == NULL) stop = end;
+        Cursor c = {at, stop, args[7], args[8], (int)max_depth};
+        const char *q = at;
+        while (q < stop && is_space(*q)) q++;
+        if (q == stop) { /* a blank line */
+            at = next;
+            continue;
+        }
+        int read = read_line_fields(&c, fields);
+        if (read < 0) goto error;
+        if (read == 0) goto not_taken;
+        PyObject *kind = fields[F_TYPE] == NULL || !PyUnicode_CheckExact(fields[F_TYPE])
+                             ? NULL
+                             : PyDict_GetItemWithError(types, fields[F_TYPE]);
+        if (kind == NULL && PyErr_Occurred()) goto error;
+        PyObject *process = fields[F_PROCESS] == NULL ? anonymous : fields[F_PROCESS];
+        if (kind == NULL || fields[F_F] == NULL || !PyUnicode_CheckExact(fields[F_F]) ||
+            !(exact_int(process) || PyUnicode_CheckExact(process)) ||
+            !int_or_none(fields[F_TIME]) || !int_or_none(fields[F_INDEX]))
+            goto not_taken;
+        PyObject *call[FIELDS];
+        call[F_TYPE] = kind;
+        call[F_F] = fields[F_F];
+        call[F_PROCESS] = process;
+        for (int f = F_VALUE; f < FIELDS; f++) call[f] = fields[f] == NULL ? Py_None : fields[f];
+        PyObject *event = PyObject_Vectorcall(record, call, FIELDS, NULL);
+        if (event == NULL) goto error;
+        int failed = PyList_Append(events, event);
+        Py_DECREF(event);
+        if (failed < 0) goto error;
+        PyObject *number = PyLong_FromSsize_t(line);
+        if (number == NULL) goto error;
+        failed = PyList_Append(numbers, number);
+        Py_DECREF(number);
+        if (failed < 0) goto error;
+        clear_fields(fields);
+        at = next;
+        continue;
+    not_taken:
+        clear_fields(fields);
+        return Py_BuildValue("(nnn)", line, (Py_ssize_t)(at - text), (Py_ssize_t)(next - text));
+    }
+    return Py_BuildValue("(nnn)", (Py_ssize_t)-1, size, size);
+error:
+    clear_fields(fields);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"edn_lines", (PyCFunction)(void (*)(void))edn_lines, METH_FASTCALL,
+     "Read Jepsen-style EDN lines into records; returns the index of the first line not taken."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "The EDN reader's hot loop in C (optional: the reader runs the same loop in Python).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    fill_classes();
+    return PyModule_Create(&module_def);
+}

@@ -1,0 +1,177 @@
+"""The compiled EDN line reader makes exactly what the Python reading makes, line for line.
+
+Each text is read twice by ``chunk_events``: with ``histcheck._speedups`` and with it switched
+off. The events, their line numbers and any error must be the same, on random Jepsen-style lines
+(and text that only looks like them), on lines chosen to sit on each edge of what the compiled
+reader takes, and on every EDN history of the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from histcheck import speedups
+from histcheck.errors import HistoryError
+from histcheck.formats import read_history
+from histcheck.formats.edn_lines import chunk_events
+from histcheck.history import as_event
+from tests.formats.test_formats_fast_paths import _FIELDS, _corpus_files, _edn_value, _line
+
+COMPILED = speedups.loaded
+
+
+def _read(text: str, compiled: bool, kinds: bool = False) -> object:
+    saved = speedups.loaded
+    speedups.loaded = COMPILED if compiled else None
+    try:
+        events, numbers = chunk_events(text, 7, "h.edn")
+    except HistoryError as exc:
+        return ("error", exc.problem, exc.line)
+    finally:
+        speedups.loaded = saved
+    return [(as_event(e), n, *([type(e).__name__] if kinds else []))
+            for e, n in zip(events, numbers, strict=True)]
+
+
+def _same_both_ways(text: str) -> object:
+    compiled = _read(text, True)
+    assert compiled == _read(text, False)
+    return compiled
+
+
+needs_compiled = pytest.mark.skipif(COMPILED is None, reason="histcheck._speedups is not built")
+
+
+@pytest.mark.skipif(bool(os.environ.get("HISTCHECK_NO_SPEEDUPS")),
+                    reason="the compiled reader is switched off")
+def test_the_install_built_the_compiled_reader() -> None:
+    assert COMPILED is not None, "histcheck._speedups did not build (is a C compiler there?)"
+
+
+@needs_compiled
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(_FIELDS, st.sampled_from([", ", ", ", " ", ",", " ,\t"]),
+                          st.sampled_from(["", " ", "\t", "\r", "\u2028"]),
+                          st.sampled_from([":invoke", ":ok", '"info"', ":bogus", "1"]),
+                          st.sampled_from(["0", "-3", ":n1", '"n2"', "true", "1.5", "007"])),
+                min_size=1, max_size=6),
+       st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"]))
+def test_random_jepsen_lines_read_alike_compiled_or_not(
+        lines: list[tuple[list[tuple[str, str]], str, str, str, str]], end: str) -> None:
+    text = end.join(pad + _line([("process", process), ("type", kind), ("f", ":write"),
+                                 *fields], sep) + pad
+                    for fields, sep, pad, kind, process in lines)
+    _same_both_ways(text)
+
+
+@needs_compiled
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_edn_value(4), st.sampled_from(["value", "key"]))
+def test_any_value_reads_alike_compiled_or_not(value: str, field: str) -> None:
+    _same_both_ways(f"{{:process 0, :type :invoke, :f :r, :{field} {value}}}\n"
+                    f"{{:process 0, :type :ok, :f :r, :{field} {value}}}\n")
+
+
+EDGES = [
+    '{:type :invoke, :f :read, :process 0, :value "é ü"}',  # UTF-8 read by the compiled reader
+    '{:type :invoke, :f :read, :process 0, :value "a\\"b"}',  # an escape: Python reads it
+    '{:type :invoke, :f :read, :process 0, :value "a\\\\b"}',
+    '{:type :invoke, :f :read, :process 0, :value "tab\tin"}',
+    "{:type :invoke, :f :read, :process 0, :value 123456789012345678}",  # 18 digits
+    "{:type :invoke, :f :read, :process 0, :value 1234567890123456789}",  # 19: Python
+    "{:type :invoke, :f :read, :process 0, :value -0}",
+    "{:type :invoke, :f :read, :process 0, :value +5}",
+    "{:type :invoke, :f :read, :process 0, :value 5N}",
+    "{:type :invoke, :f :read, :process 0, :value -}",
+    "{:type :invoke, :f :read, :process 0, :value :-5}",
+    "{:type :invoke, :f :read, :process 0, :value :5}",
+    "{:type :invoke, :f :read, :process 0, :value :a/b.c?}",
+    "{:type :invoke, :f :read, :process 0, :value :a#b}",
+    "{:type :invoke, :f :read, :process 0, :value nil1}",
+    "{:type :invoke, :f :read, :process 0, :value [nil true false]}",
+    "{:type :invoke, :f :read, :process 0, :value [1,2 ,3]}",
+    "{:type :invoke, :f :read, :process 0, :value [1 (2 [3])]}",
+    "{:type :invoke, :f :read, :process 0, :value [1 (2 [3)]]}",
+    "{:type :invoke, :f :read, :process 0, :value [1 2}",
+    "{:type :invoke, :f :read, :process 0, :value #{1 2}}",
+    "{:type :invoke, :f :read, :process 0, :value {:a 1}}",
+    "{:type :invoke, :f :read, :process 0, :value 1.5}",
+    "{:type :invoke, :f :read, :process 0, :value [1]x}",
+    '{:type :invoke, :f :read, :process 0, :value "a"b}',
+    "{:type :invoke, :f :read, :process 0, :value 1;comment}",
+    "{:type :invoke, :f :read, :process 0 :value 1}",
+    "{:type :invoke,:f :read,:process 0,:value 1}",
+    "{:type :invoke, :f :read, :process 0, :value 1, :value 2}",  # a key twice
+    "{:type :invoke, :f :read, :process 0, :error :timeout}",  # an extra field
+    "{:type :invoke, :f :read, :process true}",
+    "{:type :invoke, :f :read, :process 1.0}",
+    "{:type :invoke, :f :read}",
+    "{:type :invoke, :process 0}",
+    "{:type :sent, :f :read, :process 0}",
+    "{:type 1, :f :read, :process 0}",
+    "{:type :invoke, :f 7, :process 0}",
+    "{:type :invoke, :f :read, :process 0, :time nil, :index 3}",
+    "{:type :invoke, :f :read, :process 0, :time :t}",
+    "{:type :invoke, :f :read, :process 0, :time -4}",
+    "{:type :invoke, :f :read, :process 0}{:type :ok, :f :read, :process 0}",
+    "{:type :invoke, :f :read, :process 0} {:type :ok, :f :read, :process 0}",
+    "{:type :invoke, :f :read, :process 0}}",
+    "{{:type :invoke, :f :read, :process 0}",
+    "{}",
+    "{ }",
+    "{:type :invoke, :f :read, :process 0, :value}",
+    "{:type :invoke, :f :read, :process 0, :value\t[1]}",
+    "\v{:type :invoke, :f :read, :process 0}\f",
+    "\u00a0{:type :invoke, :f :read, :process 0}",
+    "\ud800",
+    "[{:type :invoke, :f :read, :process 0}]",
+    "",
+    "   ",
+    "\u2028",
+]
+
+
+@needs_compiled
+@pytest.mark.parametrize("line", EDGES, ids=range(len(EDGES)))
+def test_a_line_on_an_edge_of_the_compiled_reading_reads_alike(line: str) -> None:
+    _same_both_ways(line + "\n")
+    _same_both_ways(line)
+
+
+@needs_compiled
+def test_lines_left_to_python_keep_their_place_and_number_among_compiled_ones() -> None:
+    plain = "{:type :invoke, :f :read, :process %d, :value 1}"
+    odd = '{:type :invoke, :f :read, :process %d, :value "é\\n", :error :x}'
+    text = "\n".join((odd if i % 3 == 1 else plain) % i for i in range(30)) + "\n\n"
+    _same_both_ways(text)
+    read = _read(text, True, kinds=True)
+    assert isinstance(read, list) and [n for _, n, _ in read] == list(range(7, 37))
+    assert {kind for _, _, kind in read} == {"_Record", "Event"}
+
+
+@needs_compiled
+def test_a_nesting_at_the_depth_limit_reads_alike_and_one_deeper_too() -> None:
+    for depth in (99, 100, 101):
+        value = "[" * depth + "1" + "]" * depth
+        _same_both_ways(f"{{:type :invoke, :f :r, :process 0, :value {value}}}\n")
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", _corpus_files((".edn", ".txt")), ids=lambda p: p.name)
+def test_every_corpus_edn_file_reads_alike_compiled_or_not(path: Path) -> None:
+    def read(compiled: bool) -> object:
+        saved = speedups.loaded
+        speedups.loaded = COMPILED if compiled else None
+        try:
+            return read_history(path, "edn")
+        except HistoryError as exc:
+            return ("error", exc.problem, exc.line)
+        finally:
+            speedups.loaded = saved
+
+    assert read(True) == read(False)
