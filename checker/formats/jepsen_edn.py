@@ -6,6 +6,8 @@ A history of completions alone (Elle accepts them) is read as Elle reads it: see
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from histcheck.collector import paused_collector
@@ -54,7 +56,7 @@ def _read_lines(text: str, source: str) -> History:
     feed = Completing(builder)
     number = 1
     with progress.counter("reading", total=len(text), unit="char", scale=True) as advance:
-        for chunk in line_chunks(_unwrapped(text)):
+        for chunk in _unwrapped_chunks(text):
             feed.add_all(*chunk_events(chunk, number, source))
             number += chunk.count("\n")
             advance(len(chunk))
@@ -62,17 +64,31 @@ def _read_lines(text: str, source: str) -> History:
     return builder.build()
 
 
-def _unwrapped(text: str) -> str:
-    """``text`` with the brackets of a history written as one vector (or list) blanked out, so
-    its maps read as a stream: the same maps, on the same lines."""
-    head = text.lstrip()
-    if head[:1] not in ("[", "("):
-        return text
-    tail = text.rstrip()
-    if not tail.endswith("]" if head[0] == "[" else ")"):
+def _unwrapped_chunks(text: str) -> Iterator[str]:
+    """``text`` in chunks (``line_chunks``), with the brackets of a history written as one
+    vector (or list) blanked out, so its maps read as a stream: the same maps, on the same
+    lines. Only the chunks holding a bracket are copied."""
+    start = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
+    if text[start:start + 1] not in ("[", "("):
+        yield from line_chunks(text)
+        return
+    end = len(text) - 1
+    while end > start and text[end].isspace():
+        end -= 1
+    if text[end] != ("]" if text[start] == "[" else ")") or end == start:
         raise HistoryError("a vector that does not end the file")
-    start, end = len(text) - len(head), len(tail) - 1
-    return f"{text[:start]} {text[start + 1:end]} {text[end + 1:]}"
+    offset = 0
+    for chunk in line_chunks(text):
+        stop = offset + len(chunk)
+        for bracket in (start, end):
+            if offset <= bracket < stop:
+                at = bracket - offset
+                chunk = f"{chunk[:at]} {chunk[at + 1:]}"
+        yield chunk
+        offset = stop
+
+
+_LEADING_SPACE = re.compile(r"\s*")
 
 
 def _read_text(path: Path) -> str:

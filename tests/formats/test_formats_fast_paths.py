@@ -447,3 +447,19 @@ def test_file_chunks_end_at_line_ends_and_make_the_file_again(data: bytes, size:
     assert b"".join(pieces) == data
     assert all(piece.endswith(b"\n") for piece in pieces[:-1])
     assert all(pieces)
+
+
+def test_a_vector_history_longer_than_a_chunk_reads_as_its_stream_of_maps(tmp_path: Path) -> None:
+    from histcheck.formats.text import CHUNK_SIZE
+
+    line = "{:process %d, :type :%s, :f :write, :value %d}"
+    maps = [line % (i // 2 % 5, "invoke" if i % 2 == 0 else "ok", i // 2) for i in
+            range(2 * (CHUNK_SIZE // 40 + 1000))]
+    wrapped = tmp_path / "vector.edn"
+    wrapped.write_text(" \n[" + "\n ".join(maps) + "]\n\n")
+    stream = tmp_path / "stream.edn"
+    stream.write_text(" \n " + "\n ".join(maps) + " \n\n")
+    assert wrapped.stat().st_size > 2 * CHUNK_SIZE
+    history = read_history(wrapped, "edn")
+    assert history.operations == read_history(stream, "edn").operations
+    assert list(history.lines) == list(range(2, len(maps) + 2))

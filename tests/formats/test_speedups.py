@@ -175,3 +175,4 @@ def test_every_corpus_edn_file_reads_alike_compiled_or_not(path: Path) -> None:
             speedups.loaded = saved
 
     assert read(True) == read(False)
+
