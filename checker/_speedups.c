@@ -1,10 +1,10 @@
-/* The readers' hot loop in C: Jepsen's one-map-per-line EDN.
+/* The readers' hot loops in C: Jepsen's one-map-per-line EDN, and Jepsen's log lines.
  *
- * The loop takes only the common line and hands everything else back: it returns the index of
- * the first line it did not take, and the Python caller reads that line its own way (which also
- * words every error) before calling again from the next one. So the C code never decides
- * anything the Python code would decide differently; it only decides it faster. The module is
- * optional: without a compiler the reader runs the same loop in Python.
+ * Each loop takes only the common line and hands everything else back: it returns where the
+ * first line it did not take starts and ends, and the Python caller reads that line its own way
+ * (which also words every error) before calling again from the next one. So the C code never
+ * decides anything the Python code would decide differently; it only decides it faster. The
+ * module is optional: without a compiler the readers run the same loops in Python.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -353,15 +353,180 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Jepsen log lines: ``INFO  jepsen.util - 3	:ok	:cas	[1 4]``                            */
+
+static inline const char *skip_spaces(const char *q, const char *end) {
+    while (q < end && is_space(*q)) q++;
+    return q;
+}
+
+static inline int is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* After ``q``: at least one space, then the position after them (NULL if none). */
+static inline const char *spaces_after(const char *q, const char *end) {
+    if (q == end || !is_space(*q)) return NULL;
+    return skip_spaces(q, end);
+}
+
+/* The process (``3``, ``-1``, ``:nemesis``, ``n1``) at ``*at``: a new reference, NOT_SIMPLE. */
+static PyObject *log_process(const char **at, const char *end) {
+    const char *q = *at;
+    if (q < end && *q == ':') q++;
+    const char *start = q;
+    if (q < end && (*q == '-' || (*q >= '0' && *q <= '9'))) {
+        int negative = *q == '-';
+        if (negative) q++;
+        const char *digits = q;
+        long long n = 0;
+        while (q < end && *q >= '0' && *q <= '9') {
+            if (q - digits >= MAX_INT_DIGITS) return NOT_SIMPLE;
+            n = n * 10 + (*q - '0');
+            q++;
+        }
+        if (q == digits) return NOT_SIMPLE;
+        *at = q;
+        return PyLong_FromLongLong(negative ? -n : n);
+    }
+    if (q == end || !((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_'))
+        return NOT_SIMPLE;
+    while (q < end && (is_word_char(*q) || *q == '-')) q++;
+    *at = q;
+    return text_of(start, q - start);
+}
+
+/* A ``:name`` of word characters (and ``-`` when ``dash``): its name, or NOT_SIMPLE. */
+static PyObject *log_name(const char **at, const char *end, int dash) {
+    const char *q = *at;
+    if (q == end || *q != ':') return NOT_SIMPLE;
+    const char *start = ++q;
+    while (q < end && (is_word_char(*q) || (dash && *q == '-'))) q++;
+    if (q == start) return NOT_SIMPLE;
+    *at = q;
+    return text_of(start, q - start);
+}
+
+/* The process, type, f and value of one log line: 1 when read, 0 to leave it to Python,
+ * -1 on error. */
+static int read_log_line(const char *q, const char *end, Cursor *c, PyObject *types,
+                         PyObject **fields) {
+    static const char logger[] = "jepsen.util";
+    const Py_ssize_t logger_size = sizeof logger - 1;
+    while (end > q && is_space(end[-1])) end--;
+    q = skip_spaces(q, end);
+    const char *level = q;
+    while (q < end && !is_space(*q)) q++;
+    if (q == level || !(q = spaces_after(q, end))) return 0;
+    if (end - q < logger_size || memcmp(q, logger, (size_t)logger_size) != 0) return 0;
+    if (!(q = spaces_after(q + logger_size, end)) || q == end || *q != '-') return 0;
+    if (!(q = spaces_after(q + 1, end))) return 0;
+    PyObject *process = log_process(&q, end);
+    if (process == NULL) return -1;
+    if (process == NOT_SIMPLE) return 0;
+    fields[0] = process;
+    if (!(q = spaces_after(q, end))) return 0;
+    PyObject *kind = log_name(&q, end, 0);
+    if (kind == NULL) return -1;
+    if (kind == NOT_SIMPLE) return 0;
+    PyObject *type = PyDict_GetItemWithError(types, kind);
+    Py_DECREF(kind);
+    if (type == NULL) return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(type);
+    fields[1] = type;
+    if (!(q = spaces_after(q, end))) return 0;
+    PyObject *f = log_name(&q, end, 1);
+    if (f == NULL) return -1;
+    if (f == NOT_SIMPLE) return 0;
+    fields[2] = f;
+    if (q == end) {
+        Py_INCREF(Py_None);
+        fields[3] = Py_None;
+        return 1;
+    }
+    if (!(q = spaces_after(q, end))) return 0;
+    c->p = q;
+    c->end = end;
+    PyObject *value = read_value(c);
+    if (value == NULL) return -1;
+    if (value == NOT_SIMPLE) return 0;
+    fields[3] = value;
+    return c->p == end;
+}
+
+/* log_lines(text, offset, end, events, numbers, line, event, types, true, false, max_depth)
+ *   -> (line, offset of that line, offset after it)
+ *
+ * As ``edn_lines``, for the operation lines of a Jepsen log between byte ``offset`` and byte
+ * ``end``: each becomes ``event(process, type, f, value)``. Lines of other loggers, and lines
+ * of any other shape, are left to Python. */
+static PyObject *log_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 11) {
+        PyErr_SetString(PyExc_TypeError, "log_lines takes 11 arguments");
+        return NULL;
+    }
+    PyObject *events = args[3], *numbers = args[4], *event_type = args[6], *types = args[7];
+    if (!PyUnicode_Check(args[0]) || !PyList_Check(events) || !PyList_Check(numbers) ||
+        !PyDict_Check(types)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "log_lines: text must be a str, events and numbers lists, types a dict");
+        return NULL;
+    }
+    Py_ssize_t size, offset = PyLong_AsSsize_t(args[1]), stop_at = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t line = PyLong_AsSsize_t(args[5]);
+    long max_depth = PyLong_AsLong(args[10]);
+    if (PyErr_Occurred()) return NULL;
+    const char *text = PyUnicode_AsUTF8AndSize(args[0], &size);
+    if (text == NULL) return NULL;
+    if (offset < 0 || stop_at < offset || stop_at > size) {
+        PyErr_SetString(PyExc_ValueError, "log_lines: offsets out of range");
+        return NULL;
+    }
+    const char *at = text + offset, *end = text + stop_at;
+    PyObject *fields[4] = {NULL};
+    for (; at < end; line++) {
+        const char *stop = memchr(at, '\n', (size_t)(end - at));
+        const char *next = stop == NULL ? end : stop + 1;
+        if (stop == NULL) stop = end;
+        Cursor c = {at, stop, args[8], args[9], (int)max_depth};
+        int read = read_log_line(at, stop, &c, types, fields);
+        if (read < 0) goto error;
+        if (read == 0) {
+            for (int i = 0; i < 4; i++) Py_CLEAR(fields[i]);
+            return Py_BuildValue("(nnn)", line, (Py_ssize_t)(at - text),
+                                 (Py_ssize_t)(next - text));
+        }
+        PyObject *event = PyObject_Vectorcall(event_type, fields, 4, NULL);
+        for (int i = 0; i < 4; i++) Py_CLEAR(fields[i]);
+        if (event == NULL) goto error;
+        int failed = PyList_Append(events, event);
+        Py_DECREF(event);
+        if (failed < 0) goto error;
+        PyObject *number = PyLong_FromSsize_t(line);
+        if (number == NULL) goto error;
+        failed = PyList_Append(numbers, number);
+        Py_DECREF(number);
+        if (failed < 0) goto error;
+        at = next;
+    }
+    return Py_BuildValue("(nnn)", (Py_ssize_t)-1, stop_at, stop_at);
+error:
+    for (int i = 0; i < 4; i++) Py_CLEAR(fields[i]);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"edn_lines", (PyCFunction)(void (*)(void))edn_lines, METH_FASTCALL,
-     "Read Jepsen-style EDN lines into records; returns the index of the first line not taken."},
+     "Read Jepsen-style EDN lines into records, up to the first line not taken."},
+    {"log_lines", (PyCFunction)(void (*)(void))log_lines, METH_FASTCALL,
+     "Read Jepsen log operation lines into events, up to the first line not taken."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_speedups",
-    "The EDN reader's hot loop in C (optional: the reader runs the same loop in Python).", -1,
+    "The readers' hot loops in C (optional: the readers run the same loops in Python).", -1,
     methods,
 };
 

@@ -3,3 +3,6 @@ from typing import Any
 def edn_lines(text: str, offset: int, events: list[Any], numbers: list[int], line: int,
               record: type, types: dict[str, Any], true: object, false: object,
               anonymous: object, max_depth: int) -> tuple[int, int, int]: ...
+def log_lines(text: str, offset: int, end: int, events: list[Any], numbers: list[int],
+              line: int, event: type, types: dict[str, Any], true: object, false: object,
+              max_depth: int) -> tuple[int, int, int]: ...

@@ -80,11 +80,12 @@ def _unwrapped_chunks(text: str) -> Iterator[str]:
     offset = 0
     for chunk in line_chunks(text):
         stop = offset + len(chunk)
+        piece = chunk
         for bracket in (start, end):
             if offset <= bracket < stop:
                 at = bracket - offset
-                chunk = f"{chunk[:at]} {chunk[at + 1:]}"
-        yield chunk
+                piece = f"{piece[:at]} {piece[at + 1:]}"
+        yield piece
         offset = stop
 
 

@@ -15,13 +15,16 @@ cut ``jepsen.util`` prefix would hide the operation among other loggers' lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from histcheck import speedups
 from histcheck.collector import paused_collector
 from histcheck.errors import FormatError, HistoryError
 from histcheck.formats.edn_lines import value_of
 from histcheck.formats.text import file_chunks, parse_int, utf8_error
 from histcheck.history import Event, EventType, History, HistoryBuilder
+from histcheck.values import FALSE, MAX_DEPTH, TRUE
 
 _LINE_FIELDS = (r"^\s*\S+\s+jepsen\.util\s+-\s+(?P<process>:?(?:-?[0-9]+|[A-Za-z_][\w-]*))"
                 r"\s+(?P<type>:\w+)\s+(?P<f>:[\w-]+)")
@@ -45,14 +48,16 @@ def read_jepsen_log(path: Path) -> History:
     with path.open("rb") as fh, paused_collector():
         for chunk in file_chunks(fh):
             try:
-                text, problem = chunk.decode("utf-8"), None
+                raw, problem = chunk, None
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:  # read the lines before it first: they come first
                 problem = utf8_error(exc, chunk, source, number)
-                text = chunk[:chunk.rfind(b"\n", 0, exc.start) + 1].decode("utf-8")
-            lines = text.split("\n")
-            cut = lines.pop()  # the text after the last line end: none, unless the file was cut
-            _read_lines(lines, number, source, builder)
-            number += len(lines)
+                raw = chunk[:chunk.rfind(b"\n", 0, exc.start) + 1]
+                text = raw.decode("utf-8")
+            body = raw.rfind(b"\n") + 1
+            cut = raw[body:].decode("utf-8")  # none, unless the file was cut
+            _read_lines(_lines_of(text, raw, body, number), source, builder)
+            number += raw.count(b"\n")
             if problem is not None:
                 raise problem
             if cut.strip():
@@ -61,14 +66,37 @@ def read_jepsen_log(path: Path) -> History:
     return builder.build()
 
 
-def _read_lines(lines: list[str], first: int, source: str, builder: HistoryBuilder) -> None:
-    """Feed the events of ``lines`` (numbered from ``first``) to the builder; on an error, the
-    events before it first (an error the builder finds in them comes first)."""
+Lines = Callable[[list[Event], list[int]], Iterator[tuple[int, str]]]
+"""The lines of a chunk to read one by one, with their numbers, given the lists their events go
+to (the compiled reader fills them with the lines it reads itself, and leaves the others)."""
+
+
+def _lines_of(text: str, raw: bytes, body: int, first: int) -> Lines:
+    """The whole lines of a chunk: the first ``body`` bytes of ``raw``, decoded as ``text``."""
+    def lines(events: list[Event], numbers: list[int]) -> Iterator[tuple[int, str]]:
+        fast = speedups.loaded
+        if fast is None:
+            yield from enumerate(text.split("\n")[:-1], start=first)
+            return
+        offset, number = 0, first
+        while True:
+            number, start, offset = fast.log_lines(text, offset, body, events, numbers, number,
+                                                   Event, _TYPES, TRUE, FALSE, MAX_DEPTH)
+            if number < 0:
+                return
+            yield number, raw[start:offset].decode("utf-8").removesuffix("\n")
+            number += 1
+    return lines
+
+
+def _read_lines(lines: Lines, source: str, builder: HistoryBuilder) -> None:
+    """Feed the events of ``lines`` to the builder; on an error, the events before it first (an
+    error the builder finds in them comes first)."""
     events: list[Event] = []
     numbers: list[int] = []
     known, add_event, add_number = _prefixes.get, events.append, numbers.append
     try:
-        for number, line in enumerate(lines, start=first):
+        for number, line in lines(events, numbers):
             prefix, _, written = line.rpartition("\t")
             fields = known(prefix)
             if fields is not None:
@@ -94,6 +122,7 @@ def _read_lines(lines: list[str], first: int, source: str, builder: HistoryBuild
         builder.add_all(events, numbers)
 
 
+_TYPES = {t.value: t for t in EventType}
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 """What ``\\s`` matches in an ASCII pattern: the spaces around a value."""
 

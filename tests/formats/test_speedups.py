@@ -1,9 +1,9 @@
-"""The compiled EDN line reader makes exactly what the Python reading makes, line for line.
+"""The compiled readers make exactly what the Python readings make, line for line.
 
-Each text is read twice by ``chunk_events``: with ``histcheck._speedups`` and with it switched
-off. The events, their line numbers and any error must be the same, on random Jepsen-style lines
-(and text that only looks like them), on lines chosen to sit on each edge of what the compiled
-reader takes, and on every EDN history of the corpus.
+Each text is read twice: with ``histcheck._speedups`` and with it switched off. The events,
+their line numbers and any error must be the same, on random Jepsen-style EDN lines and Jepsen
+logs (and text that only looks like them), on lines chosen to sit on each edge of what the
+compiled readers take, and on every EDN history and log of the corpus.
 """
 
 from __future__ import annotations
@@ -19,8 +19,16 @@ from histcheck import speedups
 from histcheck.errors import HistoryError
 from histcheck.formats import read_history
 from histcheck.formats.edn_lines import chunk_events
+from histcheck.formats.jepsen_log import read_jepsen_log
 from histcheck.history import as_event
-from tests.formats.test_formats_fast_paths import _FIELDS, _corpus_files, _edn_value, _line
+from tests.formats.test_formats_fast_paths import (
+    _FIELDS,
+    _LOG_PREFIXES,
+    _LOG_VALUES,
+    _corpus_files,
+    _edn_value,
+    _line,
+)
 
 COMPILED = speedups.loaded
 
@@ -176,3 +184,82 @@ def test_every_corpus_edn_file_reads_alike_compiled_or_not(path: Path) -> None:
 
     assert read(True) == read(False)
 
+
+
+def _read_log(path: Path, compiled: bool) -> object:
+    saved = speedups.loaded
+    speedups.loaded = COMPILED if compiled else None
+    try:
+        history = read_jepsen_log(path)
+    except HistoryError as exc:
+        return ("error", exc.problem, exc.line)
+    finally:
+        speedups.loaded = saved
+    return history, repr(history.operations), repr(history.others)
+
+
+def _log_alike(path: Path) -> None:
+    assert _read_log(path, True) == _read_log(path, False)
+
+
+@needs_compiled
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_LOG_PREFIXES, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), _LOG_VALUES), min_size=1, max_size=14),
+       st.sampled_from(["\n", "", "\xff\n", "\nINFO  jepsen.util - 1\t:ok\t:r"]))
+def test_random_jepsen_logs_read_alike_compiled_or_not(
+        tmp_path_factory: pytest.TempPathFactory, prefixes: list[str],
+        rows: list[tuple[int, str]], end: str) -> None:
+    text = "\n".join(prefixes[i % len(prefixes)] + value for i, value in rows) + end
+    path = tmp_path_factory.mktemp("log") / "h.log"
+    path.write_bytes(text.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf\n", b"\xff\n"))
+    _log_alike(path)
+
+
+LOG_EDGES = [
+    "INFO  jepsen.util - 3\t:ok\t:read\t[1 4]",
+    "INFO  jepsen.util - 3\t:ok\t:read",
+    "INFO  jepsen.util - 3\t:ok\t:read\t",
+    "INFO  jepsen.util - 3\t:ok\t:read\t \t",
+    "INFO  jepsen.util - 3\t:ok\t:read[1]",
+    "INFO  jepsen.util - 3\t:ok\t:read\t1 2",
+    "INFO  jepsen.util - 3\t:ok\t:read\t\"é\"",
+    "INFO  jepsen.util - 3\t:ok\t:read-all\tnil",
+    "INFO  jepsen.util - 3\t:ok\t:read?\tnil",
+    "INFO  jepsen.util - :nemesis\t:info\t:start\tnil",
+    "INFO  jepsen.util - nemesis\t:info\t:start\tnil",
+    "INFO  jepsen.util - :5\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - -1\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - 1234567890123456789\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - 3x\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - a-b_c\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - 3\t:sent\t:read\tnil",
+    "INFO  jepsen.util - 3\tok\t:read\tnil",
+    "INFO  jepsen.util -3\t:invoke\t:read\tnil",
+    "INFO jepsen.util - 3 :invoke :read 5",
+    "  INFO\tjepsen.util\t-\t3\t:invoke\t:read\t5\r",
+    "2020 INFO jepsen.util - 3\t:invoke\t:read\tnil",
+    "INFO  jepsen.utils - 3\t:invoke\t:read\tnil",
+    "INFO  jepsen.core - 3\t:invoke\t:read\tnil",
+    "INFO  jepsen.util - 3\t:invoke\t:cas\t[1 {:a 2}]",
+    "INFO  jepsen.util - 3\t:invoke\t:cas\t#{1}",
+    "INFO  jepsen.util - 3\t:invoke\t:cas\t1/2",
+    "INFO  jepsen.util -",
+    "",
+]
+
+
+@needs_compiled
+@pytest.mark.parametrize("line", LOG_EDGES, ids=range(len(LOG_EDGES)))
+def test_a_log_line_on_an_edge_of_the_compiled_reading_reads_alike(tmp_path: Path,
+                                                                  line: str) -> None:
+    path = tmp_path / "h.log"
+    invoke = "INFO  jepsen.util - 3\t:invoke\t:read\tnil\n"
+    path.write_text(f"{invoke}{line}\n{invoke.replace('3', '4')}")
+    _log_alike(path)
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", _corpus_files((".log",)), ids=lambda p: p.name)
+def test_every_corpus_log_reads_alike_compiled_or_not(path: Path) -> None:
+    _log_alike(path)
