@@ -10,6 +10,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <structmember.h>
 
 #define MAX_INT_DIGITS 18 /* fits an int64; longer numbers go back to Python */
 
@@ -516,11 +517,188 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Pairing events into operations                                                            */
+
+/* The fields an event record gives, read straight from its slots: the records are msgspec
+ * structs, whose fields are member slots at fixed offsets (what Python's own attribute cache
+ * reads). A field that is not a slot of the type (a class attribute such as ``extra = ()``) is
+ * read through the ordinary attribute lookup. */
+enum { E_PROCESS, E_TYPE, E_F, E_VALUE, E_KEY, E_TIME, E_EXTRA, EVENT_FIELDS };
+static const char *event_field_names[EVENT_FIELDS] = {"process", "type", "f", "value",
+                                                      "key",     "time", "extra"};
+static PyObject *event_field_strs[EVENT_FIELDS];
+
+#define LAYOUTS 8
+typedef struct {
+    PyTypeObject *type; /* a strong reference, so the offsets stay true */
+    Py_ssize_t offsets[EVENT_FIELDS]; /* -1: not a slot */
+} Layout;
+static Layout layouts[LAYOUTS];
+static int layout_count;
+
+static const Layout *layout_of(PyTypeObject *type) {
+    for (int i = 0; i < layout_count; i++)
+        if (layouts[i].type == type) return &layouts[i];
+    if (layout_count == LAYOUTS) return NULL;
+    Layout *layout = &layouts[layout_count];
+    for (int f = 0; f < EVENT_FIELDS; f++) {
+        PyObject *found = _PyType_Lookup(type, event_field_strs[f]); /* borrowed */
+        layout->offsets[f] = -1;
+        if (found != NULL && Py_IS_TYPE(found, &PyMemberDescr_Type)) {
+            PyMemberDef *member = ((PyMemberDescrObject *)found)->d_member;
+            if (member->type == T_OBJECT_EX || member->type == T_OBJECT)
+                layout->offsets[f] = member->offset;
+        }
+    }
+    Py_INCREF(type);
+    layout->type = type;
+    layout_count++;
+    return layout;
+}
+
+/* The fields of one record as new references, or -1 with an exception set. */
+static int fields_of(PyObject *record, PyObject **out) {
+    const Layout *layout = layout_of(Py_TYPE(record));
+    for (int f = 0; f < EVENT_FIELDS; f++) {
+        Py_ssize_t offset = layout == NULL ? -1 : layout->offsets[f];
+        PyObject *value = offset < 0 ? NULL : *(PyObject **)((char *)record + offset);
+        if (value != NULL) {
+            Py_INCREF(value);
+        } else if ((value = PyObject_GetAttr(record, event_field_strs[f])) == NULL) {
+            for (int g = 0; g < f; g++) Py_CLEAR(out[g]);
+            return -1;
+        }
+        out[f] = value;
+    }
+    return 0;
+}
+
+static void clear_event(PyObject **fields) {
+    for (int f = 0; f < EVENT_FIELDS; f++) Py_CLEAR(fields[f]);
+}
+
+/* pair(events, start, base, open_ops, slots, calls, operation, invoke, ok, info, non_client,
+ *      txn_ok) -> (index of the first event not taken, whether a taken event had no time)
+ *
+ * The loop of ``HistoryBuilder.add_all`` for the common event: a client's, pairing as expected.
+ * ``open_ops`` maps each busy process to (position, invocation, slot) and ``slots`` holds each
+ * invocation until its completion turns it into the operation, as the Python loop keeps them;
+ * ``calls`` is the builder's array of invocation positions (appended through its method). */
+static PyObject *pair(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "pair takes 12 arguments");
+        return NULL;
+    }
+    PyObject *events = args[0], *open_ops = args[3], *slots = args[4], *add_call = args[5];
+    PyObject *operation = args[6], *INVOKE = args[7], *OK = args[8], *INFO = args[9];
+    PyObject *non_client = args[10], *txn_ok = args[11];
+    if (!PyList_Check(events) || !PyDict_Check(open_ops) || !PyList_Check(slots) ||
+        !PyAnySet_Check(non_client)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "pair: events and slots must be lists, open_ops a dict, non_client a set");
+        return NULL;
+    }
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]), base = PyLong_AsSsize_t(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(events), i = start;
+    int untimed = 0;
+    PyObject *e[EVENT_FIELDS] = {NULL}, *v[EVENT_FIELDS] = {NULL};
+    PyObject *position = NULL, *opened = NULL;
+    for (; i < count; i++) {
+        PyObject *event = PyList_GET_ITEM(events, i);
+        if (fields_of(event, e) < 0) goto error;
+        PyObject *process = e[E_PROCESS];
+        if (!PyLong_CheckExact(process)) {
+            if (!PyUnicode_CheckExact(process)) break;
+            int other = PySet_Contains(non_client, process);
+            if (other < 0) goto error;
+            if (other) break;
+        }
+        if (!PyUnicode_CheckExact(e[E_F])) break;
+        if (PyUnicode_CompareWithASCIIString(e[E_F], "txn") == 0) {
+            PyObject *fine = PyObject_CallFunctionObjArgs(txn_ok, e[E_VALUE], e[E_TYPE], NULL);
+            if (fine == NULL) goto error;
+            int shaped = PyObject_IsTrue(fine);
+            Py_DECREF(fine);
+            if (shaped < 0) goto error;
+            if (!shaped) break;
+        }
+        if (e[E_TYPE] == INVOKE) {
+            int busy = PyDict_Contains(open_ops, process);
+            if (busy < 0) goto error;
+            if (busy) break;
+            if (!(position = PyLong_FromSsize_t(base + i))) goto error;
+            PyObject *slot = PyLong_FromSsize_t(PyList_GET_SIZE(slots));
+            if (slot == NULL) goto error;
+            opened = PyTuple_Pack(3, position, event, slot);
+            Py_DECREF(slot);
+            if (opened == NULL || PyDict_SetItem(open_ops, process, opened) < 0 ||
+                PyList_Append(slots, event) < 0)
+                goto error;
+            Py_CLEAR(opened);
+            PyObject *added = PyObject_CallOneArg(add_call, position);
+            if (added == NULL) goto error;
+            Py_DECREF(added);
+        } else {
+            opened = PyDict_GetItemWithError(open_ops, process);
+            if (opened == NULL) {
+                if (PyErr_Occurred()) goto error;
+                break;
+            }
+            Py_INCREF(opened);
+            PyObject *call = PyTuple_GET_ITEM(opened, 0), *slot = PyTuple_GET_ITEM(opened, 2);
+            if (fields_of(PyTuple_GET_ITEM(opened, 1), v) < 0) goto error;
+            if (!PyUnicode_CheckExact(v[E_F]) || PyUnicode_Compare(v[E_F], e[E_F]) != 0) break;
+            if (e[E_TIME] != Py_None && v[E_TIME] != Py_None) {
+                int backwards = PyObject_RichCompareBool(e[E_TIME], v[E_TIME], Py_LT);
+                if (backwards < 0) goto error;
+                if (backwards) break;
+            }
+            if (!(position = PyLong_FromSsize_t(base + i))) goto error;
+            PyObject *value = e[E_TYPE] == OK || (e[E_TYPE] == INFO && v[E_VALUE] == Py_None)
+                                  ? e[E_VALUE]
+                                  : v[E_VALUE];
+            PyObject *key = v[E_KEY] != Py_None ? v[E_KEY] : e[E_KEY];
+            PyObject *parts[13] = {slot,      process,   v[E_F],    value,      e[E_TYPE],
+                                   call,      position,  key,       v[E_VALUE], v[E_TIME],
+                                   e[E_TIME], v[E_EXTRA], e[E_EXTRA]};
+            PyObject *made = PyObject_Vectorcall(operation, parts, 13, NULL);
+            if (made == NULL) goto error;
+            Py_ssize_t index = PyLong_AsSsize_t(slot);
+            if (index < 0 || index >= PyList_GET_SIZE(slots)) {
+                Py_DECREF(made);
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "pair: no such slot");
+                goto error;
+            }
+            PyList_SetItem(slots, index, made); /* takes made; drops the invocation held there */
+            if (PyDict_DelItem(open_ops, process) < 0) goto error;
+            Py_CLEAR(opened);
+            clear_event(v);
+        }
+        if (e[E_TIME] == Py_None) untimed = 1;
+        Py_CLEAR(position);
+        clear_event(e);
+    }
+    clear_event(e);
+    clear_event(v);
+    Py_XDECREF(opened);
+    return Py_BuildValue("(nO)", i, untimed ? Py_True : Py_False);
+error:
+    clear_event(e);
+    clear_event(v);
+    Py_XDECREF(opened);
+    Py_XDECREF(position);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"edn_lines", (PyCFunction)(void (*)(void))edn_lines, METH_FASTCALL,
      "Read Jepsen-style EDN lines into records, up to the first line not taken."},
     {"log_lines", (PyCFunction)(void (*)(void))log_lines, METH_FASTCALL,
      "Read Jepsen log operation lines into events, up to the first line not taken."},
+    {"pair", (PyCFunction)(void (*)(void))pair, METH_FASTCALL,
+     "Pair invocations with completions, up to the first event not taken."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -532,5 +710,7 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__speedups(void) {
     fill_classes();
+    for (int f = 0; f < EVENT_FIELDS; f++)
+        if (!(event_field_strs[f] = PyUnicode_InternFromString(event_field_names[f]))) return NULL;
     return PyModule_Create(&module_def);
 }

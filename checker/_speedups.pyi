@@ -6,3 +6,6 @@ def edn_lines(text: str, offset: int, events: list[Any], numbers: list[int], lin
 def log_lines(text: str, offset: int, end: int, events: list[Any], numbers: list[int],
               line: int, event: type, types: dict[str, Any], true: object, false: object,
               max_depth: int) -> tuple[int, int, int]: ...
+def pair(events: list[Any], start: int, base: int, open_ops: dict[Any, Any], slots: list[Any],
+         calls: Any, operation: type, invoke: object, ok: object, info: object,
+         non_client: frozenset[str], txn_ok: Any) -> tuple[int, bool]: ...

@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeAlias
 
 import msgspec
 
+from histcheck import speedups
 from histcheck.errors import HistoryError
 from histcheck.values import FrozenDict, Value, freeze
 
@@ -352,7 +353,19 @@ class HistoryBuilder:
         open_ops, slots, calls = self._open, self._slots, self._calls
         take, new_slot, new_call = open_ops.pop, slots.append, calls.append
         timed = self._timed
-        for position, event in enumerate(events, base):
+        fast = speedups.loaded
+        if fast is not None and events.__class__ is not list:
+            events = list(events)
+        at, count = 0, len(events)
+        while at < count:
+            if fast is not None:  # the compiled loop takes the common events, this one the rest
+                at, untimed = fast.pair(events, at, base, open_ops, slots, new_call, Operation,
+                                        INVOKE, OK, INFO, NON_CLIENT_PROCESSES, _txn_shape_ok)
+                timed = timed and not untimed
+                if at == count:
+                    break
+            position, event = base + at, events[at]
+            at += 1
             process = event.process
             kind = process.__class__
             if (kind is not int and (kind is not str or process in NON_CLIENT_PROCESSES)) \

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from histcheck import speedups
 from histcheck.errors import HistoryError
 from histcheck.formats import read_history
-from histcheck.formats.edn_lines import chunk_events
+from histcheck.formats.edn_lines import _Record, chunk_events
 from histcheck.formats.jepsen_log import read_jepsen_log
-from histcheck.history import as_event
+from histcheck.history import INVOKE, OK, Event, EventType, HistoryBuilder, as_event
 from tests.formats.test_formats_fast_paths import (
     _FIELDS,
     _LOG_PREFIXES,
@@ -263,3 +263,64 @@ def test_a_log_line_on_an_edge_of_the_compiled_reading_reads_alike(tmp_path: Pat
 @pytest.mark.parametrize("path", _corpus_files((".log",)), ids=lambda p: p.name)
 def test_every_corpus_log_reads_alike_compiled_or_not(path: Path) -> None:
     _log_alike(path)
+
+
+_PAIR_EVENTS = st.lists(
+    st.tuples(st.sampled_from([0, 1, 2, 2, "n1", "nemesis", True, 1.0, None]),
+              st.sampled_from([INVOKE, INVOKE, OK, OK, EventType.INFO, EventType.FAIL]),
+              st.sampled_from(["r", "r", "w", "txn", 5]),
+              st.sampled_from([None, 1, "x", (), (("r", 1, None),), (("w", 1, 2),), ("r", 1)]),
+              st.sampled_from([None, None, "k", 3]),
+              st.sampled_from([None, 5, 5, 9, 2]),
+              st.sampled_from([(), (("error", "timeout"),)]),
+              st.booleans()),
+    max_size=30)
+
+
+@needs_compiled
+@settings(max_examples=1500, deadline=None)
+@given(_PAIR_EVENTS, st.integers(0, 3))
+def test_pairing_events_makes_the_same_history_compiled_or_not(
+        raw: list[tuple[object, EventType, object, object, object, object, object, bool]],
+        split: int) -> None:
+    records = [Event(p, kind, f, value, key, time, extra) if plain else  # type: ignore[arg-type]
+               _Record(kind, f, p, value, key, time)  # type: ignore[arg-type]
+               for p, kind, f, value, key, time, extra, plain in raw]
+    lines = [3 * n + 1 for n in range(len(records))]
+
+    def outcome(compiled: bool) -> object:
+        saved = speedups.loaded
+        speedups.loaded = COMPILED if compiled else None
+        builder = HistoryBuilder("h")
+        try:
+            cut = min(split, len(records))
+            builder.add_all(records[:cut], lines[:cut])
+            builder.add_all(tuple(records[cut:]), lines[cut:])
+            history = builder.build()
+            return history, repr(history.operations), repr(history.others)
+        except HistoryError as exc:
+            return (exc.problem, exc.line)
+        finally:
+            speedups.loaded = saved
+
+    assert outcome(True) == outcome(False)
+
+
+@needs_compiled
+@pytest.mark.parametrize("done", [OK, EventType.INFO, EventType.FAIL])
+@pytest.mark.parametrize("invoked, returned", [(None, None), (None, 4), (3, None), (3, 4)])
+def test_an_operation_takes_its_value_from_the_same_event_compiled_or_not(
+        done: EventType, invoked: int | None, returned: int | None) -> None:
+    events = [Event(0, INVOKE, "w", invoked, "k", 1), Event(0, done, "w", returned, None, 2)]
+
+    def operation(compiled: bool) -> object:
+        saved = speedups.loaded
+        speedups.loaded = COMPILED if compiled else None
+        try:
+            builder = HistoryBuilder("h")
+            builder.add_all(events, [1, 2])
+            return repr(builder.build().operations)
+        finally:
+            speedups.loaded = saved
+
+    assert operation(True) == operation(False)
