@@ -1,0 +1,244 @@
+"""An etcd cluster on 127.0.0.1, and compare-and-set registers recorded through its v3 gateway.
+
+Three members (``--nodes``) with free client and peer ports and short election timeouts, so a
+killed or paused leader is replaced within a second. Clients speak JSON to the gateway
+(``/v3/kv/range``, ``/v3/kv/put``, ``/v3/kv/txn``; keys and values in base64), one member each,
+moving on to the next member after an unknown outcome. Per key:
+
+- ``read``: a range of the key; by default linearizable (etcd confirms with a quorum that the
+  member is up to date). With ``--opt serializable-reads=true`` the range asks for
+  ``"serializable": true``: the member answers from its local state, which may be stale;
+- ``write v``: a put;
+- ``cas [old new]``: a transaction comparing the value with ``old`` and putting ``new`` if
+  equal; it says whether it succeeded, so a CAS that did not is ``fail`` *with* meaning (the
+  value was not ``old``), which is what the ``etcd`` model reads into it.
+
+Outcomes: a refused connection sent nothing (``fail``); a timeout, a dropped connection or an
+error from the server after sending is ``info`` for a write or CAS, and ``fail`` for a read,
+which changes nothing either way. The history is checked with the ``etcd`` model, key by key.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import itertools
+import json
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from histcheck.history import FAIL, INFO, OK
+from histcheck.recorders.clusters.clients import run_for
+from histcheck.recorders.clusters.plan import CheckTarget, Nemesis, RunPlan, schedule
+from histcheck.recorders.clusters.processes import Cluster, free_ports, require
+from histcheck.recorders.databases.errors import RecorderError
+from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session
+from histcheck.recorders.databases.workloads import RegisterWorkload
+from histcheck.recorders.streaming import recording_to
+
+INSTALL_HINT = "apt-get install -y etcd-server (Debian/Ubuntu), or brew install etcd"
+KEY_PREFIX = "histcheck/"
+REQUEST_SECONDS = 1.0
+STATUS_SECONDS = 0.3
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _post(url: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer: dict[str, Any] = json.loads(response.read() or b"{}")
+    return answer
+
+
+def _refused(exc: BaseException) -> bool:
+    """True when the request certainly never reached the server."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, ConnectionRefusedError)
+
+
+class EtcdSession:
+    """One client talking to one member's gateway; unusable after an unknown outcome."""
+
+    def __init__(self, endpoint: str, serializable: bool) -> None:
+        self._endpoint = endpoint
+        self._serializable = serializable
+        self._usable = True
+
+    @property
+    def usable(self) -> bool:
+        return self._usable
+
+    def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _post(f"{self._endpoint}/v3/kv/{path}", body, REQUEST_SECONDS)
+
+    def perform(self, op: Op) -> Outcome:
+        key = _b64(f"{KEY_PREFIX}{0 if op.key is None else op.key}")
+        try:
+            if op.f == "read":
+                body: dict[str, Any] = {"key": key}
+                if self._serializable:
+                    body["serializable"] = True
+                kvs = self._call("range", body).get("kvs") or []
+                value = int(base64.b64decode(kvs[0]["value"])) if kvs else None
+                return Outcome(OK, value)
+            if op.f == "write":
+                self._call("put", {"key": key, "value": _b64(str(op.value))})
+                return Outcome(OK, op.value)
+            if op.f == "cas":
+                assert isinstance(op.value, tuple)
+                old, new = op.value
+                answer = self._call("txn", {
+                    "compare": [{"key": key, "target": "VALUE", "result": "EQUAL",
+                                 "value": _b64(str(old))}],
+                    "success": [{"request_put": {"key": key, "value": _b64(str(new))}}]})
+                return Outcome(OK if answer.get("succeeded") else FAIL, op.value)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            self._usable = False
+            name = _error_name(exc)
+            if op.f == "read" or _refused(exc):
+                return Outcome(FAIL, op.value if op.f != "read" else None, name)
+            return Outcome(INFO, op.value, name)
+        raise RecorderError(f"unknown cas-register operation {op.f!r}")
+
+    def close(self) -> None:
+        """Nothing to close: each request is its own connection."""
+
+
+def _error_name(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code}"
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "timeout"
+    return type(reason).__name__ if isinstance(reason, BaseException) else str(reason)
+
+
+class EtcdCluster:
+    """The members of one run: names, client endpoints, and who leads now."""
+
+    def __init__(self, cluster: Cluster, plan: RunPlan, logs: Path) -> None:
+        etcd = require("etcd", INSTALL_HINT)
+        names = [f"n{i + 1}" for i in range(plan.nodes)]
+        ports = free_ports(2 * plan.nodes)
+        self.endpoints = {name: f"http://127.0.0.1:{ports[2 * i]}"
+                          for i, name in enumerate(names)}
+        peers = {name: f"http://127.0.0.1:{ports[2 * i + 1]}" for i, name in enumerate(names)}
+        initial = ",".join(f"{name}={url}" for name, url in peers.items())
+        self.cluster = cluster
+        for name in names:
+            command = [etcd, "--name", name, "--data-dir", str(cluster.data / name),
+                       "--listen-client-urls", self.endpoints[name],
+                       "--advertise-client-urls", self.endpoints[name],
+                       "--listen-peer-urls", peers[name],
+                       "--initial-advertise-peer-urls", peers[name],
+                       "--initial-cluster", initial, "--initial-cluster-state", "new",
+                       "--initial-cluster-token", "histcheck",
+                       "--heartbeat-interval", "50", "--election-timeout", "500",
+                       "--snapshot-count", "100000", "--log-level", "warn"]
+            endpoint = self.endpoints[name]
+            cluster.add(name, command, logs / f"{name}.log",
+                        ready=lambda endpoint=endpoint: _healthy(endpoint))
+        self._ids: dict[str, str] = {}
+
+    def start(self) -> None:
+        for node in self.cluster.nodes.values():
+            node.start()
+        for node in self.cluster.nodes.values():
+            node.wait_ready()
+
+    def version(self) -> str:
+        for endpoint in self.endpoints.values():
+            try:
+                request = urllib.request.Request(f"{endpoint}/version")
+                with urllib.request.urlopen(request, timeout=STATUS_SECONDS) as response:
+                    return f"etcd {json.loads(response.read()).get('etcdserver', '?')}"
+            except (urllib.error.URLError, OSError, ValueError):
+                continue
+        return "etcd"
+
+    def leader(self) -> str | None:
+        """The member the reachable members name as leader (None when none answers)."""
+        for name, endpoint in self.endpoints.items():
+            if self.cluster.nodes[name].paused or not self.cluster.nodes[name].running:
+                continue
+            try:
+                status = _post(f"{endpoint}/v3/maintenance/status", {}, STATUS_SECONDS)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+                continue
+            self._ids[str(status.get("header", {}).get("member_id"))] = name
+            leader = str(status.get("leader"))
+            if leader in self._ids:
+                return self._ids[leader]
+            self._learn_ids()
+            if leader in self._ids:
+                return self._ids[leader]
+        return None
+
+    def _learn_ids(self) -> None:
+        for name, endpoint in self.endpoints.items():
+            if self.cluster.nodes[name].paused:
+                continue
+            try:
+                status = _post(f"{endpoint}/v3/maintenance/status", {}, STATUS_SECONDS)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+                continue
+            self._ids[str(status.get("header", {}).get("member_id"))] = name
+
+
+def _healthy(endpoint: str) -> bool:
+    try:
+        _post(f"{endpoint}/v3/kv/range", {"key": _b64(KEY_PREFIX)}, STATUS_SECONDS)
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+        return False
+    return True
+
+
+def _spread(endpoints: list[str], serializable: bool) -> Callable[[], Callable[[], Session]]:
+    """For each client, a connector that starts at its own member and moves on each time."""
+    first = itertools.count()
+    lock = threading.Lock()
+
+    def for_client() -> Callable[[], Session]:
+        with lock:
+            start = next(first)
+        turns = itertools.count(start)
+
+        def connect() -> Session:
+            return EtcdSession(endpoints[next(turns) % len(endpoints)], serializable)
+        return connect
+    return for_client
+
+
+def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
+    """Start the cluster, run the clients and the nemesis for ``plan.seconds``, stop it all."""
+    if plan.workload != "cas-register":
+        raise RecorderError(f"etcd has the workload cas-register, not {plan.workload!r}")
+    serializable = plan.flag("serializable-reads")
+    workload = RegisterWorkload("cas-register", keys=int(plan.option("keys", "3")),
+                                values=int(plan.option("values", "5")), seed=plan.seed)
+    with Cluster(plan.out / "data") as cluster:
+        members = EtcdCluster(cluster, plan, logs)
+        members.start()
+        version = members.version()
+        with recording_to(history, by="histcheck test etcd", server=version,
+                          seed=plan.seed) as file:
+            recorder = Recorder(file)
+            stop = threading.Event()
+            faults = schedule(plan, list(cluster.nodes))
+            with Nemesis(faults, cluster.nodes, recorder.nemesis, leader=members.leader) as nemesis:
+                run_for(seconds=plan.seconds, clients=int(plan.option("clients", "5")),
+                        rate=float(plan.option("rate", "100")), next_op=workload,
+                        connect=_spread(list(members.endpoints.values()), serializable),
+                        recorder=recorder, stop=stop)
+            if nemesis.error is not None:
+                raise RecorderError(f"the nemesis failed: {nemesis.error}")
+    return CheckTarget(model="etcd", consistency="linearizable")
