@@ -2,8 +2,8 @@
 
 Three members (``--nodes``) with free client and peer ports and short election timeouts, so a
 killed or paused leader is replaced within a second. Clients speak JSON to the gateway
-(``/v3/kv/range``, ``/v3/kv/put``, ``/v3/kv/txn``; keys and values in base64), one member each,
-moving on to the next member after an unknown outcome. Per key:
+(``/v3/kv/range``, ``/v3/kv/put``, ``/v3/kv/txn``; keys and values in base64), each client
+staying with one member, the clients spread over the members in turn. Per key:
 
 - ``read``: a range of the key; by default linearizable (etcd confirms with a quorum that the
   member is up to date). With ``--opt serializable-reads=true`` the range asks for
@@ -13,9 +13,11 @@ moving on to the next member after an unknown outcome. Per key:
   equal; it says whether it succeeded, so a CAS that did not is ``fail`` *with* meaning (the
   value was not ``old``), which is what the ``etcd`` model reads into it.
 
-Outcomes: a refused connection sent nothing (``fail``); a timeout, a dropped connection or an
-error from the server after sending is ``info`` for a write or CAS, and ``fail`` for a read,
-which changes nothing either way. The history is checked with the ``etcd`` model, key by key.
+Outcomes: a timeout, a refused or dropped connection, or an error from the server is ``info``
+for a write or CAS and ``fail`` for a read, which changes nothing either way. Never ``fail`` for a
+CAS that did not run: to the ``etcd`` model a failed CAS says the value was not ``old``. So that
+a client whose member is down records nothing while it waits, a session is opened only once
+the member accepts connections. The history is checked with the ``etcd`` model, key by key.
 """
 
 from __future__ import annotations
@@ -59,16 +61,11 @@ def _post(url: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
     return answer
 
 
-def _refused(exc: BaseException) -> bool:
-    """True when the request certainly never reached the server."""
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    return isinstance(reason, ConnectionRefusedError)
-
-
 class EtcdSession:
     """One client talking to one member's gateway; unusable after an unknown outcome."""
 
     def __init__(self, endpoint: str, serializable: bool) -> None:
+        _reachable(endpoint)
         self._endpoint = endpoint
         self._serializable = serializable
         self._usable = True
@@ -103,14 +100,23 @@ class EtcdSession:
                 return Outcome(OK if answer.get("succeeded") else FAIL, op.value)
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             self._usable = False
-            name = _error_name(exc)
-            if op.f == "read" or _refused(exc):
-                return Outcome(FAIL, op.value if op.f != "read" else None, name)
-            return Outcome(INFO, op.value, name)
+            if op.f == "read":
+                return Outcome(FAIL, None, _error_name(exc))
+            return Outcome(INFO, op.value, _error_name(exc))
         raise RecorderError(f"unknown cas-register operation {op.f!r}")
 
     def close(self) -> None:
         """Nothing to close: each request is its own connection."""
+
+
+def _reachable(endpoint: str) -> None:
+    """``RecorderError`` unless the member accepts connections (a killed one does not), so a
+    client waits for its member instead of recording operations that never left."""
+    host, _, port = endpoint.removeprefix("http://").partition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=STATUS_SECONDS).close()
+    except OSError as exc:
+        raise RecorderError(f"{endpoint}: {exc}") from None
 
 
 def _error_name(exc: BaseException) -> str:
@@ -203,18 +209,18 @@ def _healthy(endpoint: str) -> bool:
 
 
 def _spread(endpoints: list[str], serializable: bool) -> Callable[[], Callable[[], Session]]:
-    """For each client, a connector that starts at its own member and moves on each time."""
-    first = itertools.count()
+    """For each client, a connector to its own member, in turn (as Jepsen pins its clients).
+
+    A client stays with its member through faults: a paused member answers the requests that
+    waited for it as soon as it resumes, before it has caught up, which is where local reads
+    go stale."""
+    turns = itertools.count()
     lock = threading.Lock()
 
     def for_client() -> Callable[[], Session]:
         with lock:
-            start = next(first)
-        turns = itertools.count(start)
-
-        def connect() -> Session:
-            return EtcdSession(endpoints[next(turns) % len(endpoints)], serializable)
-        return connect
+            endpoint = endpoints[next(turns) % len(endpoints)]
+        return lambda: EtcdSession(endpoint, serializable)
     return for_client
 
 
@@ -235,7 +241,7 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
             stop = threading.Event()
             faults = schedule(plan, list(cluster.nodes))
             with Nemesis(faults, cluster.nodes, recorder.nemesis, leader=members.leader) as nemesis:
-                run_for(seconds=plan.seconds, clients=int(plan.option("clients", "5")),
+                run_for(seconds=plan.seconds, clients=int(plan.option("clients", "6")),
                         rate=float(plan.option("rate", "100")), next_op=workload,
                         connect=_spread(list(members.endpoints.values()), serializable),
                         recorder=recorder, stop=stop)

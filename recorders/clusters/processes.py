@@ -229,12 +229,10 @@ class Cluster:
 
 
 def require(binary: str, hint: str) -> str:
-    """The path of ``binary`` on PATH (or in /usr/sbin, /usr/bin); ``ServerUnavailable`` if absent."""
+    """The path of ``binary`` on PATH; ``ServerUnavailable`` (saying how to install it) if absent."""
     from histcheck.recorders.databases.errors import ServerUnavailable
 
-    found = shutil.which(binary) or next(
-        (str(Path(d) / binary) for d in ("/usr/bin", "/usr/sbin", "/usr/local/bin")
-         if os.access(Path(d) / binary, os.X_OK)), None)
+    found = shutil.which(binary)
     if found is None:
         raise ServerUnavailable(f"{binary} is not installed: {hint}")
     return found
