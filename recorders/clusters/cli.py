@@ -13,6 +13,7 @@ nemesis and the servers, keeps the history recorded so far (marked incomplete), 
 from __future__ import annotations
 
 import importlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,9 @@ WORKLOADS: dict[str, tuple[str, ...]] = {
 DRIVERS = {"redis": "redis", "psycopg": "psycopg", "mariadb": "mariadb", "pymysql": "pymysql"}
 """Client libraries a recorder may need; they come with the extra ``histcheck[databases]``."""
 
-RUN_FILES = ("history.jsonl", "result.json")
-"""What marks a folder as an earlier run, which a new run may overwrite."""
+RUN_FILES = ("history.jsonl", "result.json", "logs")
+"""What marks a folder as an earlier run (one that failed to start has its logs only), which a
+new run may overwrite."""
 
 
 def _nemesis_kinds(text: str) -> tuple[str, ...]:
@@ -67,13 +69,17 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _run_folder(out: str) -> Path:
-    """The run's folder: new, empty, or an earlier run's (never someone's other files)."""
+    """The run's folder: new, empty, or an earlier run's, whose files go (never anyone else's)."""
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         fail(f"{out}: not a folder (--out names the run's folder)")
     if folder.is_dir() and any(folder.iterdir()) and \
             not any((folder / name).exists() for name in RUN_FILES):
         fail(f"{out}: the folder holds other files; give a new or empty folder")
+    for name in ("history.jsonl", "result.json"):
+        (folder / name).unlink(missing_ok=True)
+    for name in ("report", "logs"):
+        shutil.rmtree(folder / name, ignore_errors=True)
     (folder / "logs").mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -129,13 +135,12 @@ def test_command(system: str, workload: str | None, nodes: int, nemesis_text: st
     workload = workload or WORKLOADS[system][0]
     if workload not in WORKLOADS[system]:
         fail(f"{system} has the workloads {', '.join(WORKLOADS[system])}, not {workload!r}")
-    folder = _run_folder(out)
-    plan = RunPlan(system=system, workload=workload, out=folder, nodes=nodes,
-                   nemesis=_nemesis_kinds(nemesis_text), seconds=seconds,
-                   isolation=isolation, consistency=consistency,
-                   options=_parse_options(opts), seed=seed, interval=interval,
-                   duration=duration)
+    kinds, options = _nemesis_kinds(nemesis_text), _parse_options(opts)
     record = _recorder(system)
+    folder = _run_folder(out)
+    plan = RunPlan(system=system, workload=workload, out=folder, nodes=nodes, nemesis=kinds,
+                   seconds=seconds, isolation=isolation, consistency=consistency,
+                   options=options, seed=seed, interval=interval, duration=duration)
     history = folder / "history.jsonl"
     try:
         target = record(plan, history, folder / "logs")

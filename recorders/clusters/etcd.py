@@ -23,6 +23,7 @@ the member accepts connections. The history is checked with the ``etcd`` model, 
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import itertools
 import json
@@ -150,9 +151,8 @@ class EtcdCluster:
                        "--initial-cluster-token", "histcheck",
                        "--heartbeat-interval", "50", "--election-timeout", "500",
                        "--snapshot-count", "100000", "--log-level", "warn"]
-            endpoint = self.endpoints[name]
             cluster.add(name, command, logs / f"{name}.log",
-                        ready=lambda endpoint=endpoint: _healthy(endpoint))
+                        ready=functools.partial(_healthy, self.endpoints[name]))
         self._ids: dict[str, str] = {}
 
     def start(self) -> None:

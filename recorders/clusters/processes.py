@@ -188,10 +188,8 @@ class Daemon:
         self._signal_group(signal.SIGCONT)
         if self._process.poll() is None:
             self._signal_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
         self._signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(STOP_SECONDS)
@@ -229,7 +227,7 @@ class Cluster:
 
 
 def require(binary: str, hint: str) -> str:
-    """The path of ``binary`` on PATH; ``ServerUnavailable`` (saying how to install it) if absent."""
+    """The path of ``binary`` on PATH; ``ServerUnavailable``, saying how to install it, if not."""
     from histcheck.recorders.databases.errors import ServerUnavailable
 
     found = shutil.which(binary)

@@ -35,7 +35,8 @@ from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Sessi
 from histcheck.recorders.databases.workloads import RegisterWorkload
 from histcheck.recorders.streaming import recording_to
 
-INSTALL_HINT = "apt-get install -y redis-server redis-sentinel (Debian/Ubuntu), or brew install redis"
+INSTALL_HINT = ("apt-get install -y redis-server redis-sentinel (Debian/Ubuntu), or brew install "
+                "redis")
 MASTER = "histcheck"
 SENTINELS = 3
 QUORUM = 2
@@ -115,12 +116,12 @@ def primary_port(sentinel_ports: list[int], start: int = 0) -> int | None:
         except RecorderError:
             continue
         try:
-            address = client.execute_command("SENTINEL", "get-master-addr-by-name", MASTER)
+            address = client.sentinel_get_master_addr_by_name(MASTER, return_responses=True)
         except (redis.RedisError, OSError):
             continue
         finally:
             client.close()
-        if address:
+        if isinstance(address, (tuple, list)) and len(address) == 2:
             return int(address[1])
     return None
 
