@@ -39,6 +39,13 @@ from histcheck.history import FAIL, INFO, OK
 from histcheck.recorders.clusters.clients import run_for
 from histcheck.recorders.clusters.plan import CheckTarget, Nemesis, RunPlan, schedule
 from histcheck.recorders.clusters.processes import Cluster, free_ports, require
+from histcheck.recorders.clusters.settings import (
+    CLIENT_SETTINGS,
+    check_settings,
+    count,
+    number,
+    switch,
+)
 from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session
 from histcheck.recorders.databases.workloads import RegisterWorkload
@@ -48,6 +55,8 @@ INSTALL_HINT = "apt-get install -y etcd-server (Debian/Ubuntu), or brew install 
 KEY_PREFIX = "histcheck/"
 REQUEST_SECONDS = 1.0
 STATUS_SECONDS = 0.3
+SETTINGS = {**CLIENT_SETTINGS,
+            "serializable-reads": "true: reads answered from the member's local state"}
 
 
 def _b64(text: str) -> str:
@@ -228,9 +237,11 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     """Start the cluster, run the clients and the nemesis for ``plan.seconds``, stop it all."""
     if plan.workload != "cas-register":
         raise RecorderError(f"etcd has the workload cas-register, not {plan.workload!r}")
-    serializable = plan.flag("serializable-reads")
-    workload = RegisterWorkload("cas-register", keys=int(plan.option("keys", "3")),
-                                values=int(plan.option("values", "5")), seed=plan.seed)
+    check_settings(plan, SETTINGS)
+    serializable = switch(plan, "serializable-reads")
+    workload = RegisterWorkload("cas-register", keys=count(plan, "keys", 3),
+                                values=count(plan, "values", 5), seed=plan.seed)
+    clients, rate = count(plan, "clients", 6), number(plan, "rate", 100)
     with Cluster(plan.out / "data") as cluster:
         members = EtcdCluster(cluster, plan, logs)
         members.start()
@@ -241,8 +252,7 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
             stop = threading.Event()
             faults = schedule(plan, list(cluster.nodes))
             with Nemesis(faults, cluster.nodes, recorder.nemesis, leader=members.leader) as nemesis:
-                run_for(seconds=plan.seconds, clients=int(plan.option("clients", "6")),
-                        rate=float(plan.option("rate", "100")), next_op=workload,
+                run_for(seconds=plan.seconds, clients=clients, rate=rate, next_op=workload,
                         connect=_spread(list(members.endpoints.values()), serializable),
                         recorder=recorder, stop=stop)
             if nemesis.error is not None:

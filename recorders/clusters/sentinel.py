@@ -30,6 +30,7 @@ from histcheck.history import FAIL, INFO, OK
 from histcheck.recorders.clusters.clients import run_for
 from histcheck.recorders.clusters.plan import CheckTarget, Nemesis, RunPlan, schedule
 from histcheck.recorders.clusters.processes import Cluster, free_ports, require
+from histcheck.recorders.clusters.settings import CLIENT_SETTINGS, check_settings, count, number
 from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session
 from histcheck.recorders.databases.workloads import RegisterWorkload
@@ -222,8 +223,10 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     """Start the servers and sentinels, run clients and the nemesis, stop it all."""
     if plan.workload != "register":
         raise RecorderError(f"redis-sentinel has the workload register, not {plan.workload!r}")
-    workload = RegisterWorkload("register", keys=int(plan.option("keys", "3")),
-                                values=int(plan.option("values", "5")), seed=plan.seed)
+    check_settings(plan, CLIENT_SETTINGS)
+    workload = RegisterWorkload("register", keys=count(plan, "keys", 3),
+                                values=count(plan, "values", 5), seed=plan.seed)
+    clients, rate = count(plan, "clients", 5), number(plan, "rate", 100)
     with Cluster(plan.out / "data") as cluster:
         members = SentinelCluster(cluster, plan, logs)
         members.start()
@@ -234,8 +237,7 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
             faults = schedule(plan, list(members.server_ports))
             with Nemesis(faults, cluster.nodes, recorder.nemesis,
                          leader=members.primary) as nemesis:
-                run_for(seconds=plan.seconds, clients=int(plan.option("clients", "5")),
-                        rate=float(plan.option("rate", "100")), next_op=workload,
+                run_for(seconds=plan.seconds, clients=clients, rate=rate, next_op=workload,
                         connect=_spread(members.sentinel_ports), recorder=recorder,
                         stop=threading.Event())
             if nemesis.error is not None:

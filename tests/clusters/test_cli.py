@@ -55,6 +55,13 @@ def test_bad_usage_exits_2_before_starting_anything(tmp_path: Path) -> None:
                        (("--opt", "serializable-reads"), "--opt takes NAME=VALUE")]:
         run = histcheck_test("etcd", *args, "--out", str(tmp_path / "run"))
         assert run.returncode == 2 and says in run.stderr, run.stderr
+    for setting, says in [("serializable-read=true", "etcd has no setting serializable-read"),
+                          ("serializable-reads=ture", "takes true or false"),
+                          ("clients=0", "must be at least 1")]:
+        run = histcheck_test("etcd", "--opt", setting, "--out", str(tmp_path / "run"),
+                             env=_env_with_path(str(tmp_path)))
+        assert run.returncode == 2 and says in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
@@ -85,3 +92,24 @@ def test_ctrl_c_stops_servers_and_keeps_the_history_marked_incomplete(tmp_path: 
     assert recorded.incomplete and len(recorded) > 20
     assert not (out / "result.json").exists()
     assert survivors(tmp_path) == []
+
+
+def test_a_killed_command_leaves_no_server_and_no_data_behind(tmp_path: Path) -> None:
+    need("etcd")
+    out = tmp_path / "run"
+    child = subprocess.Popen([sys.executable, "-m", "histcheck", "test", "etcd", "--seconds",
+                              "60", "--out", str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    history = out / "history.jsonl"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (history.exists() and history.stat().st_size):
+        time.sleep(0.1)
+    assert survivors(out / "data"), "the cluster should be running"
+    child.kill()  # SIGKILL: no cleanup runs; the kernel and the watcher must do it
+    child.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (survivors(tmp_path) or (out / "data").exists()):
+        time.sleep(0.1)
+    assert survivors(tmp_path) == []
+    assert not (out / "data").exists()
+    assert history.exists()
