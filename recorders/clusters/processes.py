@@ -80,24 +80,25 @@ class Launcher:
     """One long-lived thread that runs every ``Popen``, so nodes die with the cluster only."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]] | None] = \
-            queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="launcher", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         while (job := self._jobs.get()) is not None:
-            work, future = job
+            job()
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()`` on the launcher thread; its result, or its exception raised here."""
+        future: Future[T] = Future()
+
+        def job() -> None:
             try:
                 future.set_result(work())
             except BaseException as exc:
                 future.set_exception(exc)
-
-    def run(self, work: Callable[[], T]) -> T:
-        future: Future[object] = Future()
-        self._jobs.put((work, future))
-        result: T = future.result()  # type: ignore[assignment]
-        return result
+        self._jobs.put(job)
+        return future.result()
 
     def close(self) -> None:
         self._jobs.put(None)
