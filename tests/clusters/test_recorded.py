@@ -18,6 +18,7 @@ RECORDED = [
     ("etcd-kill-pause.jsonl", "etcd", True, None, {"kill", "start", "pause", "resume"}),
     ("etcd-serializable-reads-pause.jsonl", "etcd", False, 1, {"pause", "resume"}),
     ("redis-sentinel-leader-pause.jsonl", "register", False, 0, {"pause", "resume"}),
+    ("redis-sentinel-leader-kill.jsonl", "register", False, 2, {"kill", "start"}),
 ]
 
 
