@@ -181,32 +181,22 @@ class EtcdCluster:
         return "etcd"
 
     def leader(self) -> str | None:
-        """The member the reachable members name as leader (None when none answers)."""
-        for name, endpoint in self.endpoints.items():
-            if self.cluster.nodes[name].paused or not self.cluster.nodes[name].running:
-                continue
-            try:
-                status = _post(f"{endpoint}/v3/maintenance/status", {}, STATUS_SECONDS)
-            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
-                continue
-            self._ids[str(status.get("header", {}).get("member_id"))] = name
-            leader = str(status.get("leader"))
-            if leader in self._ids:
-                return self._ids[leader]
-            self._learn_ids()
-            if leader in self._ids:
-                return self._ids[leader]
-        return None
+        """The member that the members answering now name as leader (None when none does).
 
-    def _learn_ids(self) -> None:
+        Each member's status gives its own id and its leader's; ids are remembered, so a leader
+        that has just stopped answering is still named."""
+        leaders = []
         for name, endpoint in self.endpoints.items():
-            if self.cluster.nodes[name].paused:
+            node = self.cluster.nodes[name]
+            if node.paused or not node.running:
                 continue
             try:
                 status = _post(f"{endpoint}/v3/maintenance/status", {}, STATUS_SECONDS)
             except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
                 continue
             self._ids[str(status.get("header", {}).get("member_id"))] = name
+            leaders.append(str(status.get("leader")))
+        return next((self._ids[leader] for leader in leaders if leader in self._ids), None)
 
 
 def _healthy(endpoint: str) -> bool:
