@@ -6,9 +6,10 @@ command, however it ends:
 
 - ``with Cluster(data):`` stops every node on the way out, on error and on Ctrl-C too, and
   removes the data folder (the logs, elsewhere, stay);
-- each node gets the parent-death signal SIGKILL, which the kernel sends when the *thread* that
-  started it ends. Nodes are restarted from the nemesis thread, which ends before the run does,
-  so every start goes through one launcher thread that lives as long as the cluster;
+- each node gets the parent-death signal SIGKILL, which Linux documents as sent when the
+  *thread* that started it ends. Nodes are restarted from the nemesis thread, which ends before
+  the run does, so every start goes through one launcher thread that lives as long as the
+  cluster, whatever a kernel does with threads;
 - a watcher (``databases.servers.Reaper``) kills the groups and removes the data folder should
   the command itself be killed with SIGKILL, which runs no cleanup.
 """
