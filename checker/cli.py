@@ -191,6 +191,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("histcheck.recorders.databases.cli:record",
                "Record a history from a real database (a throwaway server when no address is "
                "given)."),
+    "test": ("histcheck.recorders.clusters.cli:test_command",
+             "Start SYSTEM, run clients under faults, record the history and check it."),
 }
 """Commands that live beside their family: name -> ("module:attribute", the first sentence of
 its help). The module is imported only when the command runs or shows its own help, so that

@@ -57,6 +57,16 @@ class RunPlan:
 
 
 @dataclass(frozen=True)
+class CheckTarget:
+    """How a recorded history must be checked: the model, the consistency level for a
+    transactional model (``None`` for the model's default), and the model's options."""
+
+    model: str
+    consistency: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Fault:
     """One fault of the schedule: its kind, when it starts and heals (seconds into the run), and
     the node it hits (``None`` for a leader fault, which is resolved when it starts)."""
