@@ -57,6 +57,16 @@ class RunPlan:
 
 
 @dataclass(frozen=True)
+class CheckTarget:
+    """How to check what a run recorded: the model, the consistency level (``None``: the
+    model's strongest) and the model's options."""
+
+    model: str
+    consistency: str | None
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Fault:
     """One fault of the schedule: its kind, when it starts and heals (seconds into the run), and
     the node it hits (``None`` for a leader fault, which is resolved when it starts)."""
