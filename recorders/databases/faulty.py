@@ -126,15 +126,19 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     with _data_folder(plan, plan.system) as (folder, reaper), \
             start(folder, logs, reaper, plan.workload, isolation, shape) as server:
         version = server.prepare()
-        with recording_to(history, by=f"histcheck test {plan.system}") as file:
+        with recording_to(history, by=f"histcheck test {plan.system}", server=version,
+                          workload=plan.workload, isolation=isolation,
+                          nemesis=list(plan.nemesis), seconds=plan.seconds,
+                          seed=plan.seed) as file:
             recorder = Recorder(file)
             faults = schedule(plan, [server.node.name])
             nemesis = Nemesis(faults, {server.node.name: server.node}, recorder.nemesis,
                               leader=lambda: server.node.name)
-            with nemesis:
+            with contextlib.ExitStack() as faults_on:
                 tally = run_clients(clients=shape.clients, total=None, seconds=plan.seconds,
                                     next_op=generator, connect=server.session,
-                                    recorder=recorder)
+                                    recorder=recorder,
+                                    on_start=lambda: faults_on.enter_context(nemesis))
             if nemesis.error is not None:
                 raise RecorderError(f"the nemesis failed: {type(nemesis.error).__name__}: "
                                     f"{nemesis.error}") from nemesis.error

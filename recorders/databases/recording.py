@@ -200,16 +200,18 @@ def _reconnect(connect: Callable[[], Session], until: float | None) -> Session |
 
 def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
                 connect: Callable[[], Session], recorder: Recorder,
-                seconds: float | None = None) -> Tally:
+                seconds: float | None = None,
+                on_start: Callable[[], object] | None = None) -> Tally:
     """Run ``total`` operations from ``next_op`` on ``clients`` threads; return the tally.
 
     Each thread connects once up front (so a bad address fails before anything is recorded),
     then all start together and loop: take a ticket, invoke, perform, complete. After ``info``
     a client reconnects under a new process id. With ``seconds``, tickets run out that long
     after the start instead (``total`` may then be ``None``: no count), and reconnecting goes
-    on until then; without it, for about a second. The first unexpected exception in any
-    thread stops every thread and is raised as a ``RecorderError`` once they have all
-    finished; every session is closed either way.
+    on until then; without it, for about a second. ``on_start`` is called once every client
+    is connected, just before they start (a nemesis starts then). The first unexpected
+    exception in any thread stops every thread and is raised as a ``RecorderError`` once they
+    have all finished; every session is closed either way.
     """
     if clients < 1 or (total is not None and total < 0) or (total is None and seconds is None):
         raise RecorderError(f"need at least one client, no negative count and a count or a "
@@ -225,10 +227,17 @@ def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
     lock = threading.Lock()
     issued = 0
     stop = threading.Event()
-    start_together = threading.Barrier(clients)  # twice: once to set ``until``, once to go
-    failures: list[BaseException] = []
-
     until: float | None = None
+
+    def starting() -> None:
+        nonlocal until
+        if seconds is not None:
+            until = time.monotonic() + seconds
+        if on_start is not None:
+            on_start()
+
+    start_together = threading.Barrier(clients, action=starting)
+    failures: list[BaseException] = []
 
     def ticket() -> bool:
         nonlocal issued
@@ -241,12 +250,9 @@ def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
             return True
 
     def client(index: int) -> None:
-        nonlocal until
         process = index
         session: Session | None = sessions[index]
         try:
-            if start_together.wait() == 0 and seconds is not None:
-                until = time.monotonic() + seconds
             start_together.wait()
             while session is not None and ticket():
                 op = next_op()
