@@ -1,13 +1,15 @@
 """One database server as a node the nemesis can hit: kill it, start it again, pause, resume.
 
-A ``ServerNode`` owns one server process, which leads its own process group (PostgreSQL's
-backends are its children and stay in it). The faults act on the whole group:
+A ``ServerNode`` owns one server process, which leads its own process group. The faults act
+on all of the server's processes: the group and every descendant of the server, because
+PostgreSQL's backends each make themselves the leader of a group of their own:
 
-- ``kill``: SIGKILL to every process of the group, then wait until none is left: no backend
-  survives to finish a transaction, and a fresh server may take the data folder.
+- ``kill``: SIGSTOP the server (it forks no more backends), then SIGKILL every one of its
+  processes, then wait until none is left: no backend survives to finish a transaction, and a
+  fresh server may take the data folder.
 - ``start``: the same command again, on the same data folder (the server recovers from its
   log as after any crash); returns once it accepts connections.
-- ``pause`` and ``resume``: SIGSTOP and SIGCONT to the group. The kernel still accepts TCP
+- ``pause`` and ``resume``: SIGSTOP and SIGCONT to every one of them. The kernel still accepts TCP
   connections and data for a stopped process, so clients see silence, not errors: only their
   own timeouts end their wait.
 
@@ -65,17 +67,22 @@ class ServerNode:
     def kill(self) -> None:
         with self._lock:
             process = self._running()
-            self._signal_group(process, signal.SIGKILL)
+            _signal(process.pid, [process.pid], signal.SIGSTOP)
+            members = server_processes(process.pid)
+            _signal(process.pid, members, signal.SIGKILL)
             process.wait()
-            _wait_group_gone(process.pid)
+            _wait_gone(process.pid, members)
 
     def pause(self) -> None:
         with self._lock:
-            self._signal_group(self._running(), signal.SIGSTOP)
+            process = self._running()
+            _signal(process.pid, [process.pid], signal.SIGSTOP)
+            _signal(process.pid, server_processes(process.pid), signal.SIGSTOP)
 
     def resume(self) -> None:
         with self._lock:
-            self._signal_group(self._running(), signal.SIGCONT)
+            process = self._running()
+            _signal(process.pid, server_processes(process.pid), signal.SIGCONT)
 
     def stop(self) -> None:
         """Stop the server for good (resumed first, should it be paused); idempotent."""
@@ -83,48 +90,79 @@ class ServerNode:
             process, self._process = self._process, None
             if process is None:
                 return
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGCONT)
+            members = server_processes(process.pid)
+            _signal(process.pid, members, signal.SIGCONT)
             stop_server(process, self._stop_signal)
-            _wait_group_gone(process.pid)
+            _signal(process.pid, members, signal.SIGKILL)
+            _wait_gone(process.pid, members)
 
     def _running(self) -> subprocess.Popen[bytes]:
         if self._process is None:
             raise RecorderError(f"{self._name} is not running")
         return self._process
 
-    @staticmethod
-    def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signum)
+
+def _signal(group: int, pids: Sequence[int], signum: signal.Signals) -> None:
+    """Send ``signum`` to ``group`` and to each of ``pids`` (those already gone are skipped)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
 
 
-def _wait_group_gone(group: int) -> None:
-    """Wait until no live process of ``group`` is left (orphans are reaped asynchronously)."""
+def _wait_gone(group: int, pids: Sequence[int]) -> None:
+    """Wait until none of ``pids`` and no process of ``group`` is left alive."""
     deadline = time.monotonic() + GONE_SECONDS
     while time.monotonic() < deadline:
-        if not group_alive(group):
+        if not set(pids) & set(_live_processes()) and not group_alive(group):
             return
         time.sleep(0.01)
-    raise RecorderError(f"process group {group} still has processes {GONE_SECONDS:.0f} s after "
-                        f"SIGKILL")
+    raise RecorderError(f"server processes {sorted(pids)} still alive {GONE_SECONDS:.0f} s "
+                        f"after SIGKILL")
+
+
+def _live_processes() -> dict[int, tuple[int, int]]:
+    """Every live (not zombie) process in ``/proc``: pid -> (parent pid, process group)."""
+    table: dict[int, tuple[int, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[0] != "Z":
+            table[int(stat.parent.name)] = (int(fields[1]), int(fields[2]))
+    return table
+
+
+def server_processes(leader: int) -> list[int]:
+    """The live processes of ``leader``'s group and every descendant of ``leader``, found in
+    ``/proc`` (just the leader where there is none)."""
+    if not Path("/proc").is_dir():
+        return [leader]
+    table = _live_processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    found = {pid for pid, (_, group) in table.items() if group == leader}
+    if leader in table:
+        found.add(leader)
+    stack = [leader]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return sorted(found)
 
 
 def group_alive(group: int) -> bool:
     """Whether a process of ``group`` is running or stopped (zombies, already dead, do not
     count). Reads ``/proc`` where there is one, else asks the kernel with signal 0."""
-    proc = Path("/proc")
-    if not proc.is_dir():
+    if not Path("/proc").is_dir():
         try:
             os.killpg(group, 0)
         except (ProcessLookupError, PermissionError):
             return False
         return True
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
-            return True
-    return False
+    return any(pgrp == group for _, pgrp in _live_processes().values())
