@@ -1,12 +1,12 @@
 """``histcheck test postgres|mariadb``: one database server, transactions, and faults.
 
-The server is started by the run, from the local binaries, on 127.0.0.1 at a free port, with
-its data under ``OUT/data`` and its log in the run's log folder. It is one node for the
-nemesis (``ServerNode``): ``kill`` SIGKILLs its process group and restarts it on the same data,
-``pause`` stops the group with SIGSTOP and resumes it; a ``leader-`` fault hits the same server,
-the one primary there is. Concurrent clients run Elle's transactions (``list-append`` or
-``rw-register``) at the chosen isolation level for the run's seconds, and every event, the
-nemesis's too, is streamed to the history as it happens.
+The server (one, whatever ``--nodes`` says) is started by the run, from the local binaries,
+on 127.0.0.1 at a free port, with its data under ``OUT/data`` and its log in the run's log
+folder. It is one node for the nemesis (``ServerNode``): ``kill`` SIGKILLs all its processes
+and restarts it on the same data, ``pause`` stops them with SIGSTOP and resumes them; a
+``leader-`` fault hits the same server, the one primary there is. Concurrent clients run
+Elle's transactions (``list-append`` or ``rw-register``) at the chosen isolation level for the
+run's seconds, and every event, the nemesis's too, is streamed to the history as it happens.
 
 Faults decide outcomes, so clients are careful about what they claim. A transaction whose
 connection breaks before its COMMIT is sent certainly did not commit (``fail``); once COMMIT is

@@ -282,8 +282,12 @@ def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
                for i in range(clients)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # Ctrl-C: clients stop at their next ticket
+        stop.set()
+        raise
     seconds = time.perf_counter() - started
     if failures:
         first = failures[0]
