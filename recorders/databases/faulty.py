@@ -122,6 +122,7 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     generator = TxnWorkload(plan.workload, keys=shape.keys,
                             max_writes_per_key=shape.max_writes_per_key, seed=plan.seed)
     logs.mkdir(parents=True, exist_ok=True)
+    history.parent.mkdir(parents=True, exist_ok=True)
     start = _postgres if plan.system == "postgres" else _mariadb
     with _data_folder(plan, plan.system) as (folder, reaper), \
             start(folder, logs, reaper, plan.workload, isolation, shape) as server:

@@ -25,7 +25,7 @@ from histcheck.history import INFO, History
 from histcheck.recorders.clusters.plan import CheckTarget, RunPlan
 from histcheck.recorders.databases.errors import RecorderError, ServerUnavailable
 from histcheck.recorders.databases.faulty import check_target, record
-from histcheck.recorders.databases.workloads import list_prefix_problems
+from histcheck.recorders.databases.workloads import duplicate_writes, list_prefix_problems
 from histcheck.result import CheckResult
 
 KEPT = Path(__file__).resolve().parents[2] / "histories" / "faults"
@@ -80,21 +80,26 @@ def test_a_bad_plan_is_one_clear_error_before_any_server_starts(
 # --- the kept histories -------------------------------------------------------------------
 
 KEPT_VERDICTS = [
-    # file, consistency, valid, an anomaly that must be named when invalid
-    ("postgres-serializable-kill.jsonl", "serializable", True, None),
-    ("postgres-serializable-kill.jsonl", "strict-serializable", True, None),
-    ("postgres-repeatable-read-kill.jsonl", "snapshot-isolation", True, None),
-    ("postgres-repeatable-read-kill.jsonl", "serializable", False, "G2-item"),
-    ("mariadb-repeatable-read-kill.jsonl", "snapshot-isolation", False, "G-single"),
-    ("mariadb-repeatable-read-kill.jsonl", "repeatable-read", False, "G-single"),
-    ("mariadb-repeatable-read-kill.jsonl", "read-committed", True, None),
+    # file, model, consistency, valid, an anomaly that must be named when invalid
+    ("postgres-serializable-kill.jsonl", "list-append", "serializable", True, None),
+    ("postgres-serializable-kill.jsonl", "list-append", "strict-serializable", True, None),
+    ("postgres-repeatable-read-kill.jsonl", "list-append", "snapshot-isolation", True, None),
+    ("postgres-repeatable-read-kill.jsonl", "list-append", "serializable", False, "G2-item"),
+    ("mariadb-repeatable-read-kill.jsonl", "list-append", "snapshot-isolation", False,
+     "G-single"),
+    ("mariadb-repeatable-read-kill.jsonl", "list-append", "repeatable-read", False, "G-single"),
+    ("mariadb-repeatable-read-kill.jsonl", "list-append", "read-committed", True, None),
+    ("mariadb-repeatable-read-rw-register-kill.jsonl", "rw-register", "snapshot-isolation",
+     False, "lost-update"),
+    ("mariadb-repeatable-read-rw-register-kill.jsonl", "rw-register", "read-committed", True,
+     None),
 ]
 
 
-@pytest.mark.parametrize(("name", "consistency", "valid", "anomaly"), KEPT_VERDICTS)
+@pytest.mark.parametrize(("name", "model", "consistency", "valid", "anomaly"), KEPT_VERDICTS)
 def test_kept_histories_recorded_under_kill_keep_their_verdicts(
-        name: str, consistency: str, valid: bool, anomaly: str | None) -> None:
-    _, result = check_file(KEPT / name, model="list-append", consistency=consistency)
+        name: str, model: str, consistency: str, valid: bool, anomaly: str | None) -> None:
+    _, result = check_file(KEPT / name, model=model, consistency=consistency)
     assert result.valid is valid, result.explanation
     if anomaly is not None:
         assert anomaly in {a.name for a in result.anomalies}
@@ -104,7 +109,9 @@ def test_kept_histories_recorded_under_kill_keep_their_verdicts(
 def test_kept_histories_hold_the_kill_and_the_restart(name: str) -> None:
     history = read_history(KEPT / name)
     assert [f for f, _ in nemesis_log(history)][:2] == ["kill", "start"]
-    assert list_prefix_problems(history) == []
+    assert duplicate_writes(history) == []
+    if "rw-register" not in name:
+        assert list_prefix_problems(history) == []
 
 
 # --- live runs ----------------------------------------------------------------------------
