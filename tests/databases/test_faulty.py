@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from histcheck.api import check, check_file
+from histcheck.errors import HistcheckWarning
 from histcheck.formats import read_history
 from histcheck.history import INFO, History
 from histcheck.recorders.clusters.plan import CheckTarget, RunPlan
@@ -227,3 +231,35 @@ def test_mariadb_repeatable_read_under_kill_is_not_snapshot_isolation(out: Path)
     assert si.valid is False
     assert {a.name for a in si.anomalies} & {"G-single", "lost-update"}
     assert any(op.type is INFO or op.failed for op in history)
+
+
+INTERRUPTED_RUN = """
+import sys
+from pathlib import Path
+from histcheck.recorders.clusters.plan import RunPlan
+from histcheck.recorders.databases.faulty import record
+out = Path(sys.argv[1])
+record(RunPlan(system=sys.argv[2], workload="list-append", out=out, nemesis=("pause",),
+               seconds=60.0, isolation="serializable", interval=0.5, duration=30.0),
+       out / "history.jsonl", out / "logs")
+"""
+
+
+@pytest.mark.parametrize("system", ["postgres", "mariadb"])
+def test_ctrl_c_mid_run_stops_the_paused_server_and_leaves_an_incomplete_history(
+        out: Path, system: str) -> None:
+    needs(system)
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RUN, str(out), system])
+    history = out / "history.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and '"f":"pause"' not in (
+            history.read_text() if history.exists() else ""):
+        assert child.poll() is None, "the run ended before its fault"
+        time.sleep(0.05)
+    assert processes_inside(out), "no server ran in the run's folder"
+    child.send_signal(signal.SIGINT)
+    assert child.wait(60) != 0
+    assert processes_inside(out) == [], "a server process outlived the interrupted run"
+    assert not (out / "data" / system).exists()
+    with pytest.warns(HistcheckWarning, match="incomplete recording"):
+        assert read_history(history).incomplete
