@@ -37,7 +37,8 @@ def detect_folder(path: Path) -> bool:
 CORPUS = _corpus()
 EXPECTED = {"porcupine-etcd": "jepsen-log", "porcupine-kv": "edn", "knossos": "edn",
             "elle": "edn", "jepsen": "edn", "polysi-text": "polysi", "cobra-log": "cobra",
-            "dbcop": "dbcop", "isovista": "polysi", "dbcop-bincode": "dbcop-bincode"}
+            "dbcop": "dbcop", "isovista": "polysi", "dbcop-bincode": "dbcop-bincode",
+            "faults": "jsonl"}
 
 
 def test_corpus_is_found() -> None:
