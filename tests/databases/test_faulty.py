@@ -1,11 +1,12 @@
 """``histcheck test postgres|mariadb``'s recorder: a real server under kill and pause.
 
-What must always hold runs by default, a few seconds per run: PostgreSQL SERIALIZABLE under
-kill is serializable, REPEATABLE READ under pause (clients time out, nothing hangs) is snapshot
+What must always hold runs by default, a few seconds per run: PostgreSQL SERIALIZABLE under kill
+is serializable, REPEATABLE READ under pause (clients time out, nothing hangs) is snapshot
 isolation, MariaDB records through a pause; every run logs its faults and leaves no process
-behind, even one stopped with Ctrl-C while its server is paused. What holds only in practice (an anomaly showing up within seconds) is asserted on the
-histories kept in ``histories/faults/`` and, live, in the slow tier. Without the binaries the
-live tests skip, naming the package to install.
+behind, even one stopped with Ctrl-C while its server is paused. What holds only in practice (an
+anomaly showing up within seconds) is asserted on the histories kept in ``histories/faults/``
+and, live, in the slow tier. Without the binaries the live tests skip, naming the package to
+install.
 """
 
 from __future__ import annotations
