@@ -33,7 +33,7 @@ def record() -> None:
     """Record a history from a real database (a throwaway server when no address is given)."""
 
 
-DRIVERS = {"postgres": "psycopg", "redis": "redis"}
+DRIVERS = {"postgres": "psycopg", "mariadb": "pymysql", "redis": "redis"}
 """The client library each recorder needs; they come with the extra ``histcheck[databases]``."""
 
 
@@ -118,6 +118,50 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
     level = "strict-serializable" if isolation == "serializable" else {
         "repeatable-read": "snapshot-isolation", "read-committed": "read-committed"}[isolation]
     _finish(recording, out, f"--model {workload} --consistency {level}")
+
+
+MARIADB_PROMISES = {"serializable": "strict-serializable", "repeatable-read": "repeatable-read",
+                    "read-committed": "read-committed"}
+"""What each InnoDB level is named after (its REPEATABLE READ does not keep that promise)."""
+
+
+@record.command()
+@click.option("--isolation", "-i", required=True,
+              type=click.Choice(["serializable", "repeatable-read", "read-committed"]),
+              help="The isolation level every transaction runs at.")
+@click.option("--workload", "-w", default="list-append", show_default=True,
+              type=click.Choice(["list-append", "rw-register"]), help="Elle's workload.")
+@click.option("--txns", "-n", type=click.IntRange(min=1), default=1500, show_default=True,
+              help="Transactions to invoke (committed, aborted or unknown).")
+@click.option("--clients", "-c", type=click.IntRange(min=1, max=64), default=8,
+              show_default=True, help="Concurrent clients, each with its own connection.")
+@click.option("--keys", "-k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Keys active at a time.")
+@click.option("--max-writes-per-key", type=click.IntRange(min=0), default=32, show_default=True,
+              help="Writes after which a key retires for a fresh one (0: never).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Workload random seed.")
+@click.option("--url", default=None,
+              help="mysql://USER:PASSWORD@HOST:PORT/DATABASE of a running server (its "
+                   "histcheck_* tables are dropped and recreated); without it a throwaway "
+                   "server is started.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The history file to write (.jsonl, or .edn for Jepsen EDN).")
+def mariadb(isolation: str, workload: str, txns: int, clients: int, keys: int,
+            max_writes_per_key: int, seed: int, url: str | None, out: str) -> None:
+    """Elle-style transactions on MariaDB (InnoDB) at one isolation level."""
+    try:
+        from histcheck.recorders.databases.mariadb import record_mariadb
+    except ModuleNotFoundError as exc:
+        _missing_driver("mariadb", exc)
+    _check_out(out)
+    try:
+        recording = record_mariadb(isolation=isolation, workload=workload, txns=txns,
+                                   clients=clients, keys=keys,
+                                   max_writes_per_key=max_writes_per_key, seed=seed, url=url,
+                                   stream=_stream_path(out))
+    except HistcheckError as exc:
+        fail(str(exc))
+    _finish(recording, out, f"--model {workload} --consistency {MARIADB_PROMISES[isolation]}")
 
 
 @record.command(name="redis")

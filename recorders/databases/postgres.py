@@ -15,8 +15,14 @@ Each transaction runs as ``BEGIN ISOLATION LEVEL ...``, its micro-operations in 
 - ``fail`` when the server rejected it with an error code on a live connection: a serialization
   failure (SQLSTATE 40001) or a deadlock (40P01), which abort the transaction, or any other
   server error (also an abort; its code is kept in the event's ``error`` field).
-- ``info`` when the connection broke (class 08, an administrator shutdown 57P, or no code at all):
-  the COMMIT may or may not have happened.
+- when the connection broke (class 08, an administrator shutdown 57P, or no code at all):
+  ``info`` once COMMIT was sent, since it may or may not have happened; ``fail`` before, since
+  the server rolls back an open transaction whose connection it lost.
+
+With a ``timeout``, a transaction that has not ended after that many seconds (its server
+paused, say) has its connection cut by the client (the socket is shut down, and the waiting
+call fails like any lost connection), and each statement has a server-side
+``statement_timeout`` of half that, so a lock wait ends as an error (57014), not a cut.
 
 PostgreSQL's documented levels, which the checker should find on its own: SERIALIZABLE is
 serializable; REPEATABLE READ is snapshot isolation (write skew, G2-item, is possible); READ
@@ -25,14 +31,26 @@ COMMITTED allows G-single and lost updates but never G0 or G1.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from histcheck.history import FAIL, INFO, OK
+from histcheck.history import FAIL, OK
 from histcheck.recorders.databases.errors import RecorderError
-from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Recording, run_clients
+from histcheck.recorders.databases.recording import (
+    Op,
+    Outcome,
+    Recorder,
+    Recording,
+    lost_connection,
+    run_clients,
+)
 from histcheck.recorders.databases.servers import throwaway_postgres
 from histcheck.recorders.databases.workloads import TxnWorkload
 from histcheck.recorders.streaming import recording_to
@@ -76,18 +94,49 @@ def _parse_list(text: str | None) -> tuple[int, ...]:
     return () if not text else tuple(int(item) for item in text.split(","))
 
 
+@contextlib.contextmanager
+def cut_after(conn: psycopg.Connection[Any], seconds: float | None) -> Iterator[None]:
+    """Shut ``conn``'s socket down if the block is still running after ``seconds``."""
+    if seconds is None:
+        yield
+        return
+    timer = threading.Timer(seconds, _shut_down, (conn.fileno(),))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()  # the socket is ours until the timer is surely done with it
+
+
+def _shut_down(fd: int) -> None:
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 class PostgresSession:
     """One client's connection, running whole transactions at one isolation level."""
 
-    def __init__(self, dsn: str, workload: str, isolation: str) -> None:
+    def __init__(self, dsn: str, workload: str, isolation: str,
+                 timeout: float | None = None) -> None:
         if isolation not in ISOLATION_LEVELS:
             raise RecorderError(f"unknown isolation level {isolation!r}; known: "
                                 f"{', '.join(ISOLATION_LEVELS)}")
         self._conn = _connect(dsn)
+        self._timeout = timeout
+        if timeout is not None:
+            with cut_after(self._conn, timeout):
+                try:
+                    self._conn.execute(f"SET statement_timeout = {max(1, int(timeout * 500))}")
+                except psycopg.Error as exc:
+                    self._conn.close()
+                    raise RecorderError(f"cannot set up a PostgreSQL session: {exc}") from None
         self._begin = f"BEGIN ISOLATION LEVEL {ISOLATION_LEVELS[isolation]}"
         self._read = _READ.format(table=TABLES[workload])
         self._lists = workload == "list-append"
         self._usable = True
+        self._commit_sent = False
 
     @property
     def usable(self) -> bool:
@@ -97,10 +146,13 @@ class PostgresSession:
         """Run one transaction; see the module docstring for how outcomes are classified."""
         assert isinstance(op.value, tuple)
         conn = self._conn
+        self._commit_sent = False
         try:
-            conn.execute(self._begin)
-            done = tuple(self._micro_op(mop) for mop in op.value)
-            committed = conn.execute("COMMIT").statusmessage
+            with cut_after(conn, self._timeout):
+                conn.execute(self._begin)
+                done = tuple(self._micro_op(mop) for mop in op.value)
+                self._commit_sent = True
+                committed = conn.execute("COMMIT").statusmessage
         except psycopg.Error as exc:
             return self._after_error(exc, op)
         if committed != "COMMIT":
@@ -124,7 +176,8 @@ class PostgresSession:
         code = exc.sqlstate
         if self._conn.broken or code is None or code.startswith(_UNCERTAIN_CLASSES):
             self._usable = False
-            return Outcome(INFO, op.value, code or type(exc).__name__)
+            return lost_connection(op, code or type(exc).__name__,
+                                   commit_sent=self._commit_sent)
         try:
             self._conn.execute("ROLLBACK")
         except psycopg.Error:

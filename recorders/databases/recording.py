@@ -10,11 +10,16 @@ How an operation ends decides its event type, and soundness depends on getting i
 
 - ``ok``: the server confirmed it; the value holds what was read.
 - ``fail``: the server certainly did not apply it (PostgreSQL aborted the transaction with a
-  serialization failure or a deadlock; a Redis compare-and-set found another value).
-- ``info``: nobody knows (the connection was lost, or the answer never came). The operation may
-  have taken effect at any time after its invocation, or never. Like Jepsen, the client then
-  continues under a new process id (``process + clients``) on a fresh connection, because the old
-  process may still have an operation in flight.
+  serialization failure or a deadlock; a Redis compare-and-set found another value; the
+  connection broke before the transaction sent its COMMIT).
+- ``info``: nobody knows (the connection was lost after COMMIT was sent, or the answer never
+  came). The operation may have taken effect at any time after its invocation, or never. Like
+  Jepsen, the client then continues under a new process id (``process + clients``) on a fresh
+  connection, because the old process may still have an operation in flight.
+
+A recording runs for a number of operations or, under faults, for a number of seconds. While
+its server is down or paused, a client whose connection broke keeps trying to connect again
+until the run's end.
 
 Given a ``RecordingFile``, the recorder also writes each event to it as it is logged, so a
 recording that is killed leaves every event up to the last flush, marked incomplete.
@@ -53,6 +58,14 @@ class Outcome:
     type: EventType
     value: Value
     error: str | None = None
+
+
+def lost_connection(op: Op, code: str, *, commit_sent: bool) -> Outcome:
+    """How a transaction ended whose connection broke: ``info`` once COMMIT was sent (it may
+    have committed, unseen), else ``fail``. A transaction block commits only on COMMIT, and a
+    server rolls back the open transaction of a connection it loses, so one that never sent
+    COMMIT certainly did not commit."""
+    return Outcome(INFO if commit_sent else FAIL, op.value, code)
 
 
 class Session(Protocol):
@@ -163,31 +176,46 @@ def tally(recorder: Recorder, seconds: float) -> Tally:
 
 
 RECONNECT_ATTEMPTS = 10
+RECONNECT_PAUSE_SECONDS = 0.2
 
 
-def _reconnect(connect: Callable[[], Session]) -> Session:
-    """A fresh session after a lost connection; the server may need a moment, so retry."""
-    for attempt in range(1, RECONNECT_ATTEMPTS):
+def _reconnect(connect: Callable[[], Session], until: float | None) -> Session | None:
+    """A fresh session after a lost connection; the server may need a moment, so retry.
+
+    Without ``until``, about a second of retries, then the error. With it (a ``monotonic``
+    time), retries go on until then, and ``None`` says the run ended first.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return connect()
         except RecorderError:
-            time.sleep(0.02 * attempt)
-    return connect()
+            if until is None and attempt >= RECONNECT_ATTEMPTS:
+                raise
+            if until is not None and time.monotonic() >= until:
+                return None
+            time.sleep(min(0.02 * attempt, RECONNECT_PAUSE_SECONDS))
 
 
-def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
-                connect: Callable[[], Session], recorder: Recorder) -> Tally:
+def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
+                connect: Callable[[], Session], recorder: Recorder,
+                seconds: float | None = None,
+                on_start: Callable[[], object] | None = None) -> Tally:
     """Run ``total`` operations from ``next_op`` on ``clients`` threads; return the tally.
 
     Each thread connects once up front (so a bad address fails before anything is recorded),
     then all start together and loop: take a ticket, invoke, perform, complete. After ``info``
-    a client reconnects (retrying for about a second) under a new process id. The first
-    unexpected exception in any thread stops every thread and is raised as a ``RecorderError``
-    once they have all finished; every session is closed either way.
+    a client reconnects under a new process id. With ``seconds``, tickets run out that long
+    after the start instead (``total`` may then be ``None``: no count), and reconnecting goes
+    on until then; without it, for about a second. ``on_start`` is called once every client
+    is connected, just before they start (a nemesis starts then). The first unexpected
+    exception in any thread stops every thread and is raised as a ``RecorderError`` once they
+    have all finished; every session is closed either way.
     """
-    if clients < 1 or total < 0:
-        raise RecorderError(f"need at least one client and no negative count "
-                            f"(clients={clients}, total={total})")
+    if clients < 1 or (total is not None and total < 0) or (total is None and seconds is None):
+        raise RecorderError(f"need at least one client, no negative count and a count or a "
+                            f"time (clients={clients}, total={total}, seconds={seconds})")
     sessions: list[Session] = []
     try:
         for _ in range(clients):
@@ -199,23 +227,34 @@ def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
     lock = threading.Lock()
     issued = 0
     stop = threading.Event()
-    start_together = threading.Barrier(clients)
+    until: float | None = None
+
+    def starting() -> None:
+        nonlocal until
+        if seconds is not None:
+            until = time.monotonic() + seconds
+        if on_start is not None:
+            on_start()
+
+    start_together = threading.Barrier(clients, action=starting)
     failures: list[BaseException] = []
 
     def ticket() -> bool:
         nonlocal issued
         with lock:
-            if issued >= total or stop.is_set():
+            if (total is not None and issued >= total) or stop.is_set():
+                return False
+            if until is not None and time.monotonic() >= until:
                 return False
             issued += 1
             return True
 
     def client(index: int) -> None:
         process = index
-        session = sessions[index]
+        session: Session | None = sessions[index]
         try:
             start_together.wait()
-            while ticket():
+            while session is not None and ticket():
                 op = next_op()
                 invocation = recorder.invoke(process, op)
                 try:
@@ -228,21 +267,27 @@ def run_clients(*, clients: int, total: int, next_op: Callable[[], Op],
                     process += clients
                 if outcome.type is INFO or not session.usable:
                     session.close()
-                    session = _reconnect(connect)
+                    session = _reconnect(connect, until)
         except BaseException as exc:
             with lock:
                 failures.append(exc)
             stop.set()
+            start_together.abort()
         finally:
-            session.close()
+            if session is not None:
+                session.close()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,), name=f"client-{i}", daemon=True)
                for i in range(clients)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # Ctrl-C: clients stop at their next ticket
+        stop.set()
+        raise
     seconds = time.perf_counter() - started
     if failures:
         first = failures[0]

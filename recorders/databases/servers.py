@@ -32,6 +32,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,7 @@ def _as_unprivileged(uid: int, gid: int) -> list[str]:
                             "ordinary user, or pass --dsn")
 
 
-def _dying_with_us() -> list[str]:
+def dying_with_us() -> list[str]:
     """The command prefix that gives a server the parent-death signal SIGKILL, if we can."""
     setpriv = shutil.which("setpriv")
     return [setpriv, *_death_signal(setpriv), "--"] if setpriv and _death_signal(setpriv) else []
@@ -171,6 +172,14 @@ class Reaper:
             self._process.wait()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _tail(log: Path, lines: int = 5) -> str:
     try:
         text = log.read_text(errors="replace").strip().splitlines()
@@ -179,7 +188,7 @@ def _tail(log: Path, lines: int = 5) -> str:
     return " | ".join(text[-lines:]) or "(empty log)"
 
 
-def _stop(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
+def stop_server(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
     """Signal the server, wait, then kill its whole process group if it lingers."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -195,7 +204,7 @@ def _stop(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], name: str,
+def wait_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], name: str,
                 log: Path) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -208,7 +217,7 @@ def _wait_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], nam
     raise RecorderError(f"{name} did not start within {START_SECONDS:.0f} s: {_tail(log)}")
 
 
-def _spawn(command: Sequence[str], folder: Path, log: Path,
+def spawn(command: Sequence[str], folder: Path, log: Path,
            reaper: Reaper) -> subprocess.Popen[bytes]:
     """Start a server in its own process group, dying with us, watched by ``reaper``."""
     with log.open("ab") as out:
@@ -218,8 +227,8 @@ def _spawn(command: Sequence[str], folder: Path, log: Path,
     return process
 
 
-def _run(command: Sequence[str], folder: Path, reaper: Reaper) -> tuple[int, str]:
-    """Run a setup command (``initdb``) to its end as ``_spawn`` runs servers: exit code, output."""
+def run_setup(command: Sequence[str], folder: Path, reaper: Reaper) -> tuple[int, str]:
+    """Run a setup command (``initdb``) to its end as ``spawn`` runs servers: exit code, output."""
     process = subprocess.Popen(list(command), cwd=folder, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -229,7 +238,7 @@ def _run(command: Sequence[str], folder: Path, reaper: Reaper) -> tuple[int, str
 
 
 @contextlib.contextmanager
-def _server_folder(prefix: str) -> Iterator[tuple[Path, Reaper]]:
+def server_folder(prefix: str) -> Iterator[tuple[Path, Reaper]]:
     """A fresh temporary folder and its watcher; the folder is removed when the block ends."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
@@ -244,6 +253,44 @@ def _server_folder(prefix: str) -> Iterator[tuple[Path, Reaper]]:
         reaper.dismiss()
 
 
+def postgres_prefix(folder: Path) -> list[str]:
+    """The command prefix PostgreSQL's programs run under, owning ``folder`` when we are root.
+
+    As root (PostgreSQL refuses it) that is ``nobody``: ``folder`` is handed to that user, who
+    must be able to reach it. Otherwise the programs only die with us.
+    """
+    if os.geteuid() != 0:
+        return dying_with_us()
+    try:
+        user = pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        raise ServerUnavailable(f"PostgreSQL refuses to run as root and there is no "
+                                f"user {UNPRIVILEGED_USER!r} to run it as: run histcheck "
+                                f"as an ordinary user, or pass --dsn") from None
+    os.chown(folder, user.pw_uid, user.pw_gid)
+    return _as_unprivileged(user.pw_uid, user.pw_gid)
+
+
+def initdb(binaries: PostgresBinaries, prefix: Sequence[str], data: Path, folder: Path,
+           reaper: Reaper) -> None:
+    """Create a fresh cluster in ``data`` (inside ``folder``), superuser ``postgres``, trust."""
+    code, output = run_setup(
+        [*prefix, str(binaries.bindir / "initdb"), "-D", str(data), "-U", "postgres",
+         "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], folder, reaper)
+    if code != 0:
+        detail = output.strip().splitlines()
+        raise RecorderError(f"initdb failed in {folder}: {' | '.join(detail[-3:])}")
+
+
+def postgres_command(binaries: PostgresBinaries, prefix: Sequence[str], data: Path,
+                     *settings: str) -> list[str]:
+    """``postgres`` on ``data``, tuned for throwaway use, then ``settings`` (``name=value``)."""
+    tuning = ("fsync=off", "full_page_writes=off", "deadlock_timeout=100ms",
+              "max_connections=100", *settings)
+    return [*prefix, str(binaries.bindir / "postgres"), "-D", str(data),
+            *(arg for setting in tuning for arg in ("-c", setting))]
+
+
 @contextlib.contextmanager
 def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[RunningServer]:
     """Run a fresh PostgreSQL cluster for the duration of the block; yields its DSN.
@@ -252,38 +299,23 @@ def throwaway_postgres(binaries: PostgresBinaries | None = None) -> Iterator[Run
     temporary folder (``trust`` authentication: nothing else can reach it).
     """
     binaries = binaries or find_postgres()
-    with _server_folder("histcheck-pg-") as (folder, reaper):
-        prefix = _dying_with_us()
-        if os.geteuid() == 0:
-            try:
-                user = pwd.getpwnam(UNPRIVILEGED_USER)
-            except KeyError:
-                raise ServerUnavailable(f"PostgreSQL refuses to run as root and there is no "
-                                        f"user {UNPRIVILEGED_USER!r} to run it as: run histcheck "
-                                        f"as an ordinary user, or pass --dsn") from None
-            prefix = _as_unprivileged(user.pw_uid, user.pw_gid)
-            os.chown(folder, user.pw_uid, user.pw_gid)
+    with server_folder("histcheck-pg-") as (folder, reaper):
+        prefix = postgres_prefix(folder)
         data, log = folder / "data", folder / "server.log"
-        code, output = _run(
-            [*prefix, str(binaries.bindir / "initdb"), "-D", str(data), "-U", "postgres",
-             "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], folder, reaper)
-        if code != 0:
-            detail = output.strip().splitlines()
-            raise RecorderError(f"initdb failed in {folder}: {' | '.join(detail[-3:])}")
-        process = _spawn([*prefix, str(binaries.bindir / "postgres"), "-D", str(data),
-                          "-k", str(folder), "-p", str(PG_PORT), "-c", "listen_addresses=",
-                          "-c", "fsync=off", "-c", "synchronous_commit=off",
-                          "-c", "full_page_writes=off", "-c", "deadlock_timeout=100ms",
-                          "-c", "max_connections=100"], folder, log, reaper)
+        initdb(binaries, prefix, data, folder, reaper)
+        process = spawn(postgres_command(binaries, prefix, data, f"port={PG_PORT}",
+                                          f"unix_socket_directories={folder}",
+                                          "listen_addresses=", "synchronous_commit=off"),
+                         folder, log, reaper)
         dsn = f"host={folder} port={PG_PORT} user=postgres dbname=postgres connect_timeout=5"
         try:
-            _wait_ready(process, lambda: _pg_ready(dsn), "postgres", log)
+            wait_ready(process, lambda: pg_ready(dsn), "postgres", log)
             yield RunningServer(dsn, binaries.version, folder, log)
         finally:
-            _stop(process, signal.SIGINT)
+            stop_server(process, signal.SIGINT)
 
 
-def _pg_ready(dsn: str) -> bool:
+def pg_ready(dsn: str) -> bool:
     import psycopg
 
     try:
@@ -298,20 +330,20 @@ def _pg_ready(dsn: str) -> bool:
 def throwaway_redis(binary: Path | None = None) -> Iterator[RunningServer]:
     """Run a fresh ``redis-server`` (no persistence) for the block; yields its ``unix://`` URL."""
     binary = binary or find_redis()
-    with _server_folder("histcheck-redis-") as (folder, reaper):
-        socket, log = folder / "redis.sock", folder / "server.log"
-        process = _spawn([*_dying_with_us(), str(binary), "--port", "0",
-                          "--unixsocket", str(socket), "--unixsocketperm", "700", "--save", "",
-                          "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
-                         folder, log, reaper)
-        url = f"unix://{socket}"
+    with server_folder("histcheck-redis-") as (folder, reaper):
+        unix_socket, log = folder / "redis.sock", folder / "server.log"
+        process = spawn([*dying_with_us(), str(binary), "--port", "0",
+                         "--unixsocket", str(unix_socket), "--unixsocketperm", "700", "--save", "",
+                         "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
+                        folder, log, reaper)
+        url = f"unix://{unix_socket}"
         try:
-            _wait_ready(process, lambda: _redis_ready(url), "redis-server", log)
+            wait_ready(process, lambda: _redis_ready(url), "redis-server", log)
             version = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
                                      check=False).stdout.strip()
             yield RunningServer(url, version, folder, log)
         finally:
-            _stop(process, signal.SIGTERM)
+            stop_server(process, signal.SIGTERM)
 
 
 def _redis_ready(url: str) -> bool:

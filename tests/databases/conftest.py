@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from histcheck.recorders.databases.errors import ServerUnavailable
+from histcheck.recorders.databases.mariadb_server import find_mariadb, throwaway_mariadb
 from histcheck.recorders.databases.servers import (
     RunningServer,
     find_postgres,
@@ -37,4 +38,14 @@ def redis_server() -> Iterator[RunningServer]:
     except ServerUnavailable as exc:
         pytest.skip(f"redis-server absent ({exc})")
     with throwaway_redis(binary) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mariadb_server() -> Iterator[RunningServer]:
+    try:
+        binaries = find_mariadb()
+    except ServerUnavailable as exc:
+        pytest.skip(f"MariaDB binaries absent ({exc})")
+    with throwaway_mariadb(binaries) as server:
         yield server

@@ -104,8 +104,10 @@ def test_read_committed_appends_to_the_new_version(postgres: RunningServer) -> N
     assert (kind, value) == ("ok", (("append", 0, 3), ("r", 0, (1, 2, 3))))
 
 
-def test_lost_connections_are_info_and_the_client_gets_a_new_process(
+def test_lost_connections_end_in_fail_or_info_and_info_moves_to_a_new_process(
         postgres: RunningServer) -> None:
+    """Terminated backends: a transaction cut before its COMMIT is ``fail``, one cut in its
+    COMMIT ``info``; either way the client reconnects, after ``info`` as a new process."""
     stop = threading.Event()
 
     def terminate_backends() -> None:
@@ -133,9 +135,11 @@ def test_lost_connections_are_info_and_the_client_gets_a_new_process(
         killer.join()
     history = recording.history
     assert len(history) == 300
+    lost = [op for op in history if dict(op.extra).get("error") == "57P01"]
+    assert lost, "no connection was lost; the test did not exercise reconnecting"
     infos = [op for op in history if op.type is INFO]
-    assert infos, "no connection was lost; the test did not exercise info"
-    assert max(op.process for op in history) >= 4  # type: ignore[type-var]
+    if infos:
+        assert max(op.process for op in history) >= 4  # type: ignore[type-var]
     for op in infos:
         later = [o for o in history if o.process == op.process and o.call > op.call]
         assert later == [], f"process {op.process} ran again after its info"

@@ -38,7 +38,7 @@ CORPUS = _corpus()
 EXPECTED = {"porcupine-etcd": "jepsen-log", "porcupine-kv": "edn", "knossos": "edn",
             "elle": "edn", "jepsen": "edn", "polysi-text": "polysi", "cobra-log": "cobra",
             "dbcop": "dbcop", "isovista": "polysi", "dbcop-bincode": "dbcop-bincode",
-            "clusters": "jsonl"}
+            "clusters": "jsonl", "faults": "jsonl"}
 
 
 def test_corpus_is_found() -> None:
