@@ -171,6 +171,8 @@ def _data_folder(plan: RunPlan, system: str) -> Iterator[tuple[Path, Reaper]]:
     finally:
         if not plan.flag("keep-data"):
             shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):  # OUT/data itself, once nothing else is in it
+                (plan.out / "data").rmdir()
         reaper.dismiss()
 
 

@@ -165,7 +165,7 @@ def run(run_plan: RunPlan) -> tuple[CheckTarget, History, CheckResult, float]:
     history = read_history(run_plan.out / "history.jsonl")
     result = check(history, model=target.model, consistency=target.consistency)
     assert processes_inside(run_plan.out) == [], "a server process outlived the run"
-    assert not (run_plan.out / "data" / run_plan.system).exists()
+    assert not (run_plan.out / "data").exists()
     return target, history, result, seconds
 
 
