@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from histcheck import names
 from histcheck.errors import PluginWarning, UsageError
@@ -48,8 +49,7 @@ class ReportFunction(Protocol):
     def __call__(self, history: History, result: CheckResult, directory: Path) -> list[Path]: ...
 
 
-@dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(msgspec.Struct, frozen=True):
     """A model users can name with ``--model``, the levels it can be checked for, and its code.
 
     ``loader`` is for families whose input is not a ``History`` (message traces): a

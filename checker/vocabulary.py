@@ -18,9 +18,10 @@ invoked with).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from histcheck.values import FrozenDict, Value, show
 
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
     from histcheck.history import History, Operation
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(msgspec.Struct, frozen=True):
     """What a value may be: ``accepts`` tells, ``name`` says it in words (``a list or nil``)."""
 
     name: str
@@ -49,8 +49,7 @@ MAP_OR_NIL = Shape("a map or nil", lambda value: value is None or isinstance(val
 PAIR = Shape("a pair [old new]", lambda value: isinstance(value, tuple) and len(value) == 2)
 
 
-@dataclass(frozen=True)
-class Txn:
+class Txn(msgspec.Struct, frozen=True, dict=True):
     """A transaction's value: a list of ``[f key value]`` micro-operations.
 
     ``micro_ops`` pairs each micro-operation name with the shape of its value; ``most`` bounds
@@ -70,8 +69,7 @@ class Txn:
         return dict(self.micro_ops)
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(msgspec.Struct, frozen=True, dict=True):
     """The operations a model understands: each ``f`` with the shape of its value."""
 
     operations: tuple[tuple[str, Shape | Txn], ...]

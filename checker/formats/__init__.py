@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from histcheck.errors import FormatError, HistcheckWarning, UsageError
 from histcheck.formats.source import local_input
@@ -22,8 +23,7 @@ from histcheck.history import History
 HEAD_BYTES = 4096
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(msgspec.Struct, frozen=True):
     """A history file format: its name, what it is, and the functions that read and write it."""
 
     name: str

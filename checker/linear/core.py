@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+import msgspec
 
 from histcheck.budget import Budget
 from histcheck.errors import BudgetExhausted
@@ -78,7 +80,8 @@ def find_core(history: History, model: Resolved, part: Part, searcher: Searcher,
                 timeless: bool = False) -> bool | None:
         sub = build_part(part.key, list(ops), history, model)
         if timeless:
-            sub = replace(sub, calls=(0.0,) * len(sub), rets=(float("inf"),) * len(sub))
+            sub = msgspec.structs.replace(sub, calls=(0.0,) * len(sub),
+                                          rets=(float("inf"),) * len(sub))
         run = search(sub, model)
         deadline = Budget(seconds=limit).start()
         try:

@@ -36,8 +36,9 @@ info or fail) and ``op.value`` (the result for ok operations, the argument other
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import msgspec
 
 from histcheck.history import Operation
 from histcheck.values import show
@@ -69,8 +70,7 @@ class Model(Protocol[S]):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(msgspec.Struct, frozen=True):
     """A model with every optional hook filled in (what the searches use)."""
 
     model: Model[Any]

@@ -20,8 +20,9 @@ Each model's ``vocabulary`` is the one ``spec.VOCABULARIES`` declares for its na
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from histcheck.history import INFO, OK, Operation
 from histcheck.linear.model import Choices, Model
@@ -32,8 +33,7 @@ from histcheck.values import Value, show, sort_key
 from histcheck.vocabulary import Vocabulary
 
 
-@dataclass(frozen=True)
-class Mutex:
+class Mutex(msgspec.Struct, frozen=True):
     """A lock: ``acquire`` needs it free, ``release`` needs it held. The state is held or not."""
 
     name: str = "mutex"
@@ -56,8 +56,7 @@ class Mutex:
         return "held" if state else "free"
 
 
-@dataclass(frozen=True)
-class KeyValue:
+class KeyValue(msgspec.Struct, frozen=True):
     """Porcupine's kv store: ``get``, ``put``, ``append`` of strings; every key starts empty.
 
     Partitioned by key: each key is an independent register of strings.
@@ -120,8 +119,7 @@ class KeyValue:
         return repr(state)
 
 
-@dataclass(frozen=True)
-class GrowSet:
+class GrowSet(msgspec.Struct, frozen=True):
     """A set of values: ``add v``, and ``read`` returning the whole set (order ignored)."""
 
     name: str = "grow-set"
@@ -150,8 +148,7 @@ class GrowSet:
         return "#{" + " ".join(show(v) for v in sorted(state, key=sort_key)) + "}"
 
 
-@dataclass(frozen=True)
-class FifoQueue:
+class FifoQueue(msgspec.Struct, frozen=True):
     """A FIFO queue: ``enqueue v``; ``dequeue`` returns the head, or nil when empty."""
 
     name: str = "fifo-queue"
@@ -178,8 +175,7 @@ class FifoQueue:
         return op.f == "dequeue" and op.type is OK and op.value is None
 
 
-@dataclass(frozen=True)
-class UnorderedQueue:
+class UnorderedQueue(msgspec.Struct, frozen=True):
     """A bag: ``enqueue v``; ``dequeue`` returns any element present, or nil when empty.
 
     The state is a sorted tuple (a multiset). An indeterminate dequeue removes any one element.
@@ -217,8 +213,7 @@ def _remove(state: tuple[Value, ...], value: Value) -> tuple[Value, ...]:
     return state[:i] + state[i + 1:]
 
 
-@dataclass(frozen=True)
-class Counter:
+class Counter(msgspec.Struct, frozen=True):
     """A counter starting at 0: ``add n`` (``increment`` adds 1), ``read`` returns the total."""
 
     name: str = "lin-counter"
@@ -244,8 +239,7 @@ class Counter:
         return op.f == "read" or (op.f == "add" and op.value == 0)
 
 
-@dataclass(frozen=True)
-class MultiRegister:
+class MultiRegister(msgspec.Struct, frozen=True):
     """Knossos's multi-register: ``txn`` of reads and writes of several registers, applied at once.
 
     Micro-operations are ``[r k v]`` and ``[w k v]``, or ``[read k v]`` and ``[write k v]`` as

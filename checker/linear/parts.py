@@ -22,8 +22,9 @@ is checked alone; the history is linearizable iff every part is.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from histcheck.history import FAIL, INFO, History, Operation
 from histcheck.linear.model import Choices, Resolved
@@ -32,8 +33,7 @@ from histcheck.values import Value, show
 INFINITY = float("inf")
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(msgspec.Struct, frozen=True):
     """Operations of one independent part, sorted by invocation.
 
     ``calls``/``rets`` are real-time bounds (``ret`` is infinite for info operations);

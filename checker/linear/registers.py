@@ -8,8 +8,9 @@ value held, with ``NIL`` standing for nil (``None`` is how ``step`` says "imposs
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from histcheck.history import FAIL, INFO, Operation
 from histcheck.linear.spec import CAS_REGISTER, REGISTER
@@ -17,8 +18,7 @@ from histcheck.values import Value, show
 from histcheck.vocabulary import Vocabulary
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(msgspec.Struct, frozen=True):
     """A read/write register starting at nil. ``read v`` requires the register to hold ``v``.
 
     Operations with a ``key`` address independent registers (one per key), so store buffering
@@ -97,8 +97,7 @@ def _register_state(state: Any) -> str:
     return "nil" if state is NIL else show(state)
 
 
-@dataclass(frozen=True)
-class CasRegister:
+class CasRegister(msgspec.Struct, frozen=True):
     """A register with compare-and-set: ``cas [old new]`` succeeds only when it holds ``old``.
 
     The state is the value held (nil at first). Note that a state of nil and "the register held

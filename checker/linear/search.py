@@ -34,8 +34,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from histcheck.budget import Deadline
 from histcheck.linear.model import Choices, Resolved
@@ -51,8 +52,7 @@ Path = tuple[int, Any, Any] | None
 """A persistent path: (operation index, state after it, previous path), newest first."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What the search found in one part.
 
     ``valid`` tells whether the part is linearizable. ``steps`` is the linearization (when valid)

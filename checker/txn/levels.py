@@ -13,11 +13,10 @@ is not among them: it is forbidden from read-atomic up, as in Elle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Level:
+class Level(msgspec.Struct, frozen=True):
     """One isolation level of the table: its rule in a sentence, and where the rule is from."""
 
     name: str
