@@ -15,6 +15,7 @@ looks whole.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -73,21 +74,32 @@ def _finish(recording: Recording, out: str, check_hint: str) -> None:
     echo(f"wrote {out}; check it with: histcheck check {out} {check_hint}", err=True)
 
 
+def _transaction_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every transactional recorder takes: level, workload and its shape."""
+    for option in reversed([
+        click.option("--isolation", "-i", required=True,
+                     type=click.Choice(["serializable", "repeatable-read", "read-committed"]),
+                     help="The isolation level every transaction runs at."),
+        click.option("--workload", "-w", default="list-append", show_default=True,
+                     type=click.Choice(["list-append", "rw-register"]), help="Elle's workload."),
+        click.option("--txns", "-n", type=click.IntRange(min=1), default=1500, show_default=True,
+                     help="Transactions to invoke (committed, aborted or unknown)."),
+        click.option("--clients", "-c", type=click.IntRange(min=1, max=64), default=8,
+                     show_default=True, help="Concurrent clients, each with its own connection."),
+        click.option("--keys", "-k", type=click.IntRange(min=1), default=5, show_default=True,
+                     help="Keys active at a time."),
+        click.option("--max-writes-per-key", type=click.IntRange(min=0), default=32,
+                     show_default=True,
+                     help="Writes after which a key retires for a fresh one (0: never)."),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Workload random seed."),
+    ]):
+        command = option(command)
+    return command
+
+
 @record.command()
-@click.option("--isolation", "-i", required=True,
-              type=click.Choice(["serializable", "repeatable-read", "read-committed"]),
-              help="The isolation level every transaction runs at.")
-@click.option("--workload", "-w", default="list-append", show_default=True,
-              type=click.Choice(["list-append", "rw-register"]), help="Elle's workload.")
-@click.option("--txns", "-n", type=click.IntRange(min=1), default=1500, show_default=True,
-              help="Transactions to invoke (committed, aborted or unknown).")
-@click.option("--clients", "-c", type=click.IntRange(min=1, max=64), default=8,
-              show_default=True, help="Concurrent clients, each with its own connection.")
-@click.option("--keys", "-k", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Keys active at a time.")
-@click.option("--max-writes-per-key", type=click.IntRange(min=0), default=32, show_default=True,
-              help="Writes after which a key retires for a fresh one (0: never).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Workload random seed.")
+@_transaction_options
 @click.option("--dsn", default=None,
               help="libpq connection string of a running server (its histcheck_* tables are "
                    "dropped and recreated); without it a throwaway server is started.")
@@ -126,20 +138,7 @@ MARIADB_PROMISES = {"serializable": "strict-serializable", "repeatable-read": "r
 
 
 @record.command()
-@click.option("--isolation", "-i", required=True,
-              type=click.Choice(["serializable", "repeatable-read", "read-committed"]),
-              help="The isolation level every transaction runs at.")
-@click.option("--workload", "-w", default="list-append", show_default=True,
-              type=click.Choice(["list-append", "rw-register"]), help="Elle's workload.")
-@click.option("--txns", "-n", type=click.IntRange(min=1), default=1500, show_default=True,
-              help="Transactions to invoke (committed, aborted or unknown).")
-@click.option("--clients", "-c", type=click.IntRange(min=1, max=64), default=8,
-              show_default=True, help="Concurrent clients, each with its own connection.")
-@click.option("--keys", "-k", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Keys active at a time.")
-@click.option("--max-writes-per-key", type=click.IntRange(min=0), default=32, show_default=True,
-              help="Writes after which a key retires for a fresh one (0: never).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Workload random seed.")
+@_transaction_options
 @click.option("--url", default=None,
               help="mysql://USER:PASSWORD@HOST:PORT/DATABASE of a running server (its "
                    "histcheck_* tables are dropped and recreated); without it a throwaway "
