@@ -42,16 +42,15 @@ from histcheck.recorders.databases.recording import (
     lost_connection,
     run_clients,
 )
-from histcheck.recorders.databases.workloads import TxnWorkload
+from histcheck.recorders.databases.workloads import (
+    SQL_ISOLATION_LEVELS,
+    TABLES,
+    TxnWorkload,
+    check_txn_arguments,
+)
 from histcheck.recorders.streaming import recording_to
 from histcheck.values import Value
 
-ISOLATION_LEVELS: dict[str, str] = {
-    "serializable": "SERIALIZABLE",
-    "repeatable-read": "REPEATABLE READ",
-    "read-committed": "READ COMMITTED",
-}
-TABLES: dict[str, str] = {"list-append": "histcheck_append", "rw-register": "histcheck_register"}
 _SCHEMA: dict[str, str] = {"list-append": "k INT PRIMARY KEY, v TEXT NOT NULL",
                            "rw-register": "k INT PRIMARY KEY, v INT"}
 _READ = "SELECT v FROM {table} WHERE k = %s"
@@ -134,14 +133,14 @@ class MariaDBSession:
     """
 
     def __init__(self, connect: Connect, workload: str, isolation: str) -> None:
-        if isolation not in ISOLATION_LEVELS:
+        if isolation not in SQL_ISOLATION_LEVELS:
             raise RecorderError(f"unknown isolation level {isolation!r}; known: "
-                                f"{', '.join(ISOLATION_LEVELS)}")
+                                f"{', '.join(SQL_ISOLATION_LEVELS)}")
         self._conn = connect()
         try:
             with self._conn.cursor() as cursor:
                 cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL "
-                               + ISOLATION_LEVELS[isolation])
+                               + SQL_ISOLATION_LEVELS[isolation])
         except (pymysql.MySQLError, OSError) as exc:
             self.close()
             raise RecorderError(f"cannot set up a MariaDB session: {_reason(exc)}") from None
@@ -205,11 +204,7 @@ def record_mariadb(*, isolation: str, workload: str, txns: int, clients: int, ke
 
     With no ``url``, a throwaway server is started from the local binaries and removed after.
     """
-    if workload not in TABLES:
-        raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
-    if isolation not in ISOLATION_LEVELS:
-        raise RecorderError(f"unknown isolation level {isolation!r}; known: "
-                            f"{', '.join(ISOLATION_LEVELS)}")
+    check_txn_arguments(workload, isolation)
     generator = TxnWorkload(workload, keys=keys, max_writes_per_key=max_writes_per_key,
                             seed=seed)
     if url is None:

@@ -52,16 +52,15 @@ from histcheck.recorders.databases.recording import (
     run_clients,
 )
 from histcheck.recorders.databases.servers import throwaway_postgres
-from histcheck.recorders.databases.workloads import TxnWorkload
+from histcheck.recorders.databases.workloads import (
+    SQL_ISOLATION_LEVELS,
+    TABLES,
+    TxnWorkload,
+    check_txn_arguments,
+)
 from histcheck.recorders.streaming import recording_to
 from histcheck.values import Value
 
-ISOLATION_LEVELS: dict[str, str] = {
-    "serializable": "SERIALIZABLE",
-    "repeatable-read": "REPEATABLE READ",
-    "read-committed": "READ COMMITTED",
-}
-TABLES: dict[str, str] = {"list-append": "histcheck_append", "rw-register": "histcheck_register"}
 _SCHEMA: dict[str, str] = {"list-append": "k int PRIMARY KEY, v text NOT NULL",
                            "rw-register": "k int PRIMARY KEY, v int"}
 _READ = "SELECT v FROM {table} WHERE k = %s"
@@ -120,9 +119,9 @@ class PostgresSession:
 
     def __init__(self, dsn: str, workload: str, isolation: str,
                  timeout: float | None = None) -> None:
-        if isolation not in ISOLATION_LEVELS:
+        if isolation not in SQL_ISOLATION_LEVELS:
             raise RecorderError(f"unknown isolation level {isolation!r}; known: "
-                                f"{', '.join(ISOLATION_LEVELS)}")
+                                f"{', '.join(SQL_ISOLATION_LEVELS)}")
         self._conn = _connect(dsn)
         self._timeout = timeout
         if timeout is not None:
@@ -132,7 +131,7 @@ class PostgresSession:
                 except psycopg.Error as exc:
                     self._conn.close()
                     raise RecorderError(f"cannot set up a PostgreSQL session: {exc}") from None
-        self._begin = f"BEGIN ISOLATION LEVEL {ISOLATION_LEVELS[isolation]}"
+        self._begin = f"BEGIN ISOLATION LEVEL {SQL_ISOLATION_LEVELS[isolation]}"
         self._read = _READ.format(table=TABLES[workload])
         self._lists = workload == "list-append"
         self._usable = True
@@ -197,11 +196,7 @@ def record_postgres(*, isolation: str, workload: str, txns: int, clients: int, k
     With ``stream``, events are also written to that file as they happen, from the moment the
     server answers (``histcheck.recorders.streaming.recording_to``).
     """
-    if workload not in TABLES:
-        raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
-    if isolation not in ISOLATION_LEVELS:
-        raise RecorderError(f"unknown isolation level {isolation!r}; known: "
-                            f"{', '.join(ISOLATION_LEVELS)}")
+    check_txn_arguments(workload, isolation)
     generator = TxnWorkload(workload, keys=keys, max_writes_per_key=max_writes_per_key,
                             seed=seed)
     if dsn is None:

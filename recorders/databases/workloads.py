@@ -33,6 +33,23 @@ from histcheck.values import Value
 
 TXN_WORKLOADS: tuple[str, ...] = ("list-append", "rw-register")
 REGISTER_WORKLOADS: tuple[str, ...] = ("register", "cas-register")
+SQL_ISOLATION_LEVELS: dict[str, str] = {
+    "serializable": "SERIALIZABLE",
+    "repeatable-read": "REPEATABLE READ",
+    "read-committed": "READ COMMITTED",
+}
+"""Each level's name as SQL's ``SET TRANSACTION ISOLATION LEVEL`` takes it."""
+TABLES: dict[str, str] = {"list-append": "histcheck_append", "rw-register": "histcheck_register"}
+"""The table each transactional workload keeps its keys in."""
+
+
+def check_txn_arguments(workload: str, isolation: str) -> None:
+    """``RecorderError`` for a workload or an isolation level no SQL recorder runs."""
+    if workload not in TABLES:
+        raise RecorderError(f"unknown workload {workload!r}; known: {', '.join(TABLES)}")
+    if isolation not in SQL_ISOLATION_LEVELS:
+        raise RecorderError(f"unknown isolation level {isolation!r}; known: "
+                            f"{', '.join(SQL_ISOLATION_LEVELS)}")
 MAX_TXN_LENGTH = 4
 
 
