@@ -31,7 +31,7 @@ from histcheck.budget import Budget, Deadline
 from histcheck.errors import BudgetExhausted
 from histcheck.scale import Answer, Finished, Job, Later, _fan_out, finished, no_verdict, set_cores
 
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.02
 CONNECT_SECONDS = 10
 
 
@@ -59,8 +59,10 @@ def _connect(scheduler: str) -> tuple[Any, Callable[[], None]]:
 
     from distributed import Client, LocalCluster
 
+    # a lost worker is handled here, and its answer is still whole: Dask's warnings about it
+    # would only interleave with the answers
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler == "local":
-        logging.getLogger("distributed").setLevel(logging.ERROR)
         cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -163,7 +165,7 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
     """Outcomes of the partitions searched on the cluster (stopping at the first invalid one)
     and configurations explored; ``BudgetExhausted`` when the deadline passes first, or when
     a partition's workers keep dying."""
-    from distributed import wait
+    from distributed import as_completed
 
     from histcheck import progress
 
@@ -174,18 +176,17 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
                                           hash=False), strict=True))
     running = {client.submit(search_part, sent[i], i, budget, pure=False,
                              key=f"histcheck-part-{token}-{i}-0"): i for i in order}
+    arriving = as_completed(list(running))
     resent = dict.fromkeys(order, 0)
     done: list[tuple[Any, Any]] = []
     explored = 0
     try:
         with progress.counter("parts", total=len(parts), unit="part") as tick:
             while running:
-                try:
-                    ready, _ = wait(list(running), timeout=POLL_SECONDS,
-                                    return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    ready = set()
+                ready = arriving.next_batch(block=False)
                 deadline.check(explored)
+                if not ready:
+                    time.sleep(POLL_SECONDS)
                 for future in ready:
                     index = running.pop(future)
                     outcome = _outcome(future)
@@ -196,10 +197,12 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
                                                   "kept dying", explored=explored)
                         [sent[index]] = client.scatter(
                             [Shipment(parts[index], model, searcher)], hash=False)
-                        running[client.submit(
+                        again = client.submit(
                             search_part, sent[index], index,
                             Budget(deadline.remaining(), budget.memory_bytes), pure=False,
-                            key=f"histcheck-part-{token}-{index}-{resent[index]}")] = index
+                            key=f"histcheck-part-{token}-{index}-{resent[index]}")
+                        running[again] = index
+                        arriving.add(again)
                         continue
                     if isinstance(outcome, str):
                         raise BudgetExhausted(outcome, explored=explored)
@@ -215,19 +218,15 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
 
 def _outcome(future: Any) -> Any:
     """A partition task's outcome or reason for stopping; None when the task was lost with a
-    worker (its data, or the worker running it, died)."""
+    worker (the worker running it died, or the one holding its partition or its result)."""
+    from concurrent.futures import CancelledError
+
     from distributed.scheduler import KilledWorker
 
     try:
         _, outcome = future.result()
-    except (KilledWorker, OSError) as exc:
-        del exc
+    except (KilledWorker, CancelledError, OSError):
         return None
-    except Exception as exc:
-        if "lost" in str(exc).lower() or type(exc).__name__ in ("FutureCancelledError",
-                                                               "CancelledError"):
-            return None
-        raise
     return outcome
 
 

@@ -68,6 +68,7 @@ def _wait_for_workers(address: str, count: int) -> None:
 
     with Client(address, timeout=START_SECONDS) as client:
         client.wait_for_workers(count, timeout=START_SECONDS)
+        client.get_task_stream()  # from now on the scheduler records every task it runs
 
 
 @contextmanager
@@ -96,3 +97,4 @@ def dask_cluster(tmp: Path, workers: int = 2) -> Iterator[Cluster]:
         while any(group_members(p.pid) for p in cluster.processes) and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
+
