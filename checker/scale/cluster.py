@@ -6,15 +6,17 @@ Two kinds of task, one per independent piece of work:
   the history: the workers read the file from the path, so every worker must see the same
   files at the same absolute paths (a shared folder, or one machine);
 * one history of a linearizability model: it is read here and split into key partitions, as
-  for forked search workers; each partition is scattered once, straight to one worker (so a
-  worker holds its share of the history, never all of it, and no task carries data), and the
-  task searching it runs where it is. The first invalid partition cancels the rest.
+  for forked search workers; the partitions, in a few batches of about equal size, are each
+  scattered once, straight to one worker (so a worker holds its share of the history, never
+  all of it, and no task carries data), and the task searching a batch runs where it is. The
+  first invalid partition cancels the rest.
 
 Budgets hold per history: a whole-history task enforces its own, as a serial run does; the
-partitions of one history share the time left on its deadline here, where the search waits.
-A worker that dies while holding a task is replaced by Dask, which runs the task again on
-another worker; a task whose workers keep dying (Dask gives up after a few, as
-``KilledWorker``) gives the history no verdict, never one from the part that was done.
+batches of one history share the time left on its deadline here, where the search waits, and
+each enforces the memory budget in its worker. When a worker dies, Dask runs its whole-history
+tasks again on another worker (and gives up, as ``KilledWorker``, after a few deaths: the
+history's verdict is then unknown, never one from the part that was done); a batch lost with
+its worker (its data lives there) is scattered again from here and searched afresh.
 """
 
 from __future__ import annotations
@@ -149,35 +151,61 @@ def _parts_of_one(client: Any, job: Job) -> Iterator[Answer]:
 
 @dataclass(frozen=True)
 class Shipment:
-    """One key partition as a worker holds it: its operations and how to search them."""
+    """A batch of key partitions as a worker holds it: their indices among the history's
+    partitions, their operations, and how to search them."""
 
-    part: Any
+    indices: tuple[int, ...]
+    parts: tuple[Any, ...]
     model: Any
     searcher: Any
 
 
 RESENDS = 3
-"""Times a partition is scattered again after the worker holding it died."""
+"""Times a batch is scattered again after the worker holding it died."""
+BATCHES_PER_THREAD = 4
+"""Batches of partitions per worker thread: enough to even out the load, few enough that the
+scheduler's cost per task (about a millisecond) stays small beside the search."""
+
+
+def batches(parts: list[Any], count: int) -> list[list[int]]:
+    """Partition indices in ``count`` batches of about equal size: each partition, largest
+    first, to the batch with fewest operations so far."""
+    shares: list[list[int]] = [[] for _ in range(max(1, min(count, len(parts))))]
+    loads = [0] * len(shares)
+    for index in sorted(range(len(parts)), key=lambda i: -len(parts[i])):
+        least = loads.index(min(loads))
+        shares[least].append(index)
+        loads[least] += len(parts[index])
+    return shares
 
 
 def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
                  searcher: Any) -> tuple[list[tuple[Any, Any]], int]:
     """Outcomes of the partitions searched on the cluster (stopping at the first invalid one)
     and configurations explored; ``BudgetExhausted`` when the deadline passes first, or when
-    a partition's workers keep dying."""
+    a batch's workers keep dying."""
     from distributed import as_completed
 
     from histcheck import progress
 
-    budget = Budget(deadline.remaining(), deadline.budget.memory_bytes)
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    shares = batches(parts, BATCHES_PER_THREAD * max(1, threads))
     token = uuid.uuid4().hex[:12]
-    order = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
-    sent = dict(zip(order, client.scatter([Shipment(parts[i], model, searcher) for i in order],
-                                          hash=False), strict=True))
-    running = {client.submit(search_part, sent[i], i, budget, pure=False,
-                             key=f"histcheck-part-{token}-{i}-0"): i for i in order}
+
+    def packed(number: int) -> Shipment:
+        share = shares[number]
+        return Shipment(tuple(share), tuple(parts[i] for i in share), model, searcher)
+
+    def submit(number: int, attempt: int) -> Any:
+        return client.submit(search_batch, sent[number],
+                             Budget(deadline.remaining(), deadline.budget.memory_bytes),
+                             pure=False, key=f"histcheck-parts-{token}-{number}-{attempt}")
+
+    sent = dict(enumerate(client.scatter([packed(n) for n in range(len(shares))],
+                                         hash=False)))
+    running = {submit(number, 0): number for number in range(len(shares))}
     arriving = as_completed(list(running))
-    resent = dict.fromkeys(order, 0)
+    resent = dict.fromkeys(range(len(shares)), 0)
     done: list[tuple[Any, Any]] = []
     explored = 0
     try:
@@ -188,60 +216,64 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
                 if not ready:
                     time.sleep(POLL_SECONDS)
                 for future in ready:
-                    index = running.pop(future)
-                    outcome = _outcome(future)
-                    if outcome is None:  # lost with its worker: send the partition again
-                        resent[index] += 1
-                        if resent[index] > RESENDS:
-                            raise BudgetExhausted("the Dask workers searching a key partition "
-                                                  "kept dying", explored=explored)
-                        [sent[index]] = client.scatter(
-                            [Shipment(parts[index], model, searcher)], hash=False)
-                        again = client.submit(
-                            search_part, sent[index], index,
-                            Budget(deadline.remaining(), budget.memory_bytes), pure=False,
-                            key=f"histcheck-part-{token}-{index}-{resent[index]}")
-                        running[again] = index
+                    number = running.pop(future)
+                    outcomes = _outcomes(future)
+                    if outcomes is None:  # lost with its worker: send the batch again
+                        resent[number] += 1
+                        if resent[number] > RESENDS:
+                            raise BudgetExhausted("the Dask workers searching a batch of key "
+                                                  "partitions kept dying", explored=explored)
+                        [sent[number]] = client.scatter([packed(number)], hash=False)
+                        again = submit(number, resent[number])
+                        running[again] = number
                         arriving.add(again)
                         continue
-                    if isinstance(outcome, str):
-                        raise BudgetExhausted(outcome, explored=explored)
-                    done.append((parts[index], outcome))
-                    explored += outcome.explored
-                    tick(1)
-                    if not outcome.valid:
-                        return done, explored
+                    for index, outcome in outcomes:
+                        if isinstance(outcome, str):
+                            raise BudgetExhausted(outcome, explored=explored)
+                        done.append((parts[index], outcome))
+                        explored += outcome.explored
+                        tick(1)
+                        if not outcome.valid:
+                            return done, explored
         return done, explored
     finally:
         client.cancel([*running, *sent.values()])
 
 
-def _outcome(future: Any) -> Any:
-    """A partition task's outcome or reason for stopping; None when the task was lost with a
-    worker (the worker running it died, or the one holding its partition or its result)."""
+def _outcomes(future: Any) -> Any:
+    """A batch task's outcomes; None when the task was lost with a worker (the worker running
+    it died, or the one holding its batch or its result)."""
     from concurrent.futures import CancelledError
 
     from distributed.scheduler import KilledWorker
 
     try:
-        _, outcome = future.result()
+        return future.result()
     except (KilledWorker, CancelledError, OSError):
         return None
-    return outcome
 
 
-def search_part(shipment: Shipment, index: int, budget: Budget) -> tuple[int, Any]:
-    """A partition task, as a worker runs it: the search's outcome, or why it stopped."""
+def search_batch(shipment: Shipment, budget: Budget) -> list[tuple[int, Any]]:
+    """A batch task, as a worker runs it: each partition's outcome in turn (a reason string
+    for one whose budget ran out), stopping after the first invalid one."""
     from histcheck import progress
 
     progress.disable()
     started = time.monotonic()
     deadline = budget.start()
-    search = shipment.searcher(shipment.part, shipment.model)
-    try:
-        while True:
-            deadline.check(next(search))
-    except StopIteration as stop:
-        return index, stop.value
-    except BudgetExhausted as exc:
-        return index, f"{exc.reason} (after {time.monotonic() - started:.1f} s on a worker)"
+    outcomes: list[tuple[int, Any]] = []
+    for index, part in zip(shipment.indices, shipment.parts, strict=True):
+        search = shipment.searcher(part, shipment.model)
+        try:
+            while True:
+                deadline.check(next(search))
+        except StopIteration as stop:
+            outcomes.append((index, stop.value))
+            if not stop.value.valid:
+                break
+        except BudgetExhausted as exc:
+            outcomes.append((index, f"{exc.reason} (after {time.monotonic() - started:.1f} s "
+                                    "on a worker)"))
+            break
+    return outcomes
