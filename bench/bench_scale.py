@@ -59,8 +59,9 @@ def _worker_peaks(cluster: Cluster) -> list[float]:
 def _row(name: str, operations: int, wall: float, command_mb: float, worker_mb: float,
          base: float | None) -> None:
     speedup = "" if base is None else f"{base / wall:5.2f}x"
+    load = os.getloadavg()[0]  # other work on the machine makes any speed-up smaller
     print(f"{name:38} {wall:8.2f} s {operations / wall:12,.0f} ops/s "
-          f"{command_mb:8.0f} MiB {worker_mb:8.0f} MiB {speedup}", flush=True)
+          f"{command_mb:8.0f} MiB {worker_mb:8.0f} MiB {speedup:>8} load {load:.1f}", flush=True)
 
 
 def folder_rows(root: Path, histories: int, operations: int) -> None:

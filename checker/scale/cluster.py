@@ -163,8 +163,13 @@ class Shipment:
 RESENDS = 3
 """Times a batch is scattered again after the worker holding it died."""
 BATCHES_PER_THREAD = 4
-"""Batches of partitions per worker thread: enough to even out the load, few enough that the
-scheduler's cost per task (about a millisecond) stays small beside the search."""
+"""Batches of partitions per worker thread, at least: enough to even out the load, few enough
+that the scheduler's cost per task (about a millisecond) stays small beside the search."""
+BATCH_OPERATIONS = 200_000
+"""Operations per batch, at most (where partitions allow): a worker holds the batches it is
+searching and the next ones, so this bounds its memory whatever the history's size."""
+IN_FLIGHT_PER_THREAD = 2
+"""Batches sent ahead per worker thread: one searched, one waiting, the rest still here."""
 
 
 def batches(parts: list[Any], count: int) -> list[list[int]]:
@@ -188,29 +193,34 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
 
     from histcheck import progress
 
-    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-    shares = batches(parts, BATCHES_PER_THREAD * max(1, threads))
+    threads = max(1, sum(w.get("nthreads", 1)
+                         for w in client.scheduler_info()["workers"].values()))
+    size = sum(len(part) for part in parts)
+    shares = batches(parts, max(BATCHES_PER_THREAD * threads, -(-size // BATCH_OPERATIONS)))
     token = uuid.uuid4().hex[:12]
 
-    def packed(number: int) -> Shipment:
+    def send(number: int, attempt: int) -> Any:
         share = shares[number]
-        return Shipment(tuple(share), tuple(parts[i] for i in share), model, searcher)
+        sent[number] = _scatter(client, Shipment(tuple(share), tuple(parts[i] for i in share),
+                                                 model, searcher))
+        future = client.submit(search_batch, sent[number],
+                               Budget(deadline.remaining(), deadline.budget.memory_bytes),
+                               pure=False, key=f"histcheck-parts-{token}-{number}-{attempt}")
+        running[future] = number
+        arriving.add(future)
 
-    def submit(number: int, attempt: int) -> Any:
-        return client.submit(search_batch, sent[number],
-                             Budget(deadline.remaining(), deadline.budget.memory_bytes),
-                             pure=False, key=f"histcheck-parts-{token}-{number}-{attempt}")
-
-    sent = dict(enumerate(client.scatter([packed(n) for n in range(len(shares))],
-                                         hash=False)))
-    running = {submit(number, 0): number for number in range(len(shares))}
-    arriving = as_completed(list(running))
+    sent: dict[int, Any] = {}
+    running: dict[Any, int] = {}
+    arriving = as_completed()
+    waiting = list(range(len(shares)))[::-1]  # largest batches first
     resent = dict.fromkeys(range(len(shares)), 0)
     done: list[tuple[Any, Any]] = []
     explored = 0
     try:
         with progress.counter("parts", total=len(parts), unit="part") as tick:
-            while running:
+            while running or waiting:
+                while waiting and len(running) < IN_FLIGHT_PER_THREAD * threads:
+                    send(waiting.pop(), 0)
                 ready = arriving.next_batch(block=False)
                 deadline.check(explored)
                 if not ready:
@@ -223,11 +233,9 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
                         if resent[number] > RESENDS:
                             raise BudgetExhausted("the Dask workers searching a batch of key "
                                                   "partitions kept dying", explored=explored)
-                        [sent[number]] = client.scatter([packed(number)], hash=False)
-                        again = submit(number, resent[number])
-                        running[again] = number
-                        arriving.add(again)
+                        send(number, resent[number])
                         continue
+                    client.cancel([sent.pop(number)])  # its worker may let the batch go
                     for index, outcome in outcomes:
                         if isinstance(outcome, str):
                             raise BudgetExhausted(outcome, explored=explored)
@@ -239,6 +247,19 @@ def search_parts(client: Any, parts: list[Any], model: Any, deadline: Deadline,
         return done, explored
     finally:
         client.cancel([*running, *sent.values()])
+
+
+def _scatter(client: Any, shipment: Shipment) -> Any:
+    """``shipment`` on one worker; tried again when the worker chosen dies meanwhile."""
+    for attempt in range(RESENDS + 1):
+        try:
+            [future] = client.scatter([shipment], hash=False)
+            return future
+        except OSError:
+            if attempt == RESENDS:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _outcomes(future: Any) -> Any:
