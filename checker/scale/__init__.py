@@ -166,9 +166,15 @@ def checked(jobs: list[Job], *, workers: int | None = None,
 
         yield from on_cluster(jobs, scheduler)
         return
+    if len(jobs) == 1 and workers is not None:  # one history: its parts use the workers
+        before = list(_cores)
+        set_cores(workers)
+        try:
+            yield Later(jobs[0])
+        finally:
+            _cores[:] = before
+        return
     count = default_workers(len(jobs)) if workers is None else workers
-    if len(jobs) == 1 and workers is not None:
-        set_cores(workers)  # one history: its parts use the workers asked for
     if count <= 1 or len(jobs) <= 1:
         yield from (Later(job) for job in jobs)
         return

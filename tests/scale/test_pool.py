@@ -161,3 +161,16 @@ def test_bad_input_in_a_worker_is_the_serial_error(tmp_path: Path) -> None:
             next(checked(jobs, **where)).get()  # type: ignore[arg-type]
         errors.append(str(raised.value))
     assert errors[1] == errors[0] and str(broken) in errors[0]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_workers_for_one_history_are_the_processes_its_parts_may_use(
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    seen = []
+    monkeypatch.setattr(histcheck.scale, "check_job",
+                        lambda job: seen.append(histcheck.scale.cores()) or (None, None))
+    answers = checked([Job(KV[0], "kv")], workers=workers)
+    next(answers).get()
+    assert seen == [workers]
+    assert list(answers) == []
+    assert histcheck.scale.cores() == (os.cpu_count() or 1)  # and only while it is checked
