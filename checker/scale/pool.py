@@ -66,8 +66,8 @@ def in_pool(jobs: list[Job], count: int) -> Iterator[Answer]:
         while shown < len(jobs):
             while (handed < len(jobs) and len(busy) < count
                    and handed - shown < AHEAD * count):
-                worker = idle.pop() if idle else _start(context)
-                worker.pipe.send(jobs[handed])
+                worker = _handed(idle.pop() if idle else _start(context), jobs[handed],
+                                 context)
                 busy[worker.pipe] = (worker, handed, time.monotonic())
                 handed += 1
             if shown in answers:
@@ -95,6 +95,17 @@ def _start(context: Any) -> _Worker:
     process.start()
     sender.close()
     return _Worker(process, receiver)
+
+
+def _handed(worker: _Worker, job: Job, context: Any) -> _Worker:
+    """``worker`` once it has ``job``; a fresh one if it died while idle."""
+    try:
+        worker.pipe.send(job)
+    except OSError:
+        worker.stop()
+        worker = _start(context)
+        worker.pipe.send(job)
+    return worker
 
 
 def _receive(worker: _Worker, job: Job) -> Answer:

@@ -3,6 +3,7 @@ budgets held inside each worker, and a worker that dies giving its history no ve
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
@@ -174,3 +175,17 @@ def test_workers_for_one_history_are_the_processes_its_parts_may_use(
     assert seen == [workers]
     assert list(answers) == []
     assert histcheck.scale.cores() == (os.cpu_count() or 1)  # and only while it is checked
+
+
+def test_a_worker_killed_while_idle_is_replaced_before_it_gets_a_history() -> None:
+    context = multiprocessing.get_context("fork")
+    idle = pool_module._start(context)
+    idle.process.kill()
+    idle.process.join(5)
+    worker = pool_module._handed(idle, Job(KV[1], "kv"), context)
+    try:
+        assert worker is not idle
+        answer = pool_module._receive(worker, Job(KV[1], "kv"))
+        assert answer.get()[1].valid is True  # c01-ok.txt
+    finally:
+        worker.stop()
