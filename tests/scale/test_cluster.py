@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bench.gen_kv import write_kv
+from tests.conftest import HISTORIES
 from tests.scale.cluster import Cluster, dask_cluster, group_members
 from tests.scale.corpus import HISTCHECK, labels_subset, run, without_timings
 
@@ -137,3 +138,12 @@ def test_one_history_that_loses_a_worker_still_gets_its_verdict(tmp_path: Path) 
     output, code = _kill_a_worker_mid_run(tmp_path, ["check", str(path), "-m", "kv", "--json"])
     assert code == serial.returncode == 0
     assert _verdicts(output) == _verdicts(serial.stdout)
+
+
+@pytest.mark.slow  # a LocalCluster starts a worker process per core
+def test_a_local_cluster_is_started_for_the_command_and_gives_the_serial_verdicts() -> None:
+    folder = str(HISTORIES / "porcupine-kv")
+    serial = run("check", folder, "-m", "kv", "--json", "--workers", "1")
+    local = run("check", folder, "-m", "kv", "--json", "--scheduler", "local")
+    assert local.returncode == serial.returncode == 1
+    assert [v[:3] for v in _verdicts(local.stdout)] == [v[:3] for v in _verdicts(serial.stdout)]

@@ -189,3 +189,19 @@ def test_a_worker_killed_while_idle_is_replaced_before_it_gets_a_history() -> No
         assert answer.get()[1].valid is True  # c01-ok.txt
     finally:
         worker.stop()
+
+
+def test_a_scheduler_without_dask_installed_says_how_to_install_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from click.testing import CliRunner
+
+    from histcheck.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "distributed" else real(name, *rest))
+    done = CliRunner().invoke(main, ["check", str(KV[0]), "-m", "kv", "--scheduler", "local"])
+    assert done.exit_code == 2
+    assert "--scheduler" in done.output and "pip install 'histcheck[dask]'" in done.output
