@@ -147,3 +147,17 @@ def test_a_local_cluster_is_started_for_the_command_and_gives_the_serial_verdict
     local = run("check", folder, "-m", "kv", "--json", "--scheduler", "local")
     assert local.returncode == serial.returncode == 1
     assert [v[:3] for v in _verdicts(local.stdout)] == [v[:3] for v in _verdicts(serial.stdout)]
+
+
+def test_budgets_hold_per_history_on_the_cluster(cluster: Cluster, large: list[Path]) -> None:
+    folder = run("check", str(HISTORIES / "porcupine-kv"), "-m", "kv", "--json",
+                 "--timeout", "0", "--scheduler", cluster.address)
+    assert folder.returncode == 3
+    assert {row["valid"] for row in without_timings(folder.stdout)} == {"unknown"}
+    started = time.monotonic()
+    one = run("check", str(large[0]), "-m", "kv", "--json", "--timeout", "0.2",
+              "--scheduler", cluster.address, "--opt", "explain=false")
+    [row] = without_timings(one.stdout)
+    assert one.returncode == 3 and row["valid"] == "unknown", one.stdout
+    assert "time budget of 0.2 s ran out" in row["explanation"]
+    assert time.monotonic() - started < 15
