@@ -4,6 +4,7 @@ equal to a serial run's, and a run that loses a worker to SIGKILL still answers 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -161,3 +162,18 @@ def test_budgets_hold_per_history_on_the_cluster(cluster: Cluster, large: list[P
     assert one.returncode == 3 and row["valid"] == "unknown", one.stdout
     assert "time budget of 0.2 s ran out" in row["explanation"]
     assert time.monotonic() - started < 15
+
+
+def test_bad_input_on_the_cluster_is_the_serial_error_line(cluster: Cluster,
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "a-broken.jsonl").write_text('{"process": 0, "type": "invoke"\n')
+    (folder / "b-ok.txt").symlink_to(HISTORIES / "porcupine-kv" / "c01-ok.txt")
+    given = os.path.relpath(folder)  # workers are sent absolute paths; messages name this one
+    serial = run("check", given, "-m", "kv", "--workers", "1")
+    clustered = run("check", given, "-m", "kv", "--scheduler", cluster.address)
+    assert clustered.returncode == serial.returncode == 2
+    assert clustered.stderr == serial.stderr and "a-broken.jsonl:1:" in serial.stderr
+    assert [line.split(" (")[0] for line in clustered.stdout.splitlines()] == \
+        [line.split(" (")[0] for line in serial.stdout.splitlines()]
