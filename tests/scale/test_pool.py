@@ -205,3 +205,19 @@ def test_a_scheduler_without_dask_installed_says_how_to_install_it(
     done = CliRunner().invoke(main, ["check", str(KV[0]), "-m", "kv", "--scheduler", "local"])
     assert done.exit_code == 2
     assert "--scheduler" in done.output and "pip install 'histcheck[dask]'" in done.output
+
+
+def test_a_warning_from_a_worker_comes_out_with_its_history_as_in_a_serial_run(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "a-cut.jsonl").write_text(
+        '{"histcheck": "recording"}\n'
+        '{"process": 0, "type": "invoke", "f": "write", "value": 1}\n')
+    (folder / "b-whole.jsonl").write_text(
+        '{"process": 0, "type": "invoke", "f": "write", "value": 1}\n'
+        '{"process": 0, "type": "ok", "f": "write", "value": 1}\n')
+    done = [run("check", str(folder), "-m", "register", "--workers", n) for n in ("1", "2")]
+    assert "incomplete recording" in done[0].stderr
+    assert done[1].stderr == done[0].stderr
+    assert text_without_timings(done[1].stdout) == text_without_timings(done[0].stdout)
