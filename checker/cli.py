@@ -291,16 +291,21 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per history per line.")
 @click.option("--junit", "junit_file", default=None,
               help="Also write a JUnit XML file: one test case per history.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: serial for one history, one per core "
+                   "for several).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Check on a Dask cluster: tcp://HOST:PORT, or `local` (needs histcheck[dask]).")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress on stderr (shown only on a terminal, for long work).")
 def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt: str | None,
           timeout: float | None, memory_mb: int | None, engine: str | None, opts: tuple[str, ...],
-          report_dir: str | None, as_json: bool, junit_file: str | None, quiet: bool) -> None:
+          report_dir: str | None, as_json: bool, junit_file: str | None, workers: int | None,
+          scheduler: str | None, quiet: bool) -> None:
     """Check histories (files, or folders of them) against a model and consistency level."""
     from contextlib import ExitStack
 
     from histcheck import progress
-    from histcheck.api import check_file
     from histcheck.budget import Budget
     from histcheck.registry import get_model
     from histcheck.watchdog import release
@@ -332,13 +337,16 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
     bars = ExitStack()
     advance = bars.enter_context(progress.counter("histories", total=len(places),
                                                   unit="history")) if len(places) > 1 else None
-    for index, (path, place) in enumerate(places):
+    from histcheck.scale import Job, checked
+
+    answers = checked([Job(path, spec.name, level, fmt, budget, options, report_dir is not None)
+                       for path, _ in places], workers=workers, scheduler=scheduler)
+    for index, ((path, place), answer) in enumerate(zip(places, answers, strict=True)):
         if advance is not None and index:
             advance(1)
         release()
         try:
-            history, result = check_file(path, model=spec.name, consistency=level, fmt=fmt,
-                                         budget=budget, options=options)
+            history, result = answer.get()
         except HistcheckError as exc:
             message = str(exc.located(shown(path))) if isinstance(exc, HistoryError) else str(exc)
             echo(f"histcheck: {message}", err=True)
@@ -524,7 +532,13 @@ def stats(path: str, fmt: str | None, as_json: bool, report_dir: str | None) -> 
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Seconds per history before the verdict is unknown.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per labelled row.")
-def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: serial for one history, one per core "
+                   "for several).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Check on a Dask cluster: tcp://HOST:PORT, or `local` (needs histcheck[dask]).")
+def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool,
+           workers: int | None, scheduler: str | None) -> None:
     """Check every labelled history in FOLDER and compare with its expected verdict.
 
     Exit 0 when every verdict agrees with its label, 1 when one disagrees (or is unknown),
@@ -532,7 +546,6 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     """
     import time
 
-    from histcheck.api import check_file
     from histcheck.budget import Budget
     from histcheck.labels import read_labels
     from histcheck.watchdog import release
@@ -544,12 +557,15 @@ def verify(folder: str, labels_name: str, timeout: float | None, as_json: bool) 
     codes: list[int] = []
     agreed = 0
     started = time.perf_counter()
-    for label in labels:
+    from histcheck.scale import Job, checked
+
+    answers = checked([Job(label.path, label.model, label.consistency, None,
+                           Budget(seconds=timeout), dict(label.options)) for label in labels],
+                      workers=workers, scheduler=scheduler)
+    for label, answer in zip(labels, answers, strict=True):
         release()
         try:
-            _, result = check_file(label.path, model=label.model,
-                                   consistency=label.consistency, budget=Budget(seconds=timeout),
-                                   options=dict(label.options))
+            _, result = answer.get()
         except HistcheckError as exc:
             message = str(exc.located(str(label.path))) if isinstance(exc, HistoryError) \
                 else str(exc)

@@ -33,9 +33,11 @@ NEVER_FOR_A_CHECK = ("z3", "networkx", "polars", "pysat", "orjson", "xml.etree",
                      "histcheck.formats.edn", "histcheck.txn.polygraph", "histcheck.junit",
                      "multiprocessing", "histcheck.linear.explain", "histcheck.linear.core",
                      "histcheck.linear.sequential", "histcheck.linear.smt",
-                     "histcheck.linear.report", "histcheck.stats", "histcheck.labels")
+                     "histcheck.linear.report", "histcheck.stats", "histcheck.labels",
+                     "histcheck.scale.pool", "histcheck.scale.cluster", "dask", "distributed")
 """What a valid check never runs: writing JUnit (without ``--junit``), worker processes (for a
-small history), explaining (for a valid one), the other engines, reports, statistics, labels."""
+small history, or one history), explaining (for a valid one), the other engines, reports,
+statistics, labels, a Dask cluster (without ``--scheduler``)."""
 
 
 def _loaded(tmp_path: Path) -> dict[str, list[str]]:

@@ -5,13 +5,15 @@ few thousand configurations: a cheap invalid part ends the check before an expen
 part has eaten the budget (on Porcupine's c50-bad every key is invalid, some in 3,000
 configurations, some only after millions).
 
-When the history is large and the machine has spare cores, parts go to worker processes
-(forked, so user-defined models need not be picklable); the first invalid part stops the pool.
+When the history is large and spare cores are there (``histcheck.scale.cores``: the machine's,
+``--workers`` for one history, one inside a worker that checks a whole history), parts go to
+worker processes (forked, so user-defined models need not be picklable); the first invalid part
+stops the pool. While one history is checked on a Dask cluster, they go to its workers instead
+(``histcheck.scale.fan_out``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Generator
 from typing import Any
@@ -32,9 +34,17 @@ def run_parts(parts: list[Part], model: Resolved, deadline: Deadline, searcher: 
               workers: int | None = None) -> tuple[list[tuple[Part, Outcome]], int]:
     """Outcomes of the parts searched (stopping at the first invalid one), and configurations
     explored. Raises ``BudgetExhausted`` when the deadline passes first."""
+    from histcheck.scale import cores, fan_out
+
     size = sum(len(p) for p in parts)
+    cluster = fan_out()
+    if cluster is not None and workers is None and len(parts) > 1 \
+            and size >= PARALLEL_MIN_OPERATIONS:
+        answer: tuple[list[tuple[Part, Outcome]], int] = cluster(parts, model, deadline,
+                                                                 searcher)
+        return answer
     if workers is None:
-        workers = min(len(parts), os.cpu_count() or 1) if size >= PARALLEL_MIN_OPERATIONS else 1
+        workers = min(len(parts), cores()) if size >= PARALLEL_MIN_OPERATIONS else 1
     if workers > 1 and len(parts) > 1:
         return _in_processes(parts, model, deadline, searcher, workers)
     return _interleaved(parts, model, deadline, searcher)
