@@ -12,7 +12,6 @@ win every name they register, so in this package only ``toy-register`` is judged
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,7 @@ from tests.systems import oracles
 LEVELS = ("linearizable", "sequential")
 
 
-@dataclass(frozen=True)
-class TraceSpec(ModelSpec):
+class TraceSpec(ModelSpec, frozen=True):
     """A ModelSpec with a loader, as trace models declare it."""
 
     loader: str | None = "tests.fuzz.stand_ins:load_trace"
