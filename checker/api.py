@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from histcheck.budget import UNLIMITED, Budget, Deadline, peak_rss_bytes
 from histcheck.errors import BudgetExhausted
@@ -49,7 +50,7 @@ def check(history: History, *, model: str, consistency: str | None = None,
                "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1)}
     if getattr(history, "incomplete", False):
         figures["incomplete"] = True
-    return replace(result, figures=figures)
+    return msgspec.structs.replace(result, figures=figures)
 
 
 def check_file(path: str | Path, *, model: str, consistency: str | None = None,
@@ -79,4 +80,5 @@ def check_file(path: str | Path, *, model: str, consistency: str | None = None,
     read_seconds = round(deadline.elapsed(), 6)
     result = check(subject, model=spec.name, consistency=level, options=options,
                    deadline=deadline)
-    return subject, replace(result, figures={**result.figures, "read_seconds": read_seconds})
+    return subject, msgspec.structs.replace(
+        result, figures={**result.figures, "read_seconds": read_seconds})

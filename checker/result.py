@@ -8,29 +8,28 @@ NP-complete in general, and a guess would be worse than no answer).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
+
+import msgspec
 
 Validity: TypeAlias = 'bool | Literal["unknown"]'
 UNKNOWN: Literal["unknown"] = "unknown"
 
 
-@dataclass(frozen=True)
-class Anomaly:
+class Anomaly(msgspec.Struct, frozen=True):
     """One reason a history is invalid: a named anomaly, the operations involved, and prose."""
 
     name: str
     explanation: str
     operations: tuple[int, ...] = ()
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "explanation": self.explanation,
                 "operations": list(self.operations), **dict(self.data)}
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     """A verdict on one history for one model and consistency level."""
 
     valid: Validity
@@ -38,8 +37,8 @@ class CheckResult:
     consistency: str
     anomalies: tuple[Anomaly, ...] = ()
     explanation: str = ""
-    figures: Mapping[str, Any] = field(default_factory=dict)
-    details: Mapping[str, Any] = field(default_factory=dict)
+    figures: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    details: Mapping[str, Any] = msgspec.field(default_factory=dict)
     certificate: tuple[int, ...] = ()
     """For a valid transactional verdict, the commit order found (operation ids, first
     committed first): the witness a short replay can confirm. The report writes it out."""

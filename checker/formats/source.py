@@ -29,9 +29,11 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TypeVar
+
+import msgspec
 
 from histcheck.errors import FormatError, HistoryError
 
@@ -47,8 +49,7 @@ _ZSTD_PIECE = 1 << 16
 _HEAD = 10
 
 
-@dataclass(frozen=True)
-class Local:
+class Local(msgspec.Struct, frozen=True):
     """A local file (or folder) to read, and the name to give it in messages."""
 
     path: Path
@@ -62,8 +63,7 @@ class Local:
         return renamed
 
 
-@dataclass(frozen=True)
-class Codec:
+class Codec(msgspec.Struct, frozen=True):
     """A compression format: how its data starts and how to decompress it in chunks.
 
     ``chunks`` raises ``EOFError`` when the data ends early, and ``OSError``, ``zlib.error`` or

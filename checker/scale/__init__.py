@@ -12,7 +12,8 @@ runs is decided here:
   or the key partitions of one history.
 
 A worker that dies holding a history never yields a verdict from what it did: the history's
-verdict is unknown, saying so. This module imports nothing heavy: a plain check loads it.
+verdict is unknown, saying so. Every check goes through this module, so it imports nothing a
+plain check does not load anyway.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from histcheck.budget import UNLIMITED, Budget
 from histcheck.errors import HistcheckError, HistoryError
@@ -31,8 +33,7 @@ if TYPE_CHECKING:
     from histcheck.result import CheckResult
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(msgspec.Struct, frozen=True):
     """One history to check, with everything a worker needs to check it alone."""
 
     path: Path
@@ -40,7 +41,7 @@ class Job:
     consistency: str | None = None
     fmt: str | None = None
     budget: Budget = UNLIMITED
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = msgspec.field(default_factory=dict)
     keep_history: bool = False
     """Send what was read back with the verdict (the report pages need it)."""
 
@@ -52,8 +53,7 @@ class Answer(Protocol):
     def get(self) -> tuple[Any, CheckResult]: ...
 
 
-@dataclass(frozen=True)
-class Later:
+class Later(msgspec.Struct, frozen=True):
     """An answer computed in this process when it is asked for (the serial run)."""
 
     job: Job
@@ -62,8 +62,7 @@ class Later:
         return check_job(self.job)
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(msgspec.Struct, frozen=True):
     """An answer computed elsewhere: the result or the error, and the warnings raised on the
     way (raised again here, when the answer is read, so they come out in order)."""
 

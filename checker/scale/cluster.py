@@ -25,9 +25,11 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from histcheck.budget import Budget, Deadline
 from histcheck.errors import BudgetExhausted
@@ -99,7 +101,7 @@ def _whole_histories(client: Any, jobs: list[Job]) -> Iterator[Answer]:
             if is_stdin(job.path):
                 futures.append(None)  # standard input is this process's to read
                 continue
-            shipped = replace(job, path=Path(os.path.abspath(job.path)))
+            shipped = msgspec.structs.replace(job, path=Path(os.path.abspath(job.path)))
             future = client.submit(check_on_worker, shipped, pure=False)
             future.add_done_callback(lambda _: tick(1))
             futures.append(future)
@@ -132,7 +134,8 @@ def _collected(job: Job, future: Any) -> Answer:
     if answer.error is not None:  # name the file as it was given, not as it was shipped
         kind, message, where = answer.error
         if where.get("path") == os.path.abspath(job.path):
-            answer = replace(answer, error=(kind, message, {**where, "path": str(job.path)}))
+            answer = msgspec.structs.replace(
+                answer, error=(kind, message, {**where, "path": str(job.path)}))
     return answer
 
 
