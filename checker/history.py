@@ -22,7 +22,6 @@ from __future__ import annotations
 import enum
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
 
 import msgspec
@@ -152,16 +151,14 @@ class Operation(msgspec.Struct, frozen=True, gc=False):
         return self.type is INFO
 
 
-@dataclass(frozen=True, slots=True)
-class PlacedEvent:
+class PlacedEvent(msgspec.Struct, frozen=True, gc=False):
     """An event of a non-client process, with its position in the history."""
 
     position: int
     event: Event
 
 
-@dataclass(frozen=True)
-class History:
+class History(msgspec.Struct, frozen=True):
     """A whole history: client operations in invocation order, and the other processes' events.
 
     ``lines`` maps each event position to the line of the source it came from, so that problems
@@ -177,7 +174,7 @@ class History:
     source: str | None = None
     size: int = 0
     timed: bool = False
-    lines: Sequence[int] = field(default_factory=lambda: array("l"))
+    lines: Sequence[int] = msgspec.field(default_factory=lambda: array("l"))
     realtime: bool = True
     incomplete: bool = False
 

@@ -13,7 +13,6 @@ histories/README.md.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -179,7 +178,7 @@ def _read_recording(lines: Iterable[bytes], builder: HistoryBuilder, source: str
     if not events:
         raise recording.no_events(source)
     history = builder.build()
-    return history if ended else replace(history, incomplete=True)
+    return history if ended else msgspec.structs.replace(history, incomplete=True)
 
 
 def typed_event(line: _Line) -> Event:

@@ -22,7 +22,9 @@ positions respect session order and mean nothing between sessions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+import msgspec
 
 from histcheck.history import FAIL, INVOKE, OK, Event, EventType, History, HistoryBuilder, Process
 from histcheck.values import Value
@@ -74,4 +76,4 @@ def build(sessions: Sequence[Session], source: str) -> History:
                 builder.add(Event(process, OK, "txn", txn.mops), txn.end)
             elif txn.status is FAIL:
                 builder.add(Event(process, FAIL, "txn", invoked(txn.mops)), txn.end)
-    return replace(builder.build(), realtime=False)
+    return msgspec.structs.replace(builder.build(), realtime=False)

@@ -40,8 +40,8 @@ from histcheck.errors import FormatError, HistoryError
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-Read = TypeVar("Read", bound="DataclassInstance")
-"""What a reader returns: a dataclass with a ``source`` (the History and Trace types)."""
+Read = TypeVar("Read", bound="DataclassInstance | msgspec.Struct")
+"""What a reader returns, with a ``source``: a History (a struct) or a Trace (a dataclass)."""
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 CHUNK = 1 << 20
@@ -59,7 +59,10 @@ class Local(msgspec.Struct, frozen=True):
         """``found`` (a History or Trace read from the copy) naming its source as the user did."""
         if getattr(found, "source", None) != str(self.path):
             return found
-        renamed: Read = replace(found, source=self.name)
+        if isinstance(found, msgspec.Struct):  # a History
+            renamed: Read = msgspec.structs.replace(found, source=self.name)
+        else:  # a Trace
+            renamed = replace(found, source=self.name)
         return renamed
 
 
