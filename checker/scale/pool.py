@@ -30,7 +30,8 @@ POLL_SECONDS = 0.05
 KILL_GRACE = 5.0
 """Seconds past its time budget after which a worker is killed rather than waited for."""
 AHEAD = 4
-"""Jobs handed out per worker beyond the oldest unanswered one (bounds answers held)."""
+"""Only jobs within this many per worker of the oldest unanswered one are handed out (which
+bounds the answers held), the largest file among them first."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,21 @@ def in_pool(jobs: list[Job], count: int) -> Iterator[Answer]:
     idle: list[_Worker] = []
     busy: dict[Connection, tuple[_Worker, int, float]] = {}
     answers: dict[int, Answer] = {}
-    handed = shown = 0
+    waiting = set(range(len(jobs)))
+    sizes = [_size(job) for job in jobs]
+    shown = 0
     try:
         while shown < len(jobs):
-            while (handed < len(jobs) and len(busy) < count
-                   and handed - shown < AHEAD * count):
-                worker = _handed(idle.pop() if idle else _start(context), jobs[handed],
+            while waiting and len(busy) < count:
+                window = [i for i in range(shown, min(len(jobs), shown + AHEAD * count))
+                          if i in waiting]
+                if not window:
+                    break
+                index = max(window, key=lambda i: (sizes[i], -i))  # the longest work first
+                waiting.discard(index)
+                worker = _handed(idle.pop() if idle else _start(context), jobs[index],
                                  context)
-                busy[worker.pipe] = (worker, handed, time.monotonic())
-                handed += 1
+                busy[worker.pipe] = (worker, index, time.monotonic())
             if shown in answers:
                 yield answers.pop(shown)
                 shown += 1
@@ -85,6 +92,14 @@ def in_pool(jobs: list[Job], count: int) -> Iterator[Answer]:
     finally:
         for worker in [*idle, *(w for w, _, _ in busy.values())]:
             worker.stop()
+
+
+def _size(job: Job) -> int:
+    """How much reading a job holds, to hand out the longest first (0 when unknown)."""
+    try:
+        return job.path.stat().st_size if job.path.is_file() else 0
+    except OSError:
+        return 0
 
 
 def _start(context: Any) -> _Worker:
