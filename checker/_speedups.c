@@ -692,6 +692,189 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The linearizability search's next moves                                                  */
+
+/* A growable array of indices, on the stack while small. */
+typedef struct {
+    Py_ssize_t *items, size, room;
+    Py_ssize_t local[64];
+} Indices;
+
+static void indices_init(Indices *x) {
+    x->items = x->local;
+    x->size = 0;
+    x->room = 64;
+}
+
+static int indices_push(Indices *x, Py_ssize_t value) {
+    if (x->size == x->room) {
+        Py_ssize_t room = x->room * 2;
+        Py_ssize_t *grown = x->items == x->local ? PyMem_Malloc(room * sizeof *grown)
+                                                 : PyMem_Realloc(x->items, room * sizeof *grown);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (x->items == x->local) memcpy(grown, x->local, sizeof x->local);
+        x->items = grown;
+        x->room = room;
+    }
+    x->items[x->size++] = value;
+    return 0;
+}
+
+static void indices_free(Indices *x) {
+    if (x->items != x->local) PyMem_Free(x->items);
+}
+
+static inline Py_ssize_t index_at(PyObject *list, Py_ssize_t i) {
+    return PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+}
+
+static inline double bound(PyObject *value, int *odd) {
+    if (PyFloat_CheckExact(value)) return PyFloat_AS_DOUBLE(value);
+    *odd = 1;
+    return 0.0;
+}
+
+/* candidates(state, n, succ, calls, rets, before, placed, pure, required, ops, step,
+ *            can_reach, choices, walk_most, lookahead) -> list
+ *
+ * ``searching``'s ``candidates`` (histcheck.linear.search), step for step: the operations that
+ * may come next, required ones first, or a pure move alone as ``[(j, state)]``, or ``[]`` when
+ * a read can no longer be satisfied. None when a bound it met is not a float (then Python
+ * computes the moves; ``step`` has no side effects, so calling it again is harmless). */
+static PyObject *candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 15) {
+        PyErr_SetString(PyExc_TypeError, "candidates takes 15 arguments");
+        return NULL;
+    }
+    PyObject *state = args[0], *succ = args[2], *calls = args[3], *rets = args[4];
+    PyObject *before = args[5], *placed = args[6], *pure = args[7], *required = args[8];
+    PyObject *ops = args[9], *step = args[10], *can_reach = args[11], *choices = args[12];
+    Py_ssize_t n = PyLong_AsSsize_t(args[1]), walk_most = PyLong_AsSsize_t(args[13]);
+    Py_ssize_t lookahead = PyLong_AsSsize_t(args[14]);
+    if (PyErr_Occurred()) return NULL;
+    if (!PyList_Check(succ) || !PyTuple_Check(calls) || !PyTuple_Check(rets) ||
+        !PyTuple_Check(before) || !PyByteArray_Check(placed) || !PyTuple_Check(pure) ||
+        !PyTuple_Check(required) || !PyTuple_Check(ops) || PyTuple_GET_SIZE(calls) != n ||
+        PyTuple_GET_SIZE(rets) != n || PyList_GET_SIZE(succ) != n + 1)
+        Py_RETURN_NONE;
+    const char *is_placed = PyByteArray_AS_STRING(placed);
+    int odd = 0; /* a bound that is not a float: Python computes the moves instead */
+#define BOUND(tuple, i) bound(PyTuple_GET_ITEM(tuple, i), &odd)
+    Indices scan, walked;
+    indices_init(&scan);
+    indices_init(&walked);
+    PyObject *first = NULL, *later = NULL, *result = NULL;
+    double minret = Py_HUGE_VAL;
+    for (Py_ssize_t i = index_at(succ, n); i != n; i = index_at(succ, i)) {
+        if (i < 0 || i > n) goto bad_links;
+        if (BOUND(calls, i) > minret) break;
+        double r = BOUND(rets, i);
+        if (r < minret) minret = r;
+        if (indices_push(&scan, i) < 0) goto done;
+    }
+    if (!(first = PyList_New(0)) || !(later = PyList_New(0))) goto done;
+    Py_ssize_t cursor = index_at(succ, n);
+    for (Py_ssize_t s = 0; s < scan.size; s++) {
+        Py_ssize_t j = scan.items[s];
+        if (BOUND(calls, j) > minret) continue;
+        Py_ssize_t b = PyLong_AsSsize_t(PyTuple_GET_ITEM(before, j));
+        if (b >= 0 && b < n && !is_placed[b]) continue;
+        int needed = PyObject_IsTrue(PyTuple_GET_ITEM(required, j));
+        if (needed < 0) goto done;
+        PyObject *op = PyTuple_GET_ITEM(ops, j);
+        if (PyObject_IsTrue(PyTuple_GET_ITEM(pure, j)) == 1) {
+            PyObject *after = PyObject_CallFunctionObjArgs(step, state, op, NULL);
+            if (after == NULL) goto done;
+            if (after != Py_None && Py_TYPE(after) != (PyTypeObject *)choices) {
+                int same = PyObject_RichCompareBool(after, state, Py_EQ);
+                if (same < 0) {
+                    Py_DECREF(after);
+                    goto done;
+                }
+                if (same) {
+                    PyObject *index = PyLong_FromSsize_t(j);
+                    PyObject *move = index == NULL ? NULL : PyTuple_Pack(2, index, after);
+                    Py_XDECREF(index);
+                    Py_DECREF(after);
+                    if (move == NULL) goto done;
+                    result = PyList_New(1);
+                    if (result == NULL) {
+                        Py_DECREF(move);
+                        goto done;
+                    }
+                    PyList_SET_ITEM(result, 0, move);
+                    goto done;
+                }
+            }
+            Py_DECREF(after);
+            if (needed && can_reach != Py_None) {
+                double limit = BOUND(rets, j);
+                while (cursor != n && BOUND(calls, cursor) <= limit &&
+                       walked.size <= walk_most) {
+                    if (indices_push(&walked, cursor) < 0) goto done;
+                    cursor = index_at(succ, cursor);
+                    if (cursor < 0 || cursor > n) goto bad_links;
+                }
+                if (cursor == n || BOUND(calls, cursor) > limit) {
+                    PyObject *available = PyList_New(0);
+                    if (available == NULL) goto done;
+                    for (Py_ssize_t w = 0; w < walked.size; w++) {
+                        Py_ssize_t k = walked.items[w];
+                        if (BOUND(calls, k) > limit) break;
+                        if (k != j && PyList_Append(available, PyTuple_GET_ITEM(ops, k)) < 0) {
+                            Py_DECREF(available);
+                            goto done;
+                        }
+                    }
+                    if (PyList_GET_SIZE(available) <= lookahead) {
+                        PyObject *reach = PyObject_CallFunctionObjArgs(can_reach, state, op,
+                                                                       available, NULL);
+                        Py_DECREF(available);
+                        if (reach == NULL) goto done;
+                        int reachable = PyObject_IsTrue(reach);
+                        Py_DECREF(reach);
+                        if (reachable < 0) goto done;
+                        if (!reachable) {
+                            result = PyList_New(0);
+                            goto done;
+                        }
+                    } else {
+                        Py_DECREF(available);
+                    }
+                }
+            }
+        }
+        PyObject *index = PyLong_FromSsize_t(j);
+        if (index == NULL) goto done;
+        int failed = PyList_Append(needed ? first : later, index);
+        Py_DECREF(index);
+        if (failed < 0) goto done;
+    }
+    if (PyList_SetSlice(first, PyList_GET_SIZE(first), PyList_GET_SIZE(first), later) < 0)
+        goto done;
+    result = first;
+    first = NULL;
+    goto done;
+bad_links:
+    PyErr_SetString(PyExc_ValueError, "candidates: a link out of range");
+done:
+#undef BOUND
+    Py_XDECREF(first);
+    Py_XDECREF(later);
+    indices_free(&scan);
+    indices_free(&walked);
+    if (PyErr_Occurred()) Py_CLEAR(result);
+    if (odd && result != NULL) {
+        Py_DECREF(result);
+        Py_RETURN_NONE;
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"edn_lines", (PyCFunction)(void (*)(void))edn_lines, METH_FASTCALL,
      "Read Jepsen-style EDN lines into records, up to the first line not taken."},
@@ -699,6 +882,8 @@ static PyMethodDef methods[] = {
      "Read Jepsen log operation lines into events, up to the first line not taken."},
     {"pair", (PyCFunction)(void (*)(void))pair, METH_FASTCALL,
      "Pair invocations with completions, up to the first event not taken."},
+    {"candidates", (PyCFunction)(void (*)(void))candidates, METH_FASTCALL,
+     "The linearizability search's next moves from one configuration."},
     {NULL, NULL, 0, NULL},
 };
 

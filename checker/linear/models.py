@@ -95,12 +95,19 @@ class KeyValue(msgspec.Struct, frozen=True):
         current value followed by available appended pieces (each usable at most once; this
         check lets them repeat, which only makes it more permissive, hence sound)."""
         wanted = "" if op.value is None else op.value
-        if not isinstance(wanted, str) or any(other.f == "put" for other in available):
+        if not isinstance(wanted, str):
             return True
+        pieces: set[str] = set()
+        for other in available:  # one pass: a put anywhere makes any value reachable
+            f = other.f
+            if f == "put":
+                return True
+            if f == "append":
+                piece = other.value
+                if isinstance(piece, str) and piece:
+                    pieces.add(piece)
         if not wanted.startswith(state):
             return False
-        pieces = {other.value for other in available
-                  if other.f == "append" and isinstance(other.value, str) and other.value}
         rest = wanted[len(state):]
         reached = {0}
         frontier = [0]

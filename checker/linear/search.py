@@ -38,6 +38,7 @@ from typing import Any
 
 import msgspec
 
+from histcheck import speedups
 from histcheck.budget import Deadline
 from histcheck.linear.model import Choices, Resolved
 from histcheck.linear.parts import Part
@@ -144,9 +145,17 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
     deepest: list[Path] = []  # every path of best_count found, up to FURTHEST
     explored = 0
 
+    fast = speedups.loaded
+
     def candidates(state: Any) -> list[Any]:
         """Operations that may come next (lazily: indices), or a pure move alone (with its
-        state)."""
+        state). The compiled module computes the same list when it is there."""
+        if fast is not None:
+            moves: list[Any] | None = fast.candidates(
+                state, n, succ, calls, rets, before, placed, pure, required, ops, step,
+                can_reach, Choices, WALK_MOST, REACH_LOOKAHEAD)
+            if moves is not None:
+                return moves
         minret = INF
         scan: list[int] = []
         i = succ[n]
