@@ -263,7 +263,8 @@ def main() -> None:
     warnings.showwarning = _one_line_warning
 
 
-def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--opt NAME=VALUE`` pairs as a mapping (a pair without ``=`` fails, exit 2)."""
     options: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -312,7 +313,7 @@ def check(paths: tuple[str, ...], model_name: str, consistency: str | None, fmt:
 
     progress.enable(quiet)
 
-    options: dict[str, Any] = _parse_options(opts)
+    options: dict[str, Any] = parse_options(opts)
     if engine is not None:
         options["engine"] = engine
     try:

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from histcheck.cli import fail, finish, render_result
+from histcheck.cli import fail, finish, parse_options, render_result
 from histcheck.errors import HistcheckError, UsageError, naming
 from histcheck.terminal import echo
 
@@ -56,16 +56,6 @@ def _nemesis_kinds(text: str) -> tuple[str, ...]:
         fail(f"--nemesis takes a comma-separated list of {', '.join(NEMESIS_KINDS)}, "
              f"not {text!r}")
     return kinds
-
-
-def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            fail(f"--opt takes NAME=VALUE, not {pair!r}")
-        options[name] = value
-    return options
 
 
 def _run_folder(out: str) -> Path:
@@ -135,7 +125,7 @@ def test_command(system: str, workload: str | None, nodes: int, nemesis_text: st
     workload = workload or WORKLOADS[system][0]
     if workload not in WORKLOADS[system]:
         fail(f"{system} has the workloads {', '.join(WORKLOADS[system])}, not {workload!r}")
-    kinds, options = _nemesis_kinds(nemesis_text), _parse_options(opts)
+    kinds, options = _nemesis_kinds(nemesis_text), parse_options(opts)
     record = _recorder(system)
     folder = _run_folder(out)
     plan = RunPlan(system=system, workload=workload, out=folder, nodes=nodes, nemesis=kinds,

@@ -19,7 +19,14 @@ from collections.abc import Callable
 
 from histcheck.history import INFO
 from histcheck.recorders.databases.errors import RecorderError
-from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session, Tally, tally
+from histcheck.recorders.databases.recording import (
+    Op,
+    Recorder,
+    Session,
+    Tally,
+    perform_logged,
+    tally,
+)
 
 RETRY_SECONDS = 0.05
 
@@ -56,16 +63,8 @@ def run_for(*, seconds: float, clients: int, rate: float, next_op: Callable[[], 
         try:
             while session is not None and not stop.is_set():
                 began = time.monotonic()
-                op = next_op()
-                invocation = recorder.invoke(process, op)
-                try:
-                    outcome = session.perform(op)
-                except BaseException as exc:
-                    recorder.complete(invocation, Outcome(INFO, op.value, type(exc).__name__))
-                    raise
-                recorder.complete(invocation, outcome)
-                if outcome.type is INFO:
-                    process += clients
+                outcome, process = perform_logged(recorder, session, process, next_op(),
+                                                  clients)
                 if outcome.type is INFO or not session.usable:
                     session.close()
                     session = _connect_until(open_session, stop)

@@ -179,6 +179,22 @@ RECONNECT_ATTEMPTS = 10
 RECONNECT_PAUSE_SECONDS = 0.2
 
 
+def perform_logged(recorder: Recorder, session: Session, process: int, op: Op,
+                   clients: int) -> tuple[Outcome, int]:
+    """Run ``op`` on ``session`` as ``process``, logging its invocation and completion; returns
+    the outcome and the process to go on as (a new one, ``process + clients``, after ``info``,
+    since the old one may still have the operation in flight). An exception from the session
+    is logged as ``info`` and raised."""
+    invocation = recorder.invoke(process, op)
+    try:
+        outcome = session.perform(op)
+    except BaseException as exc:
+        recorder.complete(invocation, Outcome(INFO, op.value, type(exc).__name__))
+        raise
+    recorder.complete(invocation, outcome)
+    return outcome, process + clients if outcome.type is INFO else process
+
+
 def _reconnect(connect: Callable[[], Session], until: float | None) -> Session | None:
     """A fresh session after a lost connection; the server may need a moment, so retry.
 
@@ -255,16 +271,8 @@ def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
         try:
             start_together.wait()
             while session is not None and ticket():
-                op = next_op()
-                invocation = recorder.invoke(process, op)
-                try:
-                    outcome = session.perform(op)
-                except BaseException as exc:
-                    recorder.complete(invocation, Outcome(INFO, op.value, type(exc).__name__))
-                    raise
-                recorder.complete(invocation, outcome)
-                if outcome.type is INFO:
-                    process += clients
+                outcome, process = perform_logged(recorder, session, process, next_op(),
+                                                  clients)
                 if outcome.type is INFO or not session.usable:
                     session.close()
                     session = _reconnect(connect, until)
