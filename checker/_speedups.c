@@ -272,6 +272,20 @@ static int exact_int(PyObject *o) { return PyLong_CheckExact(o); }
 
 static int int_or_none(PyObject *o) { return o == NULL || o == Py_None || exact_int(o); }
 
+/* Append a new ``event`` (stolen; NULL when making it failed) and its line number: 0, or -1
+ * with an exception set. */
+static int add_event(PyObject *events, PyObject *numbers, PyObject *event, Py_ssize_t line) {
+    if (event == NULL) return -1;
+    int failed = PyList_Append(events, event);
+    Py_DECREF(event);
+    if (failed < 0) return -1;
+    PyObject *number = PyLong_FromSsize_t(line);
+    if (number == NULL) return -1;
+    failed = PyList_Append(numbers, number);
+    Py_DECREF(number);
+    return failed;
+}
+
 /* edn_lines(text, offset, events, numbers, line, record, types, true, false, anonymous,
  *           max_depth) -> (line, offset of that line, offset after it)
  *
@@ -331,16 +345,8 @@ static PyObject *edn_lines(PyObject *module, PyObject *const *args, Py_ssize_t n
         call[F_F] = fields[F_F];
         call[F_PROCESS] = process;
         for (int f = F_VALUE; f < FIELDS; f++) call[f] = fields[f] == NULL ? Py_None : fields[f];
-        PyObject *event = PyObject_Vectorcall(record, call, FIELDS, NULL);
-        if (event == NULL) goto error;
-        int failed = PyList_Append(events, event);
-        Py_DECREF(event);
-        if (failed < 0) goto error;
-        PyObject *number = PyLong_FromSsize_t(line);
-        if (number == NULL) goto error;
-        failed = PyList_Append(numbers, number);
-        Py_DECREF(number);
-        if (failed < 0) goto error;
+        if (add_event(events, numbers, PyObject_Vectorcall(record, call, FIELDS, NULL), line) < 0)
+            goto error;
         clear_fields(fields);
         at = next;
         continue;
@@ -500,15 +506,7 @@ static PyObject *log_lines(PyObject *module, PyObject *const *args, Py_ssize_t n
         }
         PyObject *event = PyObject_Vectorcall(event_type, fields, 4, NULL);
         for (int i = 0; i < 4; i++) Py_CLEAR(fields[i]);
-        if (event == NULL) goto error;
-        int failed = PyList_Append(events, event);
-        Py_DECREF(event);
-        if (failed < 0) goto error;
-        PyObject *number = PyLong_FromSsize_t(line);
-        if (number == NULL) goto error;
-        failed = PyList_Append(numbers, number);
-        Py_DECREF(number);
-        if (failed < 0) goto error;
+        if (add_event(events, numbers, event, line) < 0) goto error;
         at = next;
     }
     return Py_BuildValue("(nnn)", (Py_ssize_t)-1, stop_at, stop_at);
