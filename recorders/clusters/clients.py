@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from histcheck.history import INFO
+from histcheck.recorders.clusters.plan import Nemesis, Node, RunPlan, schedule
 from histcheck.recorders.databases.errors import RecorderError
 from histcheck.recorders.databases.recording import (
     Op,
@@ -27,6 +29,7 @@ from histcheck.recorders.databases.recording import (
     perform_logged,
     tally,
 )
+from histcheck.recorders.streaming import recording_to
 
 RETRY_SECONDS = 0.05
 
@@ -39,6 +42,23 @@ def _connect_until(connect: Callable[[], Session], stop: threading.Event) -> Ses
         except RecorderError:
             stop.wait(RETRY_SECONDS)
     return None
+
+
+def run_under_faults(plan: RunPlan, history: Path, *, system: str, server: str,
+                     targets: list[str], nodes: Mapping[str, Node],
+                     leader: Callable[[], str | None], clients: int, rate: float,
+                     next_op: Callable[[], Op],
+                     connect: Callable[[], Callable[[], Session]]) -> None:
+    """Record ``plan.seconds`` of clients into ``history`` while the nemesis hits ``targets``
+    (names among ``nodes``) on the plan's schedule; a nemesis that failed fails the run."""
+    with recording_to(history, by=f"histcheck test {system}", server=server,
+                      seed=plan.seed) as file:
+        recorder = Recorder(file)
+        with Nemesis(schedule(plan, targets), nodes, recorder.nemesis, leader=leader) as nemesis:
+            run_for(seconds=plan.seconds, clients=clients, rate=rate, next_op=next_op,
+                    connect=connect, recorder=recorder, stop=threading.Event())
+        if nemesis.error is not None:
+            raise RecorderError(f"the nemesis failed: {nemesis.error}")
 
 
 def run_for(*, seconds: float, clients: int, rate: float, next_op: Callable[[], Op],

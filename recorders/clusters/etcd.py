@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from histcheck.history import FAIL, INFO, OK
-from histcheck.recorders.clusters.clients import run_for
-from histcheck.recorders.clusters.plan import CheckTarget, Nemesis, RunPlan, schedule
+from histcheck.recorders.clusters.clients import run_under_faults
+from histcheck.recorders.clusters.plan import CheckTarget, RunPlan
 from histcheck.recorders.clusters.processes import Cluster, free_ports, require
 from histcheck.recorders.clusters.settings import (
     CLIENT_SETTINGS,
@@ -47,9 +47,8 @@ from histcheck.recorders.clusters.settings import (
     switch,
 )
 from histcheck.recorders.databases.errors import RecorderError
-from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session
+from histcheck.recorders.databases.recording import Op, Outcome, Session
 from histcheck.recorders.databases.workloads import RegisterWorkload
-from histcheck.recorders.streaming import recording_to
 
 INSTALL_HINT = "apt-get install -y etcd-server (Debian/Ubuntu), or brew install etcd"
 KEY_PREFIX = "histcheck/"
@@ -235,16 +234,8 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     with Cluster(plan.out / "data") as cluster:
         members = EtcdCluster(cluster, plan, logs)
         members.start()
-        version = members.version()
-        with recording_to(history, by="histcheck test etcd", server=version,
-                          seed=plan.seed) as file:
-            recorder = Recorder(file)
-            stop = threading.Event()
-            faults = schedule(plan, list(cluster.nodes))
-            with Nemesis(faults, cluster.nodes, recorder.nemesis, leader=members.leader) as nemesis:
-                run_for(seconds=plan.seconds, clients=clients, rate=rate, next_op=workload,
-                        connect=_spread(list(members.endpoints.values()), serializable),
-                        recorder=recorder, stop=stop)
-            if nemesis.error is not None:
-                raise RecorderError(f"the nemesis failed: {nemesis.error}")
+        run_under_faults(plan, history, system="etcd", server=members.version(),
+                         targets=list(cluster.nodes), nodes=cluster.nodes,
+                         leader=members.leader, clients=clients, rate=rate, next_op=workload,
+                         connect=_spread(list(members.endpoints.values()), serializable))
     return CheckTarget(model="etcd", consistency="linearizable")

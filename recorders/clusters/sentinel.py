@@ -27,14 +27,13 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from histcheck.history import FAIL, INFO, OK
-from histcheck.recorders.clusters.clients import run_for
-from histcheck.recorders.clusters.plan import CheckTarget, Nemesis, RunPlan, schedule
+from histcheck.recorders.clusters.clients import run_under_faults
+from histcheck.recorders.clusters.plan import CheckTarget, RunPlan
 from histcheck.recorders.clusters.processes import Cluster, free_ports, require
 from histcheck.recorders.clusters.settings import CLIENT_SETTINGS, check_settings, count, number
 from histcheck.recorders.databases.errors import RecorderError
-from histcheck.recorders.databases.recording import Op, Outcome, Recorder, Session
+from histcheck.recorders.databases.recording import Op, Outcome, Session
 from histcheck.recorders.databases.workloads import RegisterWorkload
-from histcheck.recorders.streaming import recording_to
 
 INSTALL_HINT = ("apt-get install -y redis-server redis-sentinel (Debian/Ubuntu), or brew install "
                 "redis")
@@ -230,16 +229,8 @@ def record(plan: RunPlan, history: Path, logs: Path) -> CheckTarget:
     with Cluster(plan.out / "data") as cluster:
         members = SentinelCluster(cluster, plan, logs)
         members.start()
-        version = members.version()
-        with recording_to(history, by="histcheck test redis-sentinel", server=version,
-                          seed=plan.seed) as file:
-            recorder = Recorder(file)
-            faults = schedule(plan, list(members.server_ports))
-            with Nemesis(faults, cluster.nodes, recorder.nemesis,
-                         leader=members.primary) as nemesis:
-                run_for(seconds=plan.seconds, clients=clients, rate=rate, next_op=workload,
-                        connect=_spread(members.sentinel_ports), recorder=recorder,
-                        stop=threading.Event())
-            if nemesis.error is not None:
-                raise RecorderError(f"the nemesis failed: {nemesis.error}")
+        run_under_faults(plan, history, system="redis-sentinel", server=members.version(),
+                         targets=list(members.server_ports), nodes=cluster.nodes,
+                         leader=members.primary, clients=clients, rate=rate, next_op=workload,
+                         connect=_spread(members.sentinel_ports))
     return CheckTarget(model="register", consistency="linearizable")
