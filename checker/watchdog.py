@@ -19,12 +19,14 @@ cannot raise it (it arrives inside a gc callback or a ``__del__``, which report 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from histcheck.budget import Deadline, statm_rss
 from histcheck.errors import BudgetExhausted
@@ -84,6 +86,8 @@ class _Watch(threading.Thread):
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._lost = False
+        self._pending = False  # fired, and not yet raised in the thread
+        self._async = False  # raised as an asynchronous exception (which stopping withdraws)
 
     def run(self) -> None:
         memory = self.deadline.budget.memory_bytes
@@ -100,9 +104,27 @@ class _Watch(threading.Thread):
                 break
         while not self._stopped.wait(SAMPLE_SECONDS):
             with self._lock:
-                if self._lost and not self._stopped.is_set():
+                if (self._lost or self._pending) and not self._stopped.is_set():
                     self._lost = False
-                    _raise_in(self.thread_id, self.signal)
+                    self._deliver()
+
+    def _deliver(self) -> None:
+        """Raise the expiry in the watched thread (holding the lock), never inside the
+        watchdog's own code: a block that is ending there would let it escape unconverted.
+        The main thread is told through its timer signal (``tick`` raises it, and looks at
+        where it lands); another thread is sent an asynchronous exception unless it is in the
+        watchdog's code right now (then this is tried again shortly)."""
+        if _ticking and self.thread_id == threading.main_thread().ident:
+            self._pending = True
+            signal.pthread_kill(self.thread_id, signal.SIGVTALRM)
+            return
+        frame = sys._current_frames().get(self.thread_id)
+        if frame is not None and _in_watchdog(frame):
+            self._pending = True
+            return
+        self._pending = False
+        self._async = True
+        _raise_in(self.thread_id, self.signal)
 
     def lost(self) -> None:
         """The expiry was raised where CPython drops exceptions: raise it again, soon."""
@@ -121,7 +143,7 @@ class _Watch(threading.Thread):
             if self._stopped.is_set():
                 return
             self.reason = reason
-            _raise_in(self.thread_id, self.signal)
+            self._deliver()
             callbacks = list(self.interrupters)
         for interrupt in callbacks:
             interrupt()
@@ -135,9 +157,9 @@ class _Watch(threading.Thread):
             if self._stopped.is_set():
                 return
             if self.reason is not None:
-                if not self._lost:
+                if not (self._lost or self._pending):
                     return
-                self._lost = False
+                self._lost = self._pending = False
                 raise self.signal
             reason = self._exceeded(self.deadline.budget.memory_bytes)
             if reason is None:
@@ -151,18 +173,19 @@ class _Watch(threading.Thread):
         raise self.signal
 
     def stop(self, outer: list[_Watch]) -> None:
-        """Stop watching. An expiry raised but not yet delivered is withdrawn; withdrawing
-        clears whatever is pending in the thread, so an enclosing watch that has fired raises
-        its own again."""
+        """Stop watching. An expiry fired but not yet raised is withdrawn; withdrawing an
+        asynchronous one clears whatever is pending in the thread, so an enclosing watch that
+        raised its own that way raises it again. (One told through the timer signal stays
+        pending on its own watch and needs nothing.)"""
         with self._lock:
             self._stopped.set()
-            self._lost = False
+            self._lost = self._pending = False
             _unregister(self)
-            if self.reason is None:
+            if not self._async:
                 return
             _raise_in(self.thread_id, None)
         for watch in reversed(outer):
-            if watch.reason is not None:
+            if watch.reason is not None and watch._async:
                 _raise_in(self.thread_id, watch.signal)
                 return
 
@@ -232,9 +255,20 @@ def _stop_ticking() -> None:
     _ticking.clear()
 
 
-def _on_tick(signum: int, frame: object) -> None:
+def _on_tick(signum: int, frame: FrameType | None) -> None:
+    if frame is not None and _in_watchdog(frame):
+        return  # the next tick (or the watch's next delivery) raises it, if still needed
     for watch in list(_stack()):  # outermost first: its running out ends everything
         watch.tick()
+
+
+_OWN_FILES = frozenset({__file__, contextlib.__file__})
+
+
+def _in_watchdog(frame: FrameType) -> bool:
+    """Whether ``frame`` is the watchdog's own code (entering or leaving a block), where an
+    expiry raised would escape the block that should turn it into ``BudgetExhausted``."""
+    return frame.f_code.co_filename in _OWN_FILES
 
 
 def _stack() -> list[_Watch]:
