@@ -164,9 +164,10 @@ def check_model(history: History, model: Model[Any], *, consistency: str, deadli
         found = find_core(history, resolved, part, _searcher("search", consistency),
                           core or part.ops, culprit,
                           _explanation_seconds(shrink_seconds, deadline,
-                                               time.monotonic() - started))
+                                               time.monotonic() - started), steps)
         core, complete = list(found.operations), found.complete
         figures["explanation-seconds"] = round(time.monotonic() - explaining, 3)
+        figures["explanation-explored"] = found.explored
     from histcheck.linear.explain import explain_invalid
 
     where = "" if part.key is None else f" (key {_key_text(part)})"

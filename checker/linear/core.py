@@ -1,13 +1,16 @@
 """A small subset of an invalid part that is impossible on its own, found within a time share.
 
-The culprit (the operation the search could not place) is where the trouble is, so on a large
-part the search for the subset starts there and looks outwards: windows of the operations nearest
-the culprit in real time, doubled in size until one is proven invalid (and telling, below). Only
-that window is shrunk (deleting chunks while it stays invalid, as ddmin does), so the cost
-follows the size of the answer, not of the part. Every subset tried is decided by a search with
-a small budget of its own, and the whole hunt stops at its share of the deadline with the
-smallest proven subset found so far; ``Core.complete`` says whether the hunt ran to its end (no
-single operation left to delete) before the share ran out.
+The culprit (the operation the search could not place) is where the trouble is, so the hunt
+starts there. First from a few seeds read off the longest linearizable prefix (``seeds.py``):
+when one is telling (below), only it is shrunk, a handful of searches. Otherwise it looks
+outwards: on a small part from all operations invoked before the culprit returned, on a large
+one from windows of the operations nearest the culprit in real time, doubled in size until one
+is proven invalid and telling. Only that window is shrunk (deleting chunks while it stays
+invalid, as ddmin does), so the cost follows the size of the answer, not of the part. Every
+subset tried is decided by a search with a small budget of its own (``trials.py``), and the
+whole hunt stops at its share of the deadline with the smallest proven subset found so far;
+``Core.complete`` says whether the hunt ran to its end (no single operation left to delete)
+before the share ran out.
 
 A subset is preferred when it is *telling*: some order of it satisfies the model once real time
 is erased, so it shows an ordering problem. Without that condition "a read of 1" wins on its
@@ -21,34 +24,33 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import msgspec
+from typing import Any
 
 from histcheck.budget import Budget
 from histcheck.errors import BudgetExhausted
 from histcheck.history import History, Operation
 from histcheck.linear.model import Resolved
-from histcheck.linear.parts import Part, build_part
+from histcheck.linear.parts import Part
 from histcheck.linear.schedule import Searcher
+from histcheck.linear.trials import Trials
 
-DECIDE_SECONDS = 0.2
-"""The budget of one search deciding whether a subset is invalid."""
-ORDERABLE_SECONDS = 0.01
-"""The budget of one search for an order of a subset with real time erased."""
 DIRECT_LIMIT = 256
 """Up to this many operations (invoked before the culprit returned), the shrink starts from all
 of them at once: growing windows pays only on large parts."""
 WINDOW_LIMIT = 1024
 """The largest window tried: beyond it, deciding and shrinking a window costs more than an
-explanation is worth, and the plain smallest invalid subset is given."""
+explanation is worth, and the plain smallest invalid subset is given. Up to this many
+operations in all, the hunt needs no watchdog (each of its steps asks the clock)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Core:
-    """The subset found, and whether the shrink finished (else its share ran out first)."""
+    """The subset found, whether the shrink finished (else its share ran out first), and the
+    configurations its searches explored."""
 
     operations: tuple[Operation, ...]
     complete: bool
+    explored: int = 0
 
 
 class _Clock:
@@ -66,58 +68,51 @@ class _Clock:
 
 
 def find_core(history: History, model: Resolved, part: Part, searcher: Searcher,
-              start: Sequence[Operation], culprit: Operation | None,
-              seconds: float) -> Core:
+              start: Sequence[Operation], culprit: Operation | None, seconds: float,
+              prefix: Sequence[tuple[Operation, Any]] = ()) -> Core:
     """A small proven-invalid subset of ``start`` (the part's operations, or an engine's proof),
-    keeping ``culprit``; see the module docstring. Never runs much past ``seconds``."""
-    from histcheck.linear.search import searching
+    keeping ``culprit``; ``prefix`` is the search's longest linearizable prefix, as (operation,
+    state after it) pairs. See the module docstring. Never runs much past ``seconds``."""
     from histcheck.watchdog import enforced
 
     clock = _Clock(seconds)
+    trials = Trials(part, model, searcher, clock.until)
     best: list[tuple[Operation, ...]] = [tuple(start)]
-
-    def decided(ops: Sequence[Operation], search: Searcher, limit: float,
-                timeless: bool = False) -> bool | None:
-        sub = build_part(part.key, list(ops), history, model)
-        if timeless:
-            sub = msgspec.structs.replace(sub, calls=(0.0,) * len(sub),
-                                          rets=(float("inf"),) * len(sub))
-        run = search(sub, model)
-        deadline = Budget(seconds=limit).start()
-        try:
-            while True:
-                deadline.check(next(run))
-        except StopIteration as stop:
-            return bool(stop.value.valid)
-        except BudgetExhausted:
-            return None
-
-    def invalid(ops: Sequence[Operation]) -> bool:
-        return decided(ops, searcher, DECIDE_SECONDS) is False
-
-    def orderable(ops: Sequence[Operation]) -> bool | None:
-        return decided(ops, searching, ORDERABLE_SECONDS, timeless=True)
-
-    def telling(ops: Sequence[Operation]) -> bool:
-        return invalid(ops) and orderable(ops) is not False
 
     def proven(ops: Sequence[Operation]) -> None:
         if len(ops) < len(best[-1]):
             best.append(tuple(ops))
 
-    try:
-        with enforced(Budget(seconds=seconds).start()):
-            return _hunt(history, list(start), culprit, clock, invalid, orderable, telling,
-                         proven)
-    except BudgetExhausted:
-        return Core(best[-1], False)
+    starts: list[list[Operation]] = []
+    if culprit is not None and prefix and trials.realtime:
+        from histcheck.linear.seeds import seeds
+
+        members = {op.id for op in start}
+        starts = [seed for seed in seeds(history, model, prefix, culprit)
+                  if all(op.id in members for op in seed)]
+    if len(start) <= WINDOW_LIMIT:
+        # each step asks the clock and each search stops by it, so a watchdog thread (which
+        # costs more than a small hunt) is needed only where one step can be long
+        found = _hunt(history, list(start), culprit, starts, clock, trials, proven)
+    else:
+        try:
+            with enforced(Budget(seconds=seconds).start()):
+                found = _hunt(history, list(start), culprit, starts, clock, trials, proven)
+        except BudgetExhausted:
+            found = Core(best[-1], False)
+    return Core(found.operations, found.complete, trials.explored)
 
 
-def _hunt(history: History, start: list[Operation], culprit: Operation | None, clock: _Clock,
-          invalid: Callable[[Sequence[Operation]], bool],
-          orderable: Callable[[Sequence[Operation]], bool | None],
-          telling: Callable[[Sequence[Operation]], bool],
+def _hunt(history: History, start: list[Operation], culprit: Operation | None,
+          seeds: list[list[Operation]], clock: _Clock, trials: Trials,
           proven: Callable[[Sequence[Operation]], None]) -> Core:
+    invalid, orderable = trials.invalid, trials.orderable
+
+    def telling(ops: Sequence[Operation]) -> bool:
+        # order first: a subset that lost the write its read needs is the usual rejection,
+        # and that search fails at once
+        return orderable(ops) is not False and invalid(ops)
+
     window: list[Operation] | None = None
     plain: list[Operation] | None = None
     widest = start
@@ -126,6 +121,12 @@ def _hunt(history: History, start: list[Operation], culprit: Operation | None, c
         if invalid([culprit]):
             plain = [culprit]
             proven(plain)
+        for seed in seeds:
+            if clock.left() and telling(seed):
+                proven(seed)
+                core, complete = shrink(seed, telling, clock.half(), culprit, proven)
+                if orderable(core) is True:
+                    return Core(tuple(core), complete)
         windows = _windows(history, start, culprit)
         nearest = {op.id for op in windows[-1]}
         # in invocation order, without the operations invoked after the culprit returned
@@ -221,8 +222,11 @@ def shrink(ops: Sequence[Operation], still_invalid: Callable[[list[Operation]], 
                     progress(pinned + current)
             else:
                 i += chunk
-        if not removed and clock.left():
-            if chunk == 1:
+        if not clock.left():
+            break
+        if chunk == 1:
+            if not removed:
                 return pinned + current, True
-            chunk = max(1, chunk // 2)
+        else:  # halve, and keep the chunk within half of what is left
+            chunk = max(1, min(chunk // 2, len(current) // 2))
     return pinned + current, not current

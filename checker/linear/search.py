@@ -108,10 +108,11 @@ def linearize(part: Part, model: Resolved, deadline: Deadline) -> Outcome:
         deadline.check(explored)
 
 
-def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
-    """The search as a generator: it yields the configurations explored so far every
-    ``CHECK_EVERY`` of them (so a caller can check its budget or switch to another part) and
-    returns the ``Outcome``."""
+def searching(part: Part, model: Resolved, every: int = CHECK_EVERY,
+              ) -> Generator[int, None, Outcome]:
+    """The search as a generator: it yields the configurations explored so far every ``every``
+    of them (so a caller can check its budget or switch to another part) and returns the
+    ``Outcome``."""
     ops = part.ops
     n = len(ops)
     calls, rets, required, pure = part.calls, part.rets, part.required, part.pure
@@ -238,7 +239,7 @@ def searching(part: Part, model: Resolved) -> Generator[int, None, Outcome]:
         if subsumed(seen, (h, window, nxt), optional):
             continue
         explored += 1
-        if explored % CHECK_EVERY == 0:
+        if explored % every == 0:
             yield explored
         count = frame[6] + required[j]
         path = (j, nxt, frame[5])
