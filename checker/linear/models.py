@@ -97,6 +97,11 @@ class KeyValue(msgspec.Struct, frozen=True):
         wanted = "" if op.value is None else op.value
         if not isinstance(wanted, str):
             return True
+        if not wanted.startswith(state):  # only a put can take back what is there already
+            for other in available:  # noqa: SIM110 (a generator costs more in this hot path)
+                if other.f == "put":
+                    return True
+            return False
         pieces: set[str] = set()
         for other in available:  # one pass: a put anywhere makes any value reachable
             f = other.f
@@ -106,8 +111,6 @@ class KeyValue(msgspec.Struct, frozen=True):
                 piece = other.value
                 if isinstance(piece, str) and piece:
                     pieces.add(piece)
-        if not wanted.startswith(state):
-            return False
         rest = wanted[len(state):]
         reached = {0}
         frontier = [0]
