@@ -167,41 +167,34 @@ def _history(*ops: tuple[int, str, Any, float, float | None]) -> History:
     return from_events([event for _, _, event in sorted(timed)])
 
 
-def _ids(picked: list[Operation]) -> list[tuple[str, Any]]:
-    return [(op.f, op.value) for op in picked]
+def _first_seed(history: History) -> tuple[list[tuple[str, Any]], list[int]]:
+    """The first seed of an invalid register history, as (f, value) pairs, and its core."""
+    model = resolve(BUILTIN["register"])
+    result = check_history(history, BUILTIN["register"])
+    assert result.valid is False
+    data = result.anomalies[0].data
+    culprit = next(op for op in history if op.id == data["culprit"])
+    (part,) = split(history, model)
+    outcome = linearize(part, model, UNLIMITED.start())
+    prefix = [(part.ops[i], state) for i, state in outcome.steps]
+    found = seeds(history, model, prefix, culprit)
+    return [(op.f, op.value) for op in found[0]], data["core"]
 
 
 def test_a_stale_read_is_seeded_with_its_writer_and_the_write_that_replaced_it() -> None:
     history = _history((0, "write", 1, 0, 10), (1, "read", 1, 20, 30), (0, "write", 2, 40, 50),
                        (2, "read", 2, 60, 70), (1, "read", 1, 80, 90))
-    result = check_history(history, BUILTIN["register"])
-    assert result.valid is False
-    culprit = next(op for op in history if op.id == result.anomalies[0].data["culprit"])
-    prefix = [(history.operations[i], state) for i, state in _prefix(history)]
-    found = seeds(history, resolve(BUILTIN["register"]), prefix, culprit)
-    assert _ids(found[0]) == [("read", 1), ("write", 1), ("write", 2)]
-    assert sorted(result.anomalies[0].data["core"]) == sorted(op.id for op in found[0])
+    seed, core = _first_seed(history)
+    assert seed == [("read", 1), ("write", 1), ("write", 2)]
+    assert len(core) == 3
 
 
 def test_a_move_seen_only_through_a_read_brings_that_read_and_its_writer() -> None:
     history = _history((0, "write", 1, 0, 10), (1, "write", 2, 20, None),
                        (2, "read", 2, 30, 40), (3, "read", 1, 50, 60))
-    result = check_history(history, BUILTIN["register"])
-    assert result.valid is False
-    culprit = next(op for op in history if op.id == result.anomalies[0].data["culprit"])
-    prefix = [(history.operations[i], state) for i, state in _prefix(history)]
-    found = seeds(history, resolve(BUILTIN["register"]), prefix, culprit)
-    assert _ids(found[0]) == [("read", 1), ("write", 1), ("write", 2), ("read", 2)]
-    assert len(result.anomalies[0].data["core"]) == 4
-
-
-def _prefix(history: History) -> list[tuple[int, Any]]:
-    """The search's longest linearizable prefix, as indices into the history's operations."""
-    model = resolve(BUILTIN["register"])
-    (part,) = split(history, model)
-    outcome = linearize(part, model, UNLIMITED.start())
-    position = {op.id: i for i, op in enumerate(history.operations)}
-    return [(position[part.ops[i].id], state) for i, state in outcome.steps]
+    seed, core = _first_seed(history)
+    assert seed == [("read", 1), ("write", 1), ("write", 2), ("read", 2)]
+    assert len(core) == 4
 
 
 def test_explaining_the_etcd_corpus_explores_less_than_deciding_it() -> None:
