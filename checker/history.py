@@ -226,9 +226,9 @@ class History(msgspec.Struct, frozen=True):
         still order each process, but between processes they mean nothing: callers that order
         by real time must check ``realtime`` first.
         """
-        if self.timed:
-            start = float(op.call_time)  # type: ignore[arg-type]
-            end = float("inf") if op.ret_time is None or op.type is INFO else float(op.ret_time)
+        if self.timed:  # integers, exact: epoch nanoseconds are beyond a float's precision
+            start: float = op.call_time  # type: ignore[assignment]
+            end: float = float("inf") if op.ret_time is None or op.type is INFO else op.ret_time
         else:
             start = float(op.call)
             end = float("inf") if op.ret is None or op.type is INFO else float(op.ret)

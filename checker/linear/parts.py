@@ -31,6 +31,8 @@ from histcheck.linear.model import Choices, Resolved
 from histcheck.values import Value, show
 
 INFINITY = float("inf")
+EXACT_FLOATS = 2**53
+"""Every integer below this is a float exactly."""
 
 
 class Part(msgspec.Struct, frozen=True):
@@ -99,13 +101,24 @@ def build_part(key: Hashable, ops: list[Operation], history: History,
 
 
 def _bounds(history: History, ops: list[Operation]) -> tuple[list[float], list[float]]:
-    """Invocation and return instants of ``ops`` (``History.interval``, in bulk)."""
-    if history.timed:
-        calls = [float(op.call_time) for op in ops]  # type: ignore[arg-type]
-        ends = [INFINITY if op.ret_time is None else float(op.ret_time) for op in ops]
-    else:
+    """Invocation and return instants of ``ops`` (``History.interval``, in bulk), as floats,
+    which the search compares fastest. Times are counted from the earliest invocation, so they
+    stay exact (a float holds every integer below 2^53: 104 days of nanoseconds, where epoch
+    nanoseconds would already merge instants 256 ns apart); a longer span stays in integers."""
+    if not history.timed:
         calls = [float(op.call) for op in ops]
         ends = [INFINITY if op.ret is None else float(op.ret) for op in ops]
+        return calls, ends
+    starts: list[int] = [op.call_time for op in ops]  # type: ignore[misc]
+    finishes = [op.ret_time for op in ops]
+    if not starts:
+        return [], []
+    origin, last_start = min(starts), max(starts)
+    last_end = max((t for t in finishes if t is not None), default=last_start)
+    if max(last_start, last_end) - origin >= EXACT_FLOATS:
+        return list(starts), [INFINITY if t is None else t for t in finishes]
+    calls = [float(t - origin) for t in starts]
+    ends = [INFINITY if t is None else float(t - origin) for t in finishes]
     return calls, ends
 
 
