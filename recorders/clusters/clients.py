@@ -27,6 +27,7 @@ from histcheck.recorders.databases.recording import (
     Session,
     Tally,
     perform_logged,
+    raise_first,
     tally,
 )
 from histcheck.recorders.streaming import recording_to
@@ -113,10 +114,5 @@ def run_for(*, seconds: float, clients: int, rate: float, next_op: Callable[[], 
         for thread in threads:
             if thread.ident is not None:
                 thread.join()
-    if failures:
-        first = failures[0]
-        if isinstance(first, RecorderError):
-            raise first
-        raise RecorderError(f"a client stopped the recording: {type(first).__name__}: "
-                            f"{first}") from first
+    raise_first(failures)
     return tally(recorder, time.perf_counter() - started)

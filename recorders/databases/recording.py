@@ -175,6 +175,16 @@ def tally(recorder: Recorder, seconds: float) -> Tally:
     return Tally(counts[OK], counts[FAIL], counts[INFO], tuple(sorted(errors.items())), seconds)
 
 
+def raise_first(failures: list[BaseException]) -> None:
+    """Stop the recording with the first client's failure, as a ``RecorderError``."""
+    if failures:
+        first = failures[0]
+        if isinstance(first, RecorderError):
+            raise first
+        raise RecorderError(f"a client stopped the recording: {type(first).__name__}: "
+                            f"{first}") from first
+
+
 RECONNECT_ATTEMPTS = 10
 RECONNECT_PAUSE_SECONDS = 0.2
 
@@ -297,10 +307,5 @@ def run_clients(*, clients: int, total: int | None, next_op: Callable[[], Op],
         stop.set()
         raise
     seconds = time.perf_counter() - started
-    if failures:
-        first = failures[0]
-        if isinstance(first, RecorderError):
-            raise first
-        raise RecorderError(f"a client stopped the recording: {type(first).__name__}: "
-                            f"{first}") from first
+    raise_first(failures)
     return tally(recorder, seconds)
