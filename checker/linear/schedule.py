@@ -192,22 +192,14 @@ def _serve(share: list[int], sender: Any) -> None:
         try:
             _, result = _work(index)
         except Exception as exc:  # the model's own error: the parent raises it
-            sender.send((index, _picklable(exc)))
+            from histcheck.scale import picklable
+
+            sender.send((index, picklable(exc)))
             break
         sender.send((index, result))
         if isinstance(result, str) or not result.valid:
             break
     sender.close()
-
-
-def _picklable(exc: Exception) -> Exception:
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
 
 
 def first_invalid(done: list[tuple[Part, Any]]) -> tuple[Part, Outcome] | None:

@@ -110,6 +110,18 @@ def portable(exc: HistcheckError) -> tuple[type[HistcheckError], str, dict[str, 
     return type(exc), str(exc), {}
 
 
+def picklable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling (to go back to the parent process), else a
+    ``RuntimeError`` that names it."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
 def rebuilt(error: tuple[type[HistcheckError], str, dict[str, Any]]) -> HistcheckError:
     kind, message, where = error
     try:

@@ -24,7 +24,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from histcheck.result import CheckResult
-from histcheck.scale import Answer, Finished, Job, finished, no_verdict, set_cores
+from histcheck.scale import Answer, Finished, Job, finished, no_verdict, picklable, set_cores
 
 POLL_SECONDS = 0.05
 KILL_GRACE = 5.0
@@ -180,20 +180,10 @@ def _serve(pipe: Connection) -> None:
         except MemoryError:
             reply = ("lost", "its worker ran out of memory (MemoryError)")
         except Exception as exc:
-            reply = ("bug", _picklable(exc))
+            reply = ("bug", picklable(exc))
         try:
             pipe.send(reply)
         except Exception as exc:  # an answer that cannot be pickled
             pipe.send(("bug", RuntimeError(f"the answer could not be sent back: {exc}")))
         reply = ("", None)
         release()
-
-
-def _picklable(exc: Exception) -> BaseException:
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
