@@ -98,6 +98,16 @@ def _transaction_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+PROMISES = {
+    "postgres": {"serializable": "strict-serializable", "repeatable-read": "snapshot-isolation",
+                 "read-committed": "read-committed"},
+    "mariadb": {"serializable": "strict-serializable", "repeatable-read": "repeatable-read",
+                "read-committed": "read-committed"},
+}
+"""The level each server's isolation level is checked for: PostgreSQL's REPEATABLE READ is
+snapshot isolation; InnoDB's is checked for what it is named after (it does not keep it)."""
+
+
 @record.command()
 @_transaction_options
 @click.option("--dsn", default=None,
@@ -127,14 +137,7 @@ def postgres(isolation: str, workload: str, txns: int, clients: int, keys: int,
         if problems:
             echo(f"self-check: {len(problems)} list reads disagree (the database lost or "
                  f"reordered appends), e.g. {problems[0]}", err=True)
-    level = "strict-serializable" if isolation == "serializable" else {
-        "repeatable-read": "snapshot-isolation", "read-committed": "read-committed"}[isolation]
-    _finish(recording, out, f"--model {workload} --consistency {level}")
-
-
-MARIADB_PROMISES = {"serializable": "strict-serializable", "repeatable-read": "repeatable-read",
-                    "read-committed": "read-committed"}
-"""What each InnoDB level is named after (its REPEATABLE READ does not keep that promise)."""
+    _finish(recording, out, f"--model {workload} --consistency {PROMISES['postgres'][isolation]}")
 
 
 @record.command()
@@ -160,7 +163,7 @@ def mariadb(isolation: str, workload: str, txns: int, clients: int, keys: int,
                                    stream=_stream_path(out))
     except HistcheckError as exc:
         fail(str(exc))
-    _finish(recording, out, f"--model {workload} --consistency {MARIADB_PROMISES[isolation]}")
+    _finish(recording, out, f"--model {workload} --consistency {PROMISES['mariadb'][isolation]}")
 
 
 @record.command(name="redis")
