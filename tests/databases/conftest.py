@@ -6,7 +6,8 @@ which package to install (CI installs them in .ci/run).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -21,31 +22,26 @@ from histcheck.recorders.databases.servers import (
 )
 
 
+def _server(find: Callable[[], Any], throwaway: Callable[[Any], Any],
+            what: str) -> Iterator[RunningServer]:
+    try:
+        binaries = find()
+    except ServerUnavailable as exc:
+        pytest.skip(f"{what} absent ({exc})")
+    with throwaway(binaries) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[RunningServer]:
-    try:
-        binaries = find_postgres()
-    except ServerUnavailable as exc:
-        pytest.skip(f"PostgreSQL binaries absent ({exc})")
-    with throwaway_postgres(binaries) as server:
-        yield server
+    yield from _server(find_postgres, throwaway_postgres, "PostgreSQL binaries")
 
 
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RunningServer]:
-    try:
-        binary = find_redis()
-    except ServerUnavailable as exc:
-        pytest.skip(f"redis-server absent ({exc})")
-    with throwaway_redis(binary) as server:
-        yield server
+    yield from _server(find_redis, throwaway_redis, "redis-server")
 
 
 @pytest.fixture(scope="module")
 def mariadb_server() -> Iterator[RunningServer]:
-    try:
-        binaries = find_mariadb()
-    except ServerUnavailable as exc:
-        pytest.skip(f"MariaDB binaries absent ({exc})")
-    with throwaway_mariadb(binaries) as server:
-        yield server
+    yield from _server(find_mariadb, throwaway_mariadb, "MariaDB binaries")
