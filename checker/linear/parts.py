@@ -21,14 +21,14 @@ is checked alone; the history is linearizable iff every part is.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import msgspec
 
 from histcheck.history import FAIL, INFO, History, Operation
 from histcheck.linear.model import Choices, Resolved
-from histcheck.values import Value, show
+from histcheck.values import show
 
 INFINITY = float("inf")
 EXACT_FLOATS = 2**53
@@ -88,16 +88,28 @@ def build_part(key: Hashable, ops: list[Operation], history: History,
     info = [op.type is INFO for op in ops]
     rets = tuple(INFINITY if open_ else end for open_, end in zip(info, ends, strict=True))
     required = tuple(not open_ for open_ in info)
-    last: dict[tuple[str, Value, Value], int] = {}
-    before = [-1] * len(ops)
-    for i, op in enumerate(ops):
-        if info[i]:
-            cls = (op.f, op.key, op.value)
-            before[i] = last.get(cls, -1)
-            last[cls] = i
     pure = model.pure
-    return Part(key, tuple(ops), tuple(calls), rets, required, tuple(before),
+    return Part(key, tuple(ops), tuple(calls), rets, required, linked(interchangeable(ops)),
                 tuple([bool(pure(op)) for op in ops]))
+
+
+def interchangeable(ops: Sequence[Operation]) -> list[Hashable | None]:
+    """Each operation's interchangeable class (function, key, argument) if it is info, else
+    None."""
+    return [(op.f, op.key, op.value) if op.type is INFO else None for op in ops]
+
+
+def linked(classes: Sequence[Hashable | None]) -> tuple[int, ...]:
+    """``Part.before``: for each member of a class, the index of the previous member."""
+    last: dict[Hashable, int] = {}
+    before: list[int] = []
+    for i, cls in enumerate(classes):
+        if cls is None:
+            before.append(-1)
+        else:
+            before.append(last.get(cls, -1))
+            last[cls] = i
+    return tuple(before)
 
 
 def _bounds(history: History, ops: list[Operation]) -> tuple[list[float], list[float]]:

@@ -22,9 +22,9 @@ from typing import Any
 
 from histcheck.budget import Budget
 from histcheck.errors import BudgetExhausted
-from histcheck.history import INFO, Operation
+from histcheck.history import Operation
 from histcheck.linear.model import Choices, Resolved
-from histcheck.linear.parts import INFINITY, Part
+from histcheck.linear.parts import INFINITY, Part, interchangeable, linked
 from histcheck.linear.schedule import Searcher
 from histcheck.linear.search import Outcome
 
@@ -62,8 +62,7 @@ class Trials:
         self.realtime = searcher is searching
         """Whether ``searcher`` orders by real time, so that a replayed order can stand for it."""
         self._index = {op.id: i for i, op in enumerate(part.ops)}
-        self._classes = [(op.f, op.key, op.value) if op.type is INFO else None
-                         for op in part.ops]
+        self._classes = interchangeable(part.ops)
         self._answers: dict[tuple[tuple[int, ...], bool], bool | None] = {}
         self._orders: list[tuple[int, ...]] = []  # newest first, as part indices
         self.searches = 0
@@ -172,19 +171,11 @@ class Trials:
     def _cut(self, chosen: tuple[int, ...], timeless: bool) -> Part:
         """The part of the operations at ``chosen``, with interchangeable classes relinked."""
         part, classes = self.part, self._classes
-        last: dict[Any, int] = {}
-        before: list[int] = []
-        for position, i in enumerate(chosen):
-            cls = classes[i]
-            if cls is None:
-                before.append(-1)
-            else:
-                before.append(last.get(cls, -1))
-                last[cls] = position
+        before = linked([classes[i] for i in chosen])
         size = len(chosen)
         calls, rets = part.calls, part.rets
         return Part(part.key, tuple([part.ops[i] for i in chosen]),
                     (0.0,) * size if timeless else tuple([calls[i] for i in chosen]),
                     (INFINITY,) * size if timeless else tuple([rets[i] for i in chosen]),
-                    tuple([part.required[i] for i in chosen]), tuple(before),
+                    tuple([part.required[i] for i in chosen]), before,
                     tuple([part.pure[i] for i in chosen]))
